@@ -1,0 +1,37 @@
+# The README's commands. Every target creates .venv and installs the pinned requirements first.
+PYTHON ?= python3.11
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: install test lint demo sandbox bench clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+## make test: lint, then the whole test suite (sandbox as a real process, SQLite and PostgreSQL)
+test: lint
+	$(PY) -m pytest
+
+## make demo: the main job end to end on the embedded defaults (SQLite + local sandbox)
+demo: $(STAMP)
+	$(PY) -m zenodo_sandbox.demo
+
+## make sandbox: a local Zenodo on http://127.0.0.1:5000 (tokens printed at start)
+sandbox: $(STAMP)
+	$(PY) -m zenodo_sandbox --port 5000 --data-dir .sandbox-data --token demo=demo-token --admin-token admin-token
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .sandbox-data

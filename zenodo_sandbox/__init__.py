@@ -1,0 +1,1 @@
+"""A local Zenodo-compatible server for offline runs, tests and rehearsals."""
