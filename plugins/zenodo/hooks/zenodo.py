@@ -1,0 +1,497 @@
+"""ZenodoHook: every call the pipeline makes to Zenodo's deposit, records and OAI-PMH APIs.
+
+Built on the HTTP provider's :class:`HttpHook`: the constructor does no I/O, the connection
+and one ``requests`` session per thread are made lazily, and behaviour comes from small
+overridable steps. The access token travels only in the ``Authorization`` header; it is
+registered with Airflow's secret masker and never put in a URL, a log line or an exception.
+
+Reads and file PUTs (idempotent: a PUT replaces the file) are retried with backoff. Writes
+(create, publish, edit, discard, new version, delete) are never retried blindly: a timeout,
+dropped connection or 5xx raises :class:`~zenodo.errors.UnknownOutcome`, and the caller
+looks the record up. A 429 is a pacing matter: the shared pacer is told, every worker waits,
+and the same request is sent again (the server did not perform it).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import quote
+
+import requests
+import tenacity
+from airflow.providers.http.hooks.http import HttpHook
+from requests.adapters import HTTPAdapter
+
+from zenodo.errors import (
+    AuthFailed,
+    ChecksumMismatch,
+    NotFound,
+    RateLimited,
+    ServerError,
+    UnknownOutcome,
+    ValidationFailed,
+    ZenodoError,
+    field_errors_from_body,
+)
+from zenodo.hashing_reader import HashingReader
+from zenodo.hooks.options import OWN_EXTRA_KEYS, ZenodoOptions
+from zenodo.oai_page import OaiPage, parse_oai_page
+
+if TYPE_CHECKING:
+    from airflow.sdk import Connection
+
+DEPOSITIONS = "api/deposit/depositions"
+
+
+class RequestPacer(Protocol):
+    """What the hook needs from a rate pacer (see :mod:`zenodo.pacer`)."""
+
+    def acquire(self) -> None:
+        """Block until one more request may be sent."""
+
+    def observe(self, headers: Mapping[str, str], status: int) -> None:
+        """Learn from the server's rate-limit headers (and from a 429)."""
+
+
+class LocalPacer:
+    """A pacer for one process with no limit of its own that still honours 429s."""
+
+    def __init__(self) -> None:
+        self._blocked_until = 0.0
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        """Wait out a 429's ``Retry-After``, if one was seen."""
+        with self._lock:
+            wait = self._blocked_until - time.time()
+        if wait > 0:
+            time.sleep(wait)
+
+    def observe(self, headers: Mapping[str, str], status: int) -> None:
+        """Remember how long to wait after a 429."""
+        if status == 429:
+            with self._lock:
+                self._blocked_until = max(self._blocked_until, time.time() + retry_after(headers))
+
+
+def retry_after(headers: Mapping[str, str], default: float = 5.0) -> float:
+    """Seconds to wait, from ``Retry-After`` or ``X-RateLimit-Reset`` (absolute epoch)."""
+    try:
+        return max(0.0, float(headers["Retry-After"]))
+    except (KeyError, ValueError):
+        pass
+    try:
+        return max(0.0, float(headers["X-RateLimit-Reset"]) - time.time())
+    except (KeyError, ValueError):
+        return default
+
+
+class ZenodoHook(HttpHook):
+    """Talk to Zenodo (or the local sandbox, or any Zenodo-compatible server).
+
+    Connection: host = base URL (``https://zenodo.org``, ``https://sandbox.zenodo.org`` or
+    ``http://127.0.0.1:5000``), password = access token, extra = options
+    (:class:`~zenodo.hooks.options.ZenodoOptions`).
+
+    :param zenodo_conn_id: the Airflow connection to use.
+    :param pacers: a pacer per request kind (``api``, ``search``, ``oai``), shared by every
+        worker; without one, only the server's 429s slow us down.
+    :param read_attempts: how often an idempotent request is tried before it fails.
+    :param backoff_max: the longest wait between two tries, in seconds.
+    """
+
+    conn_name_attr = "zenodo_conn_id"
+    default_conn_name = "zenodo_default"
+    conn_type = "zenodo"
+    hook_name = "Zenodo"
+
+    def __init__(
+        self,
+        zenodo_conn_id: str = default_conn_name,
+        *,
+        pacers: Mapping[str, RequestPacer] | None = None,
+        read_attempts: int = 5,
+        backoff_max: float = 30.0,
+        max_rate_limit_waits: int = 50,
+    ) -> None:
+        super().__init__(method="GET", http_conn_id=zenodo_conn_id)
+        self.zenodo_conn_id = zenodo_conn_id
+        self._pacers: dict[str, RequestPacer] = dict(pacers or {})
+        self._fallback_pacer = LocalPacer()
+        self.read_attempts = read_attempts
+        self.backoff_max = backoff_max
+        self.max_rate_limit_waits = max_rate_limit_waits
+        self._local = threading.local()
+        self._options: ZenodoOptions | None = None
+
+    # -- connection and session: small steps, each overridable ------------------------------
+
+    @property
+    def options(self) -> ZenodoOptions:
+        """The connection's options (fetched once, lazily)."""
+        if self._options is None:
+            self._options = ZenodoOptions.from_extra(
+                self.get_connection(self.zenodo_conn_id).extra_dejson
+            )
+        return self._options
+
+    def set_pacers(self, pacers: Mapping[str, RequestPacer]) -> None:
+        """Use these pacers from now on (e.g. the shared ones built from the ledger DB)."""
+        self._pacers = dict(pacers)
+
+    def session(self) -> requests.Session:
+        """This thread's session (made on first use, then reused for keep-alive)."""
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self.get_conn()
+            self._local.session = session
+        return session
+
+    def get_conn(
+        self, headers: dict[Any, Any] | None = None, extra_options: dict[str, Any] | None = None
+    ) -> requests.Session:
+        """Build a session with the bearer token, our User-Agent and TLS verification on."""
+        session = super().get_conn(headers=headers, extra_options=extra_options)
+        session.headers["User-Agent"] = self.options.user_agent
+        session.verify = session.verify if session.verify not in (False, None) else True
+        return session
+
+    def _configure_session_from_auth(
+        self, session: requests.Session, connection: Connection
+    ) -> requests.Session:
+        if connection.password:
+            from airflow.sdk.log import mask_secret
+
+            mask_secret(connection.password)
+            session.headers["Authorization"] = f"Bearer {connection.password}"
+        session.auth = None
+        return session
+
+    def _configure_session_from_extra(
+        self, session: requests.Session, connection: Connection, extra_options: dict[str, Any]
+    ) -> requests.Session:
+        session = super()._configure_session_from_extra(session, connection, extra_options)
+        for key in list(session.headers):
+            if key in OWN_EXTRA_KEYS or key.startswith("extra__"):
+                del session.headers[key]
+        return session
+
+    def _configure_session_from_mount_adapters(self, session: requests.Session) -> requests.Session:
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=8)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        return session
+
+    def _timeout(self) -> tuple[float, float]:
+        return (self.options.connect_timeout, self.options.read_timeout)
+
+    def _pacer(self, kind: str) -> RequestPacer:
+        return self._pacers.get(kind, self._fallback_pacer)
+
+    def url(self, endpoint: str) -> str:
+        """An absolute URL for an API path (absolute URLs pass through)."""
+        if endpoint.startswith(("http://", "https://")):
+            return endpoint
+        return self.url_from_endpoint(endpoint)
+
+    # -- one request, classified -----------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        endpoint: str,
+        *,
+        operation: str,
+        write: bool = False,
+        kind: str = "api",
+        ok_statuses: tuple[int, ...] = (),
+        **kwargs: Any,
+    ) -> requests.Response:
+        """Send one request through the pacer and turn failures into typed errors.
+
+        :param operation: what this call is, for errors and logs (``create``, ``get`` …).
+        :param write: a non-idempotent write: transport failures and 5xx become
+            :class:`UnknownOutcome` instead of :class:`ServerError`.
+        :param kind: the rate-limit bucket (``api``, ``search`` or ``oai``).
+        :param ok_statuses: error statuses returned to the caller instead of raised.
+        """
+        url = self.url(endpoint)
+        pacer = self._pacer(kind)
+        for _ in range(self.max_rate_limit_waits):
+            pacer.acquire()
+            started = time.monotonic()
+            try:
+                response = self.session().request(method, url, timeout=self._timeout(), **kwargs)
+            except requests.ConnectionError as exc:
+                self._raise_transport_error(exc, operation=operation, write=write)
+            except requests.Timeout as exc:
+                self._raise_transport_error(exc, operation=operation, write=write)
+            self.log.debug(
+                "%s %s -> %s in %.3fs",
+                method,
+                operation,
+                response.status_code,
+                time.monotonic() - started,
+            )
+            pacer.observe(response.headers, response.status_code)
+            if response.status_code in ok_statuses:
+                return response
+            if response.status_code != 429:
+                self._raise_for_status(response, operation=operation, write=write)
+                return response
+            self.log.info(
+                "Zenodo rate limit hit on %s; waiting %.1fs",
+                operation,
+                retry_after(response.headers),
+            )
+        raise RateLimited(
+            f"{operation}: still rate limited after {self.max_rate_limit_waits} waits",
+            retry_after=retry_after(response.headers),
+            operation=operation,
+        )
+
+    @staticmethod
+    def _raise_transport_error(exc: Exception, *, operation: str, write: bool) -> None:
+        never_sent = isinstance(exc, requests.ConnectTimeout) or "NewConnectionError" in repr(exc)
+        text = f"{operation}: {type(exc).__name__} talking to Zenodo"
+        if write and not never_sent:
+            raise UnknownOutcome(text, operation=operation) from exc
+        raise ServerError(text, operation=operation) from exc
+
+    @staticmethod
+    def _raise_for_status(response: requests.Response, *, operation: str, write: bool) -> None:
+        status = response.status_code
+        if status < 400:
+            return
+        body: Any
+        try:
+            body = response.json()
+            message = str(body.get("message", "")) if isinstance(body, dict) else str(body)
+        except ValueError:
+            body, message = None, response.text[:200].strip()
+        text = f"{operation}: HTTP {status} {message}".strip()
+        if status >= 500:
+            raise (UnknownOutcome if write else ServerError)(
+                text, status=status, operation=operation
+            )
+        if status in (400, 413, 422):
+            errors = field_errors_from_body(body)
+            raise ValidationFailed(text, status=status, operation=operation, field_errors=errors)
+        if status in (401, 403):
+            raise AuthFailed(text, status=status, operation=operation)
+        if status in (404, 410):
+            raise NotFound(text, status=status, operation=operation)
+        raise ZenodoError(text, status=status, operation=operation)
+
+    def _retrying(self, *retry_on: type[BaseException]) -> tenacity.Retrying:
+        return tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type(retry_on or (ServerError,)),
+            stop=tenacity.stop_after_attempt(self.read_attempts),
+            wait=tenacity.wait_exponential_jitter(initial=0.5, max=self.backoff_max),
+            reraise=True,
+        )
+
+    def read_json(self, endpoint: str, *, operation: str, kind: str = "api", **kwargs: Any) -> Any:
+        """GET and decode JSON, retried with backoff on 5xx and network failures."""
+        for attempt in self._retrying():
+            with attempt:
+                return self.request(
+                    "GET", endpoint, operation=operation, kind=kind, **kwargs
+                ).json()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def write_json(self, method: str, endpoint: str, *, operation: str, **kwargs: Any) -> Any:
+        """Send a non-idempotent write once; decode the JSON answer (``None`` when empty)."""
+        response = self.request(method, endpoint, operation=operation, write=True, **kwargs)
+        return response.json() if response.content else None
+
+    # -- deposit API -----------------------------------------------------------------------
+
+    def search_depositions(
+        self,
+        *,
+        q: str | None = None,
+        status: str | None = None,
+        sort: str | None = None,
+        page: int = 1,
+        size: int = 100,
+        all_versions: bool = False,
+    ) -> list[dict[str, Any]]:
+        """List or search our own depositions (drafts and published)."""
+        params: dict[str, Any] = {"page": page, "size": size}
+        if q:
+            params["q"] = q
+        if status:
+            params["status"] = status
+        if sort:
+            params["sort"] = sort
+        if all_versions:
+            params["all_versions"] = "true"
+        return self.read_json(DEPOSITIONS, operation="search", params=params)
+
+    def get_deposition(self, deposition_id: int) -> dict[str, Any]:
+        """Read one deposition (draft or published)."""
+        return self.read_json(f"{DEPOSITIONS}/{int(deposition_id)}", operation="get")
+
+    def create_deposition(self, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Create a draft, with its metadata in the same request. Never retried."""
+        body = {"metadata": metadata} if metadata is not None else {}
+        return self.write_json("POST", DEPOSITIONS, operation="create", json=body)
+
+    def update_deposition(self, deposition_id: int, metadata: dict[str, Any]) -> dict[str, Any]:
+        """Replace a draft's whole metadata (idempotent, so retried on 5xx)."""
+        endpoint = f"{DEPOSITIONS}/{int(deposition_id)}"
+        for attempt in self._retrying(ServerError, UnknownOutcome):
+            with attempt:
+                return self.write_json(
+                    "PUT", endpoint, operation="update", json={"metadata": metadata}
+                )
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def delete_deposition(self, deposition_id: int) -> None:
+        """Delete an unpublished draft."""
+        self.write_json("DELETE", f"{DEPOSITIONS}/{int(deposition_id)}", operation="delete")
+
+    def list_files(self, deposition_id: int) -> list[dict[str, Any]]:
+        """List a deposition's files (``checksum`` is bare hex here)."""
+        return self.read_json(f"{DEPOSITIONS}/{int(deposition_id)}/files", operation="list_files")
+
+    def delete_file(self, deposition_id: int, file_id: str) -> None:
+        """Delete one file of a draft."""
+        endpoint = f"{DEPOSITIONS}/{int(deposition_id)}/files/{quote(file_id, safe='')}"
+        self.write_json("DELETE", endpoint, operation="delete_file")
+
+    def upload_file(
+        self, bucket_url: str, path: str | os.PathLike[str], *, filename: str | None = None
+    ) -> dict[str, Any]:
+        """Stream a file to the deposition's bucket and check the server's md5 against ours.
+
+        Memory stays constant for any file size: the body is read from disk in chunks and
+        hashed on the way. A PUT replaces the file, so failures (network, 5xx, checksum
+        mismatch) are retried by sending the file again.
+        """
+        name = filename or os.path.basename(path)
+        endpoint = f"{bucket_url.rstrip('/')}/{quote(name, safe='')}"
+        for attempt in self._retrying(ServerError, UnknownOutcome, ChecksumMismatch):
+            with attempt:
+                with HashingReader.open(path) as reader:
+                    response = self.request(
+                        "PUT",
+                        endpoint,
+                        operation="file_put",
+                        write=True,
+                        data=reader,
+                        headers={"Content-Type": "application/octet-stream"},
+                    )
+                    local_md5 = reader.md5
+                answer = response.json()
+                remote_md5 = str(answer.get("checksum", "")).removeprefix("md5:")
+                if remote_md5 != local_md5:
+                    raise ChecksumMismatch(
+                        f"file_put: {name}: server md5 {remote_md5} != local {local_md5}",
+                        operation="file_put",
+                    )
+                return answer
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _action(self, deposition_id: int, action: str) -> dict[str, Any]:
+        endpoint = f"{DEPOSITIONS}/{int(deposition_id)}/actions/{action}"
+        return self.write_json("POST", endpoint, operation=action)
+
+    def publish(self, deposition_id: int) -> dict[str, Any]:
+        """Publish a draft. Never retried: on UnknownOutcome, GET the deposition."""
+        return self._action(deposition_id, "publish")
+
+    def edit(self, deposition_id: int) -> dict[str, Any]:
+        """Open a published deposition for a metadata edit (the DOI stays)."""
+        return self._action(deposition_id, "edit")
+
+    def discard(self, deposition_id: int) -> dict[str, Any] | None:
+        """Drop the open edit of a published deposition."""
+        return self._action(deposition_id, "discard")
+
+    def new_version(self, deposition_id: int) -> dict[str, Any]:
+        """Start a new version of a published deposition and return the NEW draft.
+
+        Today's Zenodo answers with the new draft; the documented form answers with the
+        original and points at the draft in ``links.latest_draft``: both are handled.
+        """
+        answer = self._action(deposition_id, "newversion")
+        if int(answer.get("id", deposition_id)) != int(deposition_id):
+            return answer
+        latest = answer.get("links", {}).get("latest_draft")
+        if not latest:
+            raise ZenodoError("newversion: no new draft in the answer", operation="newversion")
+        return self.read_json(latest, operation="get")
+
+    # -- records API and OAI-PMH -----------------------------------------------------------
+
+    def get_record(self, record_id: int | str) -> dict[str, Any]:
+        """Read one published record (public)."""
+        return self.read_json(
+            f"api/records/{quote(str(record_id), safe='')}", operation="get_record"
+        )
+
+    def search_records(
+        self,
+        *,
+        q: str | None = None,
+        communities: str | None = None,
+        page: int = 1,
+        size: int = 100,
+        sort: str | None = None,
+        all_versions: bool = False,
+    ) -> dict[str, Any]:
+        """Search published records (its own 30/min limit on Zenodo)."""
+        params: dict[str, Any] = {"page": page, "size": size}
+        for key, value in (("q", q), ("communities", communities), ("sort", sort)):
+            if value:
+                params[key] = value
+        if all_versions:
+            params["all_versions"] = "true"
+        return self.read_json(
+            "api/records", operation="search_records", kind="search", params=params
+        )
+
+    def oai_pages(
+        self,
+        *,
+        verb: str = "ListRecords",
+        metadata_prefix: str = "oai_datacite",
+        set_spec: str | None = None,
+        from_: str | None = None,
+        until: str | None = None,
+        resumption_token: str | None = None,
+    ) -> Iterator[OaiPage]:
+        """Yield OAI-PMH pages, following resumption tokens until the list ends.
+
+        Each page is parsed safely (no entity expansion, no network). Zenodo answers OAI
+        errors with HTTP 422; ``noRecordsMatch`` is an empty page, other errors raise.
+        """
+        params: dict[str, str] = {"verb": verb}
+        if resumption_token:
+            params["resumptionToken"] = resumption_token
+        else:
+            params["metadataPrefix"] = metadata_prefix
+            for key, value in (("set", set_spec), ("from", from_), ("until", until)):
+                if value:
+                    params[key] = value
+        while True:
+            page = self._oai_page(params)
+            yield page
+            if not page.resumption_token:
+                return
+            params = {"verb": verb, "resumptionToken": page.resumption_token}
+
+    def _oai_page(self, params: dict[str, str]) -> OaiPage:
+        for attempt in self._retrying():
+            with attempt:
+                response = self.request(
+                    "GET", "oai2d", operation="oai", kind="oai", ok_statuses=(422,), params=params
+                )
+                return parse_oai_page(response.content)
+        raise AssertionError("unreachable")  # pragma: no cover
