@@ -1,0 +1,163 @@
+"""Database plumbing shared by the ledger and the pacer: engines, write transactions, migrations.
+
+SQLite runs in WAL mode with a busy timeout; a write transaction there starts with
+``BEGIN IMMEDIATE`` so two writers queue instead of failing on a lock upgrade. PostgreSQL uses
+plain transactions; callers lock rows with ``SELECT ... FOR UPDATE``.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+
+MIGRATIONS_DIR = pathlib.Path(__file__).resolve().parent / "migrations"
+VERSION_TABLE = "ledger_alembic_version"
+SQLITE_BUSY_TIMEOUT_S = 60.0
+_WRITE_OPTION = "zenodo_ledger_write"
+T = TypeVar("T")
+_MIGRATION_LOCK = 0x5A454E4F444F  # "ZENODO": serialises concurrent migrations on PostgreSQL
+
+
+def make_engine(url: str) -> sa.Engine:
+    """Create an engine for the ledger database.
+
+    :param url: a SQLAlchemy URL (``sqlite:///...`` or ``postgresql+psycopg://...``).
+    """
+    sa_url = sa.make_url(url)
+    if sa_url.get_backend_name() != "sqlite":
+        return sa.create_engine(sa_url, pool_pre_ping=True)
+    engine = sa.create_engine(sa_url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+        finally:
+            cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        immediate = conn.get_execution_options().get(_WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+class EngineHolder:
+    """Create an engine on first use, and again in a forked child process.
+
+    :param url: the database URL, or an engine made by :func:`make_engine` to share.
+    """
+
+    def __init__(self, url: str | sa.Engine) -> None:
+        self._shared = url if isinstance(url, sa.Engine) else None
+        self.url = url.url.render_as_string(hide_password=False) if self._shared else str(url)
+        self._engine: sa.Engine | None = self._shared
+        self._pid = os.getpid()
+        self._lock = threading.Lock()
+
+    @property
+    def engine(self) -> sa.Engine:
+        """Return the engine of this process, creating it if needed."""
+        with self._lock:
+            if self._shared is not None:
+                return self._shared
+            if self._engine is None or self._pid != os.getpid():
+                if self._engine is not None:
+                    self._engine.dispose(close=False)  # the parent's connections stay its own
+                self._engine = make_engine(self.url)
+                self._pid = os.getpid()
+            return self._engine
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Tell whether the database is SQLite."""
+        return sa.make_url(self.url).get_backend_name() == "sqlite"
+
+    @contextmanager
+    def write(self) -> Iterator[sa.Connection]:
+        """Run one write transaction: commit on success, roll back on error."""
+        with self.engine.connect() as conn:
+            conn.execution_options(**{_WRITE_OPTION: True})
+            with conn.begin():
+                yield conn
+
+    def write_retrying(self, work: Callable[[sa.Connection], T], attempts: int = 3) -> T:
+        """Run ``work`` in a write transaction, again when a concurrent insert won the race.
+
+        :param work: does the reads and writes; must be safe to run again after a rollback.
+        """
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.write() as conn:
+                    return work(conn)
+            except sa.exc.IntegrityError:
+                if attempt == attempts:
+                    raise
+        raise AssertionError("unreachable")
+
+    @contextmanager
+    def read(self) -> Iterator[sa.Connection]:
+        """Run one read-only transaction."""
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    def dispose(self) -> None:
+        """Close the pooled connections of this process."""
+        with self._lock:
+            if self._engine is not None:
+                self._engine.dispose()
+                self._engine = self._shared
+
+
+@contextmanager
+def _migration_transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """Hold the migration lock (SQLite: the write lock; PostgreSQL: an advisory lock)."""
+    with engine.connect() as conn:
+        conn.execution_options(**{_WRITE_OPTION: True})
+        with conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
+            yield conn
+
+
+def alembic_config(connection: sa.Connection) -> Config:
+    """Build an Alembic configuration for the ledger's migrations, without an alembic.ini.
+
+    :param connection: the connection the migrations run on.
+    """
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(engine: sa.Engine, revision: str = "head") -> None:
+    """Upgrade the ledger schema in place (never dropping data).
+
+    :param engine: the ledger database.
+    :param revision: the target revision.
+    """
+    with _migration_transaction(engine) as conn:
+        command.upgrade(alembic_config(conn), revision)
+
+
+def downgrade(engine: sa.Engine, revision: str) -> None:
+    """Downgrade the ledger schema (``"base"`` removes every ledger table).
+
+    :param engine: the ledger database.
+    :param revision: the target revision.
+    """
+    with _migration_transaction(engine) as conn:
+        command.downgrade(alembic_config(conn), revision)

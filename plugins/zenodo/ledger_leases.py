@@ -1,0 +1,114 @@
+"""Leases and watermarks of the ledger: who may work on a specimen, and where runs got to.
+
+A lease (DESIGN rule 7) is taken in one atomic statement per chunk of keys: on PostgreSQL
+``SELECT ... FOR UPDATE SKIP LOCKED`` then ``UPDATE``; on SQLite a conditional ``UPDATE``
+inside ``BEGIN IMMEDIATE``. A key is free when it has no lease, the lease is the caller's own,
+or the lease has expired.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from zenodo.ledger_db import EngineHolder
+from zenodo.ledger_models import Specimen, Watermark
+from zenodo.ledger_rows import Watermarks
+
+_T = Specimen.__table__
+_W = Watermark.__table__
+_CHUNK = 500
+
+
+class LeaseMixin:
+    """Lease and watermark operations of :class:`~zenodo.ledger.Ledger`."""
+
+    _db: EngineHolder
+    _clock: Callable[[], datetime]
+
+    # -- leases (DESIGN rule 7) --
+
+    def claim(self, collection: str, keys: Iterable[str], *, owner: str, ttl_s: float) -> list[str]:
+        """Lease the specimens no other live lease holds; return the claimed keys in order.
+
+        :param owner: a unique worker id (e.g. dag run / task / map index / try / pid).
+        :param ttl_s: how long the lease lasts without :meth:`renew`.
+        """
+        wanted = list(dict.fromkeys(keys))
+        claimed: set[str] = set()
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start:start + _CHUNK]
+            with self._db.write() as conn:
+                now = self._clock()
+                free = sa.and_(
+                    _T.c.collection == collection, _T.c.key.in_(chunk),
+                    sa.or_(_T.c.lease_owner.is_(None), _T.c.lease_owner == owner,
+                           _T.c.lease_expires < now),
+                )
+                if conn.dialect.name == "postgresql":
+                    locked = list(conn.execute(
+                        sa.select(_T.c.key).where(free).with_for_update(skip_locked=True)
+                    ).scalars())
+                    free = sa.and_(_T.c.collection == collection, _T.c.key.in_(locked))
+                lease = {"lease_owner": owner, "lease_expires": now + timedelta(seconds=ttl_s)}
+                claimed.update(conn.execute(
+                    sa.update(_T).where(free).values(**lease).returning(_T.c.key)
+                ).scalars())
+        return [k for k in wanted if k in claimed]
+
+    def renew(self, collection: str, keys: Iterable[str], *, owner: str, ttl_s: float) -> list[str]:
+        """Extend the leases this owner still holds; return those keys (the others are lost)."""
+        wanted = list(dict.fromkeys(keys))
+        renewed: set[str] = set()
+        for start in range(0, len(wanted), _CHUNK):
+            with self._db.write() as conn:
+                expires = self._clock() + timedelta(seconds=ttl_s)
+                renewed.update(conn.execute(
+                    sa.update(_T)
+                    .where(_T.c.collection == collection,
+                           _T.c.key.in_(wanted[start:start + _CHUNK]), _T.c.lease_owner == owner)
+                    .values(lease_expires=expires).returning(_T.c.key)
+                ).scalars())
+        return [k for k in wanted if k in renewed]
+
+    def release(self, collection: str, keys: Iterable[str], *, owner: str) -> None:
+        """Give up this owner's leases on the keys (others' leases are left alone)."""
+        wanted = list(dict.fromkeys(keys))
+        for start in range(0, len(wanted), _CHUNK):
+            with self._db.write() as conn:
+                conn.execute(
+                    sa.update(_T)
+                    .where(_T.c.collection == collection,
+                           _T.c.key.in_(wanted[start:start + _CHUNK]), _T.c.lease_owner == owner)
+                    .values(lease_owner=None, lease_expires=None)
+                )
+
+    # -- watermarks --
+
+    def get_watermarks(self, collection: str) -> Watermarks:
+        """Return a collection's watermarks (fields None when never set)."""
+        with self._db.read() as conn:
+            query = sa.select(_W).where(_W.c.collection == collection)
+            row = conn.execute(query).mappings().first()
+        if row is None:
+            return Watermarks(collection, None, None, None)
+        return Watermarks(collection, row["extract"], row["harvest"], row["updated_at"])
+
+    def set_watermarks(self, collection: str, *, extract: str | None = None,
+                       harvest: str | None = None) -> None:
+        """Store the watermarks given (ISO 8601 strings); the others keep their value.
+
+        :param extract: the last successful extract's watermark.
+        :param harvest: the last OAI-PMH harvest's ``responseDate``.
+        """
+        values = {k: v for k, v in (("extract", extract), ("harvest", harvest)) if v is not None}
+
+        def work(conn: sa.Connection) -> None:
+            values["updated_at"] = self._clock()
+            done = conn.execute(sa.update(_W).where(_W.c.collection == collection).values(values))
+            if done.rowcount == 0:
+                conn.execute(sa.insert(_W).values(collection=collection, **values))
+
+        self._db.write_retrying(work)

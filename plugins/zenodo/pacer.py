@@ -1,0 +1,237 @@
+"""One rate pacer shared by every worker process, its state kept in the ledger database.
+
+Each limit ``(count, period_s)`` is paced with GCRA (a "virtual scheduling" token bucket):
+requests are spaced ``period / (count × (1 - margin))`` apart, with ``burst`` of them allowed
+back to back, so several windows (per minute, per hour) are honoured at once by spacing at the
+binding rate instead of spending a minute's budget and stalling. ``acquire`` takes its slot in
+one short transaction on the bucket's row (PostgreSQL ``SELECT ... FOR UPDATE``; SQLite
+``BEGIN IMMEDIATE``) and then sleeps until that slot, so the rate holds across processes and
+machines. ``observe`` believes the server over the estimate: ``X-RateLimit-Remaining`` /
+``X-RateLimit-Reset`` gate the next requests, and a 429 blocks every worker until the reset.
+
+On PostgreSQL the database's clock is used, so workers on different machines agree on time.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import sqlalchemy as sa
+
+from zenodo.ledger_db import EngineHolder
+from zenodo.ledger_models import PacerBucket
+
+log = logging.getLogger(__name__)
+
+_B = PacerBucket.__table__
+
+#: Zenodo's documented limits for a token (reference: zenodo-api.md §4.1).
+ZENODO_AUTHENTICATED: list[tuple[int, float]] = [(100, 60.0), (5000, 3600.0)]
+ZENODO_GUEST: list[tuple[int, float]] = [(60, 60.0), (2000, 3600.0)]
+ZENODO_SEARCH: list[tuple[int, float]] = [(30, 60.0)]
+ZENODO_OAI_PMH: list[tuple[int, float]] = [(30, 60.0)]
+
+
+class PacerTimeout(TimeoutError):
+    """No request slot is free within the timeout."""
+
+
+@dataclass(frozen=True)
+class BucketState:
+    """A snapshot of a bucket's shared state (epoch seconds on the pacer's clock)."""
+
+    tats: dict[str, float]
+    blocked_until: float
+    server_remaining: int | None
+    server_reset: float | None
+
+
+@dataclass(frozen=True)
+class _Window:
+    key: str
+    interval: float  # seconds between two requests
+    tolerance: float  # how far ahead of the schedule a request may go (the burst)
+
+
+class Pacer:
+    """A token bucket shared through the database by every process using the same ``bucket``.
+
+    :param url: the ledger database URL, or the engine of a :class:`~zenodo.ledger.Ledger`.
+    :param bucket: the bucket's name (one per token and endpoint class, e.g. ``zenodo:api``).
+    :param limits: ``(count, period_s)`` pairs, all enforced at once.
+    :param margin: fraction of each limit left unused, for jitter between us and the server.
+    :param burst: how many requests may go back to back after an idle spell.
+    :param horizon_s: a slot at most this far ahead is reserved at once; later ones are re-asked.
+    :param default_block_s: how long a 429 without ``Retry-After`` / reset headers blocks.
+    :param clock: epoch seconds now (tests inject one; default the database or local clock).
+    :param sleep: the sleep function (tests inject one).
+    """
+
+    def __init__(
+        self, url: str | sa.Engine, bucket: str, limits: Sequence[tuple[int, float]], *,
+        margin: float = 0.02, burst: int = 1, horizon_s: float = 1.0,
+        default_block_s: float = 60.0, clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not limits:
+            raise ValueError(f"pacer {bucket!r}: limits: at least one (count, period_s) needed")
+        if not 0 <= margin < 1 or burst < 1:
+            raise ValueError(f"pacer {bucket!r}: margin must be in [0, 1) and burst >= 1")
+        self._db = EngineHolder(url)
+        self.bucket = bucket
+        self._windows = []
+        for count, period in limits:
+            if count <= 0 or period <= 0:
+                raise ValueError(f"pacer {bucket!r}: limits: bad limit ({count}, {period})")
+            interval = period / (count * (1 - margin))
+            self._windows.append(_Window(f"{count}/{period:g}", interval, (burst - 1) * interval))
+        self._horizon = horizon_s
+        self._default_block = default_block_s
+        self._clock = clock
+        self._sleep = sleep
+
+    def acquire(self, timeout: float | None = None) -> float:
+        """Block until one request may be sent; return the seconds waited.
+
+        :param timeout: give up (raising :class:`PacerTimeout`, taking nothing) when the slot
+            is further away than this many seconds.
+        """
+        waited = 0.0
+        while True:
+            left = None if timeout is None else timeout - waited
+            taken, wait = self._db.write_retrying(partial(self._try_take, left=left))
+            self._sleep(wait)
+            waited += wait
+            if taken:
+                return waited
+
+    def observe(self, headers: Mapping[str, str], status: int) -> None:
+        """Correct the shared state from a response's rate-limit headers and status.
+
+        :param headers: the response headers (any case).
+        :param status: the HTTP status; 429 blocks every worker until the reset.
+        """
+        lower = {k.lower(): v for k, v in headers.items()}
+        remaining = _int(lower.get("x-ratelimit-remaining"))
+        reset_epoch = _float(lower.get("x-ratelimit-reset"))
+        retry_after = _retry_after(lower.get("retry-after"))
+        if status != 429 and remaining is None:
+            return
+        self._db.write_retrying(
+            lambda conn: self._correct(conn, status, remaining, reset_epoch, retry_after)
+        )
+
+    def state(self) -> BucketState:
+        """Return the bucket's shared state (for reports and tests)."""
+        with self._db.read() as conn:
+            row = conn.execute(sa.select(_B).where(_B.c.bucket == self.bucket)).mappings().first()
+        if row is None:
+            return BucketState({}, 0.0, None, None)
+        return BucketState(dict(row["tats"]), row["blocked_until"], row["server_remaining"],
+                           row["server_reset"])
+
+    # -- one transaction each --
+
+    def _try_take(self, conn: sa.Connection, *, left: float | None) -> tuple[bool, float]:
+        row, now = self._lock(conn)
+        tats = dict(row["tats"])
+        slot = max(now, row["blocked_until"])
+        for w in self._windows:
+            slot = max(slot, tats.get(w.key, now) - w.tolerance)
+        remaining, reset = row["server_remaining"], row["server_reset"]
+        if remaining is not None and reset is not None and reset > slot and remaining <= 0:
+            slot = reset
+        wait = slot - now
+        if left is not None and wait > left:
+            raise PacerTimeout(f"pacer {self.bucket!r}: next slot in {wait:.1f} s > {left:.1f} s")
+        if wait > self._horizon:
+            return False, wait - self._horizon
+        for w in self._windows:
+            tats[w.key] = max(tats.get(w.key, now), slot) + w.interval
+        values: dict[str, Any] = {"tats": tats, "updated_at": now}
+        if remaining is not None and reset is not None and reset > slot:
+            values["server_remaining"] = remaining - 1
+        conn.execute(sa.update(_B).where(_B.c.bucket == self.bucket).values(values))
+        return True, wait
+
+    def _correct(self, conn: sa.Connection, status: int, remaining: int | None,
+                 reset_epoch: float | None, retry_after: float | None) -> None:
+        row, now = self._lock(conn)
+        reset = _local_reset(now, reset_epoch, retry_after)
+        values: dict[str, Any] = {"updated_at": now}
+        if status == 429:
+            until = reset if reset is not None else now + self._default_block
+            values.update(blocked_until=max(row["blocked_until"], until),
+                          server_remaining=0, server_reset=until)
+            log.warning("pacer %s: 429 from the server, every worker waits %.1f s",
+                        self.bucket, until - now)
+        elif reset is not None and remaining is not None:
+            old_remaining, old_reset = row["server_remaining"], row["server_reset"]
+            if old_reset is not None and old_remaining is not None and abs(old_reset - reset) < 1:
+                remaining = min(remaining, old_remaining)  # same window: the lowest count wins
+            values.update(server_remaining=remaining, server_reset=reset)
+        conn.execute(sa.update(_B).where(_B.c.bucket == self.bucket).values(values))
+
+    def _lock(self, conn: sa.Connection) -> tuple[Mapping[str, Any], float]:
+        """Lock the bucket's row (creating it) and read the clock in the same round trip."""
+        columns: list[Any] = [_B]
+        use_db_clock = self._clock is None and conn.dialect.name == "postgresql"
+        if use_db_clock:
+            columns.append(sa.func.extract("epoch", sa.func.clock_timestamp()).label("db_now"))
+        query = sa.select(*columns).where(_B.c.bucket == self.bucket).with_for_update()
+        row = conn.execute(query).mappings().first()
+        if row is None:
+            conn.execute(sa.insert(_B).values(bucket=self.bucket, tats={}, blocked_until=0.0,
+                                              updated_at=time.time()))
+            row = conn.execute(query).mappings().one()
+        if use_db_clock:
+            return row, float(row["db_now"])
+        return row, self._clock() if self._clock else time.time()
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Parse ``Retry-After``: delta-seconds, or an HTTP date."""
+    if value is None:
+        return None
+    seconds = _float(value)
+    if seconds is not None:
+        return max(seconds, 0.0)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(when.timestamp() - time.time(), 0.0)
+
+
+def _local_reset(now: float, reset_epoch: float | None, retry_after: float | None) -> float | None:
+    """Place the server's reset on our clock.
+
+    ``Retry-After`` is relative, so immune to clock skew, but truncated to whole seconds; the
+    absolute ``X-RateLimit-Reset`` refines it when the two agree to within that second.
+    """
+    if retry_after is None:
+        return reset_epoch
+    until = now + retry_after
+    if reset_epoch is not None and until <= reset_epoch <= until + 1:
+        return reset_epoch
+    return until

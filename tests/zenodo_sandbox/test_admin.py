@@ -1,0 +1,46 @@
+"""The admin API: auth, inspection, request log, seeding and reset."""
+
+from __future__ import annotations
+
+import requests
+
+
+def test_admin_needs_the_admin_token(sandbox):
+    url = f"{sandbox.url}/admin/counts"
+    assert requests.get(url, timeout=10).status_code == 401
+    assert requests.get(url, headers=sandbox.headers(), timeout=10).status_code == 401
+
+
+def test_depositions_and_records_show_what_the_server_holds(sandbox, deposit):
+    published = deposit(files={"a.txt": b"aa"}, publish=True)
+    deposit(files={})
+    assert sandbox.admin.counts() == {"total": 2, "by_state": {"done": 1, "unsubmitted": 1},
+                                      "by_owner": {"alice": {"done": 1, "unsubmitted": 1}}}
+    [draft] = sandbox.admin.depositions(state="unsubmitted")
+    assert draft["doi"] is None and draft["files"] == []
+    [record] = sandbox.admin.records(owner="alice")
+    assert record["id"] == published["id"] and record["metadata"]["title"]
+    assert [(f["key"], f["size"]) for f in record["files"]] == [("a.txt", 2)]
+    assert sandbox.admin.records(owner="bob") == []
+
+
+def test_request_log_records_kinds_statuses_and_user_names(sandbox, api, deposit):
+    deposit(publish=True)
+    api.get(f"{sandbox.url}/api/deposit/depositions/999999")
+    log = sandbox.admin.requests()
+    assert log["counts"]["by_kind"] == {"create": 1, "file_put": 1, "publish": 1, "get": 1}
+    assert log["counts"]["by_status"]["404"] == 1
+    assert {e["token"] for e in log["requests"]} == {"alice"}
+    assert sandbox.admin.requests(kind="publish")["total"] == 1
+    sandbox.admin.clear_requests()
+    assert sandbox.admin.requests()["total"] == 0
+
+
+def test_seed_and_reset(sandbox):
+    seeded = sandbox.admin.seed(3, owner="bob", communities=["c1"])
+    assert seeded["count"] == 3
+    assert sandbox.admin.counts()["by_owner"] == {"bob": {"done": 3}}
+    assert len(sandbox.admin.records(community="c1")) == 3
+    sandbox.admin.reset()
+    assert sandbox.admin.counts()["total"] == 0
+    assert requests.get(f"{sandbox.url}/api/records", timeout=10).json()["hits"]["total"] == 0

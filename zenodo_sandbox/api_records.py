@@ -1,0 +1,63 @@
+"""Routes of the public records API (``/api/records``) and the OAI-PMH endpoint."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from zenodo_sandbox import records
+from zenodo_sandbox.http import context, query_params, record_id, reply, user_of
+
+router = APIRouter()
+
+
+@router.get("/api/records")
+def search_records(request: Request) -> Response:
+    """Search published records (``q``, ``communities``, ``page``, ``size``, ``sort``)."""
+    communities = request.query_params.getlist("communities")
+    return reply(records.search(context(request), query_params(request), communities,
+                                request.state.user is not None))
+
+
+@router.get("/api/records/{recid}")
+def get_record(request: Request, recid: str) -> Response:
+    """Read a published record (404 unknown, 410 deleted)."""
+    return reply(records.read(context(request), record_id(recid)))
+
+
+@router.get("/api/records/{recid}/versions/latest")
+def latest_version(request: Request, recid: str) -> Response:
+    """Redirect to the latest published version of the record's concept."""
+    ctx = context(request)
+    latest = records.latest_id(ctx, record_id(recid))
+    return RedirectResponse(ctx.url(f"/api/records/{latest}"), status_code=302)
+
+
+@router.get("/api/records/{recid}/files/{key:path}/content")
+def record_file(request: Request, recid: str, key: str) -> Response:
+    """Download a file of a published record."""
+    stored = records.record_file(context(request), record_id(recid), key, draft_of=None)
+    return FileResponse(stored.path, media_type=stored.mimetype)
+
+
+@router.get("/api/records/{recid}/draft/files/{key:path}/content")
+def draft_file(request: Request, recid: str, key: str) -> Response:
+    """Download a file of the caller's draft."""
+    stored = records.record_file(context(request), record_id(recid), key,
+                                 draft_of=user_of(request))
+    return FileResponse(stored.path, media_type=stored.mimetype)
+
+
+@router.api_route("/oai2d", methods=["GET", "POST"])
+async def oai2d(request: Request) -> Response:
+    """Answer an OAI-PMH request (errors are HTTP 422, as on Zenodo)."""
+    params: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        params.setdefault(key, []).append(value)
+    if request.method == "POST":
+        for key, value in (await request.form()).multi_items():
+            params.setdefault(key, []).append(str(value))
+    endpoint = request.app.state.oai
+    status, body = await run_in_threadpool(endpoint.handle, params)
+    return Response(body, status_code=status, media_type="text/xml")

@@ -1,0 +1,308 @@
+"""Persist depositions, files and the lagging search indexes in one SQLite file.
+
+One connection in WAL mode, guarded by a re-entrant lock: every public method is atomic, and
+``transaction()`` groups several calls into one atomic unit. Handlers run in FastAPI's thread
+pool, so the lock is what makes the server safe for concurrent clients.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE NOT NULL);
+CREATE TABLE IF NOT EXISTS pids (id INTEGER PRIMARY KEY AUTOINCREMENT);
+CREATE TABLE IF NOT EXISTS depositions (
+    id INTEGER PRIMARY KEY, conceptrecid TEXT NOT NULL, owner TEXT NOT NULL,
+    state TEXT NOT NULL, submitted INTEGER NOT NULL DEFAULT 0, draft TEXT, record TEXT,
+    bucket TEXT UNIQUE NOT NULL, communities TEXT NOT NULL DEFAULT '[]',
+    created REAL NOT NULL, modified REAL NOT NULL, published REAL, updated REAL,
+    revision INTEGER NOT NULL DEFAULT 1, deleted INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS dep_owner ON depositions(owner);
+CREATE INDEX IF NOT EXISTS dep_concept ON depositions(conceptrecid);
+CREATE TABLE IF NOT EXISTS files (
+    id TEXT PRIMARY KEY, depid INTEGER NOT NULL, key TEXT NOT NULL, size INTEGER NOT NULL,
+    md5 TEXT NOT NULL, mimetype TEXT NOT NULL, version_id TEXT NOT NULL,
+    created REAL NOT NULL, updated REAL NOT NULL, path TEXT NOT NULL, UNIQUE(depid, key));
+CREATE TABLE IF NOT EXISTS search_index (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, recid INTEGER NOT NULL,
+    owner TEXT, visible_at REAL NOT NULL, updated REAL, sets TEXT NOT NULL DEFAULT '',
+    doc TEXT);
+CREATE INDEX IF NOT EXISTS idx_kind ON search_index(kind, recid, visible_at);
+"""
+
+_DEP_COLUMNS = (
+    "id, conceptrecid, owner, state, submitted, draft, record, bucket, communities, "
+    "created, modified, published, updated, revision, deleted"
+)
+
+
+@dataclass
+class Deposition:
+    """One deposition row; ``draft``/``record`` hold the draft and published metadata."""
+
+    id: int
+    conceptrecid: str
+    owner: str
+    state: str  # unsubmitted | inprogress | done
+    bucket: str
+    created: float
+    modified: float
+    submitted: bool = False
+    draft: dict[str, Any] | None = None
+    record: dict[str, Any] | None = None
+    communities: list[str] = field(default_factory=list)
+    published: float | None = None
+    updated: float | None = None
+    revision: int = 1
+    deleted: bool = False
+
+
+@dataclass
+class StoredFile:
+    """One file of a deposition; ``path`` is the blob on disk."""
+
+    id: str
+    depid: int
+    key: str
+    size: int
+    md5: str
+    mimetype: str
+    version_id: str
+    created: float
+    updated: float
+    path: str
+
+
+def _dep_from_row(row: tuple) -> Deposition:
+    return Deposition(
+        id=row[0], conceptrecid=row[1], owner=row[2], state=row[3], submitted=bool(row[4]),
+        draft=json.loads(row[5]) if row[5] is not None else None,
+        record=json.loads(row[6]) if row[6] is not None else None,
+        bucket=row[7], communities=json.loads(row[8]), created=row[9], modified=row[10],
+        published=row[11], updated=row[12], revision=row[13], deleted=bool(row[14]),
+    )
+
+
+def _dump(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, separators=(",", ":"))
+
+
+class Storage:
+    """Thread-safe access to the sandbox's SQLite database."""
+
+    def __init__(self, path: Path) -> None:
+        """Open (and create if needed) the database at ``path``."""
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.executescript(_SCHEMA)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Storage]:
+        """Run the enclosed calls atomically (nested uses join the outer transaction)."""
+        with self._lock:
+            if self._conn.in_transaction:
+                yield self
+                return
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _all(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    def _run(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
+        with self._lock:
+            return self._conn.execute(sql, params)
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._conn.close()
+
+    # ids and users -------------------------------------------------------------------------
+    def new_pid(self) -> int:
+        """Allocate the next record/concept id (one sequence for both, so they never clash)."""
+        return int(self._run("INSERT INTO pids DEFAULT VALUES").lastrowid)
+
+    def user_id(self, name: str) -> int:
+        """Return the stable integer id of user ``name`` (created on first use)."""
+        with self._lock:
+            self._run("INSERT OR IGNORE INTO users(name) VALUES (?)", (name,))
+            return int(self._all("SELECT id FROM users WHERE name = ?", (name,))[0][0])
+
+    # depositions ---------------------------------------------------------------------------
+    def get(self, depid: int) -> Deposition | None:
+        """Return deposition ``depid`` or None."""
+        rows = self._all(f"SELECT {_DEP_COLUMNS} FROM depositions WHERE id = ?", (depid,))  # noqa: S608
+        return _dep_from_row(rows[0]) if rows else None
+
+    def by_bucket(self, bucket: str) -> Deposition | None:
+        """Return the deposition owning ``bucket`` or None."""
+        rows = self._all(f"SELECT {_DEP_COLUMNS} FROM depositions WHERE bucket = ?", (bucket,))  # noqa: S608
+        return _dep_from_row(rows[0]) if rows else None
+
+    def by_concept(self, conceptrecid: str) -> list[Deposition]:
+        """Return all versions of a concept, oldest first."""
+        rows = self._all(
+            f"SELECT {_DEP_COLUMNS} FROM depositions WHERE conceptrecid = ? ORDER BY id",  # noqa: S608
+            (conceptrecid,),
+        )
+        return [_dep_from_row(r) for r in rows]
+
+    def all_depositions(self, owner: str | None = None) -> list[Deposition]:
+        """Return every deposition (of ``owner`` if given), by id."""
+        sql = f"SELECT {_DEP_COLUMNS} FROM depositions"  # noqa: S608
+        if owner is None:
+            return [_dep_from_row(r) for r in self._all(sql + " ORDER BY id")]
+        return [_dep_from_row(r) for r in self._all(sql + " WHERE owner = ? ORDER BY id", (owner,))]
+
+    def save(self, dep: Deposition) -> None:
+        """Insert or replace ``dep``."""
+        self._run(
+            f"INSERT OR REPLACE INTO depositions ({_DEP_COLUMNS}) "  # noqa: S608
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (dep.id, dep.conceptrecid, dep.owner, dep.state, int(dep.submitted), _dump(dep.draft),
+             _dump(dep.record), dep.bucket, _dump(dep.communities), dep.created, dep.modified,
+             dep.published, dep.updated, dep.revision, int(dep.deleted)),
+        )
+
+    def delete(self, depid: int) -> None:
+        """Delete deposition ``depid`` and its file rows."""
+        with self.transaction():
+            self._run("DELETE FROM files WHERE depid = ?", (depid,))
+            self._run("DELETE FROM depositions WHERE id = ?", (depid,))
+
+    def state_counts(self) -> list[tuple[str, str, int]]:
+        """Return (owner, state, count) triples; deleted records count as state ``deleted``."""
+        return self._all(
+            "SELECT owner, CASE WHEN deleted THEN 'deleted' ELSE state END AS s, COUNT(*) "
+            "FROM depositions GROUP BY owner, s ORDER BY owner, s"
+        )
+
+    # files ---------------------------------------------------------------------------------
+    def files(self, depid: int) -> list[StoredFile]:
+        """Return the files of ``depid`` in upload order."""
+        rows = self._all(
+            "SELECT id, depid, key, size, md5, mimetype, version_id, created, updated, path "
+            "FROM files WHERE depid = ? ORDER BY created, key", (depid,),
+        )
+        return [StoredFile(*r) for r in rows]
+
+    def file_stats(self, depid: int) -> tuple[int, int]:
+        """Return (count, total bytes) of the files of ``depid``."""
+        count, total = self._all(
+            "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM files WHERE depid = ?", (depid,)
+        )[0]
+        return int(count), int(total)
+
+    def put_file(self, stored: StoredFile) -> None:
+        """Insert ``stored``, replacing any file with the same key in the same deposition."""
+        with self.transaction():
+            self._run("DELETE FROM files WHERE depid = ? AND key = ?", (stored.depid, stored.key))
+            self._run(
+                "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (stored.id, stored.depid, stored.key, stored.size, stored.md5, stored.mimetype,
+                 stored.version_id, stored.created, stored.updated, stored.path),
+            )
+
+    def delete_file(self, file_id: str) -> None:
+        """Delete the file row ``file_id``."""
+        self._run("DELETE FROM files WHERE id = ?", (file_id,))
+
+    # lagging search indexes ----------------------------------------------------------------
+    def index_put(self, kind: str, recid: int, *, doc: dict | None, visible_at: float,
+                  owner: str | None = None, updated: float | None = None,
+                  sets: tuple[str, ...] = ()) -> None:
+        """Queue a new indexed version of ``recid`` (``doc=None`` removes it) from ``visible_at``.
+
+        :param kind: ``deposit``, ``records`` or ``oai``
+        """
+        with self.transaction():
+            now = time.time()
+            self._run(  # drop versions already superseded by a visible newer one
+                "DELETE FROM search_index WHERE kind = ? AND recid = ? AND seq < ("
+                "SELECT MAX(seq) FROM search_index WHERE kind = ? AND recid = ? "
+                "AND visible_at <= ?)",
+                (kind, recid, kind, recid, now),
+            )
+            self._run(
+                "INSERT INTO search_index (kind, recid, owner, visible_at, updated, sets, doc) "
+                "VALUES (?,?,?,?,?,?,?)",
+                (kind, recid, owner, visible_at, updated, "".join(f"|{s}|" for s in sets),
+                 _dump(doc)),
+            )
+
+    _VISIBLE = (
+        "FROM search_index s WHERE s.kind = ? AND s.visible_at <= ? AND s.doc IS NOT NULL "
+        "AND s.seq = (SELECT MAX(t.seq) FROM search_index t WHERE t.kind = s.kind "
+        "AND t.recid = s.recid AND t.visible_at <= ?)"
+    )
+
+    def index_docs(self, kind: str, now: float, owner: str | None = None) -> list[dict]:
+        """Return the documents of ``kind`` visible at ``now`` (of ``owner`` if given)."""
+        sql = "SELECT s.doc " + self._VISIBLE
+        params: tuple = (kind, now, now)
+        if owner is not None:
+            sql += " AND s.owner = ?"
+            params += (owner,)
+        return [json.loads(r[0]) for r in self._all(sql + " ORDER BY s.recid", params)]
+
+    def index_doc(self, kind: str, recid: int, now: float) -> dict | None:
+        """Return the visible document of ``recid`` in index ``kind``, or None."""
+        rows = self._all("SELECT s.doc " + self._VISIBLE + " AND s.recid = ?",
+                         (kind, now, now, recid))
+        return json.loads(rows[0][0]) if rows else None
+
+    def index_page(self, kind: str, now: float, *, set_spec: str | None, start: float | None,
+                   end: float | None, offset: int, limit: int) -> tuple[list[dict], int]:
+        """Return one page (ordered by recid) of visible documents filtered by set and time."""
+        where, params = "", [kind, now, now]
+        if set_spec is not None:
+            where += " AND instr(s.sets, ?) > 0"
+            params.append(f"|{set_spec}|")
+        if start is not None:
+            where += " AND s.updated >= ?"
+            params.append(start)
+        if end is not None:
+            where += " AND s.updated <= ?"
+            params.append(end)
+        with self._lock:
+            total = self._all("SELECT COUNT(*) " + self._VISIBLE + where, tuple(params))[0][0]
+            rows = self._all(
+                "SELECT s.doc " + self._VISIBLE + where + " ORDER BY s.recid LIMIT ? OFFSET ?",
+                (*params, limit, offset),
+            )
+        return [json.loads(r[0]) for r in rows], int(total)
+
+    def index_sets(self, kind: str, now: float) -> list[str]:
+        """Return the distinct set specs of visible documents of ``kind``."""
+        rows = self._all("SELECT DISTINCT s.sets " + self._VISIBLE, (kind, now, now))
+        found = {part for (sets,) in rows for part in sets.split("|") if part}
+        return sorted(found)
+
+    def index_earliest(self, kind: str, now: float) -> float | None:
+        """Return the smallest ``updated`` among visible documents of ``kind``."""
+        value = self._all("SELECT MIN(s.updated) " + self._VISIBLE, (kind, now, now))[0][0]
+        return None if value is None else float(value)
+
+    def wipe(self) -> None:
+        """Delete every row of every table."""
+        with self.transaction():
+            for table in ("files", "depositions", "search_index", "users", "pids"):
+                self._run(f"DELETE FROM {table}")  # noqa: S608
