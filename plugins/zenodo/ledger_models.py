@@ -148,4 +148,21 @@ class Payload(Base):
     updated_at: Mapped[datetime]
 
 
+class ReconcileFinding(Base):
+    """Something reconciliation reported that needs a person (duplicate, foreign record, ...).
+
+    One row per (collection, kind, subject); ``resolved_at`` is set when a full reconcile no
+    longer sees it, and cleared again if it comes back.
+    """
+
+    __tablename__ = "reconcile_findings"
+
+    collection: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    subject: Mapped[str] = mapped_column(sa.String(500), primary_key=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    first_seen: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+
+
 metadata = Base.metadata

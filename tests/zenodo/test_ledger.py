@@ -40,10 +40,19 @@ def ledger(database_url: str, clock: Clock) -> Ledger:
     led.dispose()
 
 
-def register(ledger: Ledger, key: str, *, metadata_hash: str = "h1", files=FILES,
-             version: str = "1") -> State:
-    return ledger.register(C, key, metadata_hash=metadata_hash, files=files, mapping_name="pilot1",
-                           mapping_version=version, source_modified=None, actor="test")
+def register(
+    ledger: Ledger, key: str, *, metadata_hash: str = "h1", files=FILES, version: str = "1"
+) -> State:
+    return ledger.register(
+        C,
+        key,
+        metadata_hash=metadata_hash,
+        files=files,
+        mapping_name="pilot1",
+        mapping_version=version,
+        source_modified=None,
+        actor="test",
+    )
 
 
 def publish(ledger: Ledger, key: str, owner: str = "w1") -> None:
@@ -53,8 +62,15 @@ def publish(ledger: Ledger, key: str, owner: str = "w1") -> None:
     for f in FILES:
         ledger.record_file(C, key, owner=owner, name=f["name"], size=f["size"], md5=f["md5"])
     ledger.record_uploaded(C, key, owner=owner)
-    ledger.record_published(C, key, owner=owner, record_id=101, doi="10.5281/zenodo.101",
-                            concept_doi="10.5281/zenodo.100", concept_recid="100")
+    ledger.record_published(
+        C,
+        key,
+        owner=owner,
+        record_id=101,
+        doi="10.5281/zenodo.101",
+        concept_doi="10.5281/zenodo.100",
+        concept_recid="100",
+    )
 
 
 def test_register_creates_new_row_with_one_event(ledger: Ledger) -> None:
@@ -187,16 +203,30 @@ def test_bad_files_are_rejected_naming_specimen_and_field(ledger: Ledger) -> Non
 
 def test_naive_datetimes_are_refused(ledger: Ledger) -> None:
     with pytest.raises(Exception, match="naive datetime"):
-        ledger.register(C, "k1", metadata_hash="h", files=[], mapping_name="m",
-                        mapping_version=1, source_modified=datetime(2020, 1, 1))
+        ledger.register(
+            C,
+            "k1",
+            metadata_hash="h",
+            files=[],
+            mapping_name="m",
+            mapping_version=1,
+            source_modified=datetime(2020, 1, 1),
+        )
 
 
 def test_aware_datetimes_round_trip_as_utc(ledger: Ledger) -> None:
     from zoneinfo import ZoneInfo
 
     when = datetime(2024, 3, 1, 9, 30, tzinfo=ZoneInfo("Europe/Berlin"))
-    ledger.register(C, "k1", metadata_hash="h", files=[], mapping_name="m", mapping_version=1,
-                    source_modified=when)
+    ledger.register(
+        C,
+        "k1",
+        metadata_hash="h",
+        files=[],
+        mapping_name="m",
+        mapping_version=1,
+        source_modified=when,
+    )
     got = ledger.get(C, "k1").source_modified
     assert got == when and got.tzinfo == UTC
 
@@ -243,8 +273,15 @@ def test_keys_needing_work_lists_due_work_in_key_order(ledger: Ledger, clock: Cl
     publish(ledger, "a")
     ledger.quarantine(C, "b", ["bad"], source_modified=None)
     ledger.claim(C, ["c", "d"], owner="w", ttl_s=60)
-    ledger.record_failure(C, "c", owner="w", kind="server", status=503, message="busy",
-                          retry_after=timedelta(minutes=5))
+    ledger.record_failure(
+        C,
+        "c",
+        owner="w",
+        kind="server",
+        status=503,
+        message="busy",
+        retry_after=timedelta(minutes=5),
+    )
     ledger.record_failure(C, "d", owner="w", kind="validation", status=400, message="bad")
     assert ledger.keys_needing_work(C) == ["e"]
     clock.now += timedelta(minutes=6)
@@ -257,8 +294,15 @@ def test_failure_records_error_and_retry_resumes_where_it_stopped(ledger: Ledger
     register(ledger, "k1")
     ledger.claim(C, ["k1"], owner="w", ttl_s=60)
     ledger.record_draft(C, "k1", owner="w", deposition_id=7, bucket_url="u")
-    row = ledger.record_failure(C, "k1", owner="w", kind="server", status=502,
-                                message="x" * 5000, retry_after=1_800_000_000.0)
+    row = ledger.record_failure(
+        C,
+        "k1",
+        owner="w",
+        kind="server",
+        status=502,
+        message="x" * 5000,
+        retry_after=1_800_000_000.0,
+    )
     assert (row.state, row.attempts, row.last_error_status) == (State.FAILED, 1, 502)
     stored = ledger.get(C, "k1")
     assert stored.retry_after == datetime.fromtimestamp(1_800_000_000, UTC)
@@ -312,8 +356,14 @@ def test_concurrent_file_records_on_one_row_lose_no_update(ledger: Ledger) -> No
     register(ledger, "k1", files=files)
     ledger.claim(C, ["k1"], owner="w", ttl_s=60)
     ledger.record_draft(C, "k1", owner="w", deposition_id=7, bucket_url="u")
-    run_threads([lambda f=f: ledger.record_file(C, "k1", owner="w", name=f["name"],
-                                                size=f["size"], md5=f["md5"]) for f in files])
+    run_threads(
+        [
+            lambda f=f: ledger.record_file(
+                C, "k1", owner="w", name=f["name"], size=f["size"], md5=f["md5"]
+            )
+            for f in files
+        ]
+    )
     assert ledger.get(C, "k1").all_files_uploaded
 
 
@@ -322,8 +372,12 @@ def test_threads_claiming_the_same_keys_never_share_one(ledger: Ledger) -> None:
     for key in keys:
         register(ledger, key)
     won: dict[str, list[str]] = {}
-    run_threads([lambda o=o: won.setdefault(o, ledger.claim(C, keys, owner=o, ttl_s=60))
-                 for o in ("a", "b", "c", "d", "e", "f")])
+    run_threads(
+        [
+            lambda o=o: won.setdefault(o, ledger.claim(C, keys, owner=o, ttl_s=60))
+            for o in ("a", "b", "c", "d", "e", "f")
+        ]
+    )
     claimed = [k for ks in won.values() for k in ks]
     assert sorted(claimed) == keys
 
@@ -354,8 +408,9 @@ def _worker(url: str, keys: list[str], owner: str) -> None:
         if row.state == State.NEW:
             ledger.record_draft(C, key, owner=owner, deposition_id=1, bucket_url=owner)
             for f in FILES:
-                ledger.record_file(C, key, owner=owner, name=f["name"], size=f["size"],
-                                   md5=f["md5"])
+                ledger.record_file(
+                    C, key, owner=owner, name=f["name"], size=f["size"], md5=f["md5"]
+                )
             ledger.record_uploaded(C, key, owner=owner)
             ledger.record_published(C, key, owner=owner, record_id=1, doi=f"doi/{key}")
         ledger.release(C, [key], owner=owner)
@@ -368,8 +423,10 @@ def test_processes_racing_on_one_batch_publish_each_specimen_once(ledger: Ledger
     for key in keys:
         register(ledger, key)
     ctx = multiprocessing.get_context("fork")
-    procs = [ctx.Process(target=_worker, args=(ledger.url, keys[::step], f"p{n}"))
-             for n, step in enumerate((1, 1, -1, -1))]
+    procs = [
+        ctx.Process(target=_worker, args=(ledger.url, keys[::step], f"p{n}"))
+        for n, step in enumerate((1, 1, -1, -1))
+    ]
     for p in procs:
         p.start()
     for p in procs:

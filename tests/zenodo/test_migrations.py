@@ -56,8 +56,15 @@ def test_migrate_creates_the_schema_and_its_own_version_table(database_url: str)
 def test_migrating_twice_is_a_no_op_that_keeps_data(database_url: str) -> None:
     ledger = Ledger(database_url)
     ledger.migrate()
-    ledger.register("c", "k", metadata_hash="h", files=[], mapping_name="m", mapping_version=1,
-                    source_modified=None)
+    ledger.register(
+        "c",
+        "k",
+        metadata_hash="h",
+        files=[],
+        mapping_name="m",
+        mapping_version=1,
+        source_modified=None,
+    )
     ledger.migrate()
     assert ledger.get("c", "k") is not None
     with ledger.engine.connect() as conn:

@@ -116,8 +116,10 @@ def test_a_429_without_headers_blocks_for_the_default(url: str, fake: FakeTime) 
 def test_server_remaining_zero_holds_requests_until_its_reset(url: str, fake: FakeTime) -> None:
     pacer = make(url, fake, [(100, 60)], margin=0.0)
     reset = fake.now + 20
-    pacer.observe({"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "2",
-                   "X-RateLimit-Reset": str(reset)}, 200)
+    pacer.observe(
+        {"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "2", "X-RateLimit-Reset": str(reset)},
+        200,
+    )
     assert send_times(pacer, fake, 3) == [0.0, 0.6, 20.0]
 
 
@@ -131,8 +133,14 @@ def test_same_window_reports_keep_the_lowest_remaining(url: str, fake: FakeTime)
 
 def test_retry_after_on_a_success_does_not_block(url: str, fake: FakeTime) -> None:
     pacer = make(url, fake, [(100, 60)])
-    pacer.observe({"Retry-After": "40", "X-RateLimit-Remaining": "80",
-                   "X-RateLimit-Reset": str(fake.now + 40)}, 200)
+    pacer.observe(
+        {
+            "Retry-After": "40",
+            "X-RateLimit-Remaining": "80",
+            "X-RateLimit-Reset": str(fake.now + 40),
+        },
+        200,
+    )
     assert pacer.state().blocked_until == 0.0
     assert pacer.acquire() == 0.0
 
@@ -185,8 +193,10 @@ def test_eight_processes_together_stay_at_the_limit(database_url: str) -> None:
     out = ctx.Queue()
     duration = 15.0
     start_at = time.time() + 2.0
-    procs = [ctx.Process(target=_hammer, args=(database_url, start_at, start_at + duration, out))
-             for _ in range(8)]
+    procs = [
+        ctx.Process(target=_hammer, args=(database_url, start_at, start_at + duration, out))
+        for _ in range(8)
+    ]
     for p in procs:
         p.start()
     times = sorted(t for _ in procs for t in out.get(timeout=60))

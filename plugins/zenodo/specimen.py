@@ -1,0 +1,186 @@
+"""The specimen record shared by extract, validate and map, and the stable key rules.
+
+A :class:`SpecimenRecord` is one row of a collection database after renaming its columns to
+Darwin Core terms. Every string in it is NFC-normalised, stripped of a byte-order mark and of
+surrounding whitespace, so hashing, comparing and sending all see the same bytes.
+
+Key scheme (documented for the ledger and the upload engine):
+
+- ``occurrenceID`` when the row has one (kept verbatim after normalisation);
+- otherwise ``urn:catalog:<institutionCode>:<collectionCode>:<catalogNumber>``, each part
+  percent-encoded (RFC 3986 unreserved characters kept), so a part never contains ``:``;
+- when neither can be built the record gets a placeholder ``nokey:<sha1 of its terms>``; such
+  a record always fails validation (``missing key``) and is quarantined.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import hashlib
+import json
+import math
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+#: Terms that make up the Darwin Core triplet, in key order.
+TRIPLET_TERMS = ("institutionCode", "collectionCode", "catalogNumber")
+#: Prefix of placeholder keys given to rows without any usable identifier.
+NO_KEY_PREFIX = "nokey:"
+#: Prefix of keys derived from the Darwin Core triplet.
+CATALOG_URN_PREFIX = "urn:catalog:"
+
+TermValue = str | int | float | bool
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """Describe one file that belongs to a deposit.
+
+    :param path: where the file is on disk (may not exist: validation reports that)
+    :param name: the file name to use on Zenodo
+    :param size: size in bytes, when known
+    :param md5: hex md5 of the content, when computed
+    """
+
+    path: Path
+    name: str
+    size: int | None = None
+    md5: str | None = None
+
+
+@dataclass(frozen=True)
+class SpecimenRecord:
+    """Hold one specimen: its key, its Darwin Core terms, change stamp and image files.
+
+    :param key: the stable key (see module docstring)
+    :param terms: Darwin Core term name → value; strings NFC-normalised, empty values dropped
+    :param modified: the source row's last-change value as an ISO 8601 string, if any
+    :param images: the image files that belong to the specimen, in a deterministic order
+    :param row_number: 1-based position of the row in the extract, for messages
+    """
+
+    key: str
+    terms: dict[str, TermValue]
+    modified: str | None = None
+    images: tuple[FileSpec, ...] = field(default_factory=tuple)
+    row_number: int = 0
+
+    def term(self, name: str) -> str:
+        """Return a term as a string ('' when absent)."""
+        value = self.terms.get(name)
+        return "" if value is None else str(value)
+
+    @property
+    def has_real_key(self) -> bool:
+        """Tell whether the key came from the data rather than a placeholder."""
+        return not self.key.startswith(NO_KEY_PREFIX)
+
+    def source_hash(self) -> str:
+        """Return a sha256 over the terms, modified stamp and image names (for change checks)."""
+        payload = {
+            "terms": self.terms,
+            "modified": self.modified,
+            "images": [[str(f.path), f.name] for f in self.images],
+        }
+        encoded = canonical_json(payload).encode("utf-8", errors="surrogatepass")
+        return hashlib.sha256(encoded).hexdigest()
+
+
+def normalise_text(value: str) -> str:
+    """Return ``value`` in NFC with a leading BOM and surrounding whitespace removed."""
+    return unicodedata.normalize("NFC", value.replace("\ufeff", "")).strip()
+
+
+def normalise_value(value: Any) -> TermValue | None:
+    """Turn one database value into a term value (``None`` means absent).
+
+    Bytes are decoded as UTF-8 with replacement characters (validation reports U+FFFD as
+    invalid UTF-8); dates become ISO strings; decimals become floats or strings.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bytes | bytearray | memoryview):
+        value = bytes(value).decode("utf-8", errors="replace")
+    if isinstance(value, str):
+        text = normalise_text(value)
+        return text or None
+    if isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, decimal.Decimal):
+        return float(value) if value.is_finite() else str(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    return normalise_text(str(value)) or None
+
+
+def normalise_terms(row: dict[str, Any]) -> dict[str, TermValue]:
+    """Normalise every value of a row, dropping absent ones; keys are NFC-normalised too."""
+    terms: dict[str, TermValue] = {}
+    for name, raw in row.items():
+        value = normalise_value(raw)
+        if value is not None:
+            terms[normalise_text(str(name))] = value
+    return terms
+
+
+def _urn_part(value: str) -> str:
+    return quote(value, safe="-._~")
+
+
+def triplet_key(terms: dict[str, TermValue]) -> str | None:
+    """Return ``urn:catalog:<inst>:<coll>:<cat>`` or ``None`` when a part is missing."""
+    parts = [str(terms.get(name, "")).strip() for name in TRIPLET_TERMS]
+    if not all(parts):
+        return None
+    return CATALOG_URN_PREFIX + ":".join(_urn_part(p) for p in parts)
+
+
+def derive_key(terms: dict[str, TermValue], rule: str = "auto") -> str:
+    """Derive the stable key of a record from its (normalised) terms.
+
+    :param terms: normalised Darwin Core terms
+    :param rule: ``auto`` (occurrenceID, else triplet), ``occurrenceID`` or ``triplet``
+    """
+    occurrence_id = str(terms.get("occurrenceID", "")).strip()
+    if rule in ("auto", "occurrenceID") and occurrence_id:
+        return occurrence_id
+    if rule in ("auto", "triplet"):
+        key = triplet_key(terms)
+        if key:
+            return key
+    encoded = canonical_json(terms).encode("utf-8", errors="surrogatepass")
+    digest = hashlib.sha1(encoded, usedforsecurity=False)
+    return NO_KEY_PREFIX + digest.hexdigest()
+
+
+def is_uri(value: str) -> bool:
+    """Tell whether ``value`` is an http(s) URL or a URN (usable as an identifier as is)."""
+    lowered = value.lower()
+    return lowered.startswith(("http://", "https://")) or (
+        lowered.startswith("urn:") and value.count(":") >= 2 and " " not in value
+    )
+
+
+def alternate_identifier(record: SpecimenRecord) -> str:
+    """Return the identifier under which a deposit is findable by its specimen.
+
+    The key itself when it is a URL or URN; else the triplet URN; else ``urn:specimen:<key>``
+    with the key percent-encoded.
+    """
+    if is_uri(record.key):
+        return record.key
+    derived = triplet_key(record.terms)
+    if derived:
+        return derived
+    return "urn:specimen:" + _urn_part(record.key)
+
+
+def canonical_json(value: Any) -> str:
+    """Serialise ``value`` as canonical JSON (sorted keys, no spaces, UTF-8 characters kept)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

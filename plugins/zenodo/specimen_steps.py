@@ -1,0 +1,338 @@
+"""One specimen's way to Zenodo: each ledger state, the one step it calls for.
+
+Rules (DESIGN.md, "Rules that keep records exactly-once"):
+
+- Before a non-idempotent write (create, publish) the ledger records the intent as UNKNOWN
+  with the operation. If the process dies, or the answer is lost, the next worker finds
+  UNKNOWN and *looks up* what the server holds instead of writing again.
+- The remote id is written to the ledger the moment it is known, before the next request.
+- Only the lease holder writes; a lost lease stops the specimen at once.
+- A fresh draft (created in this run) is known to hold no files, so it goes straight to the
+  file PUTs: a one-file specimen costs 3 requests (create, PUT, publish). A draft resumed
+  from an earlier run is read first, its metadata rewritten (the source may have changed
+  since) and only missing or different files are sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from zenodo.errors import (
+    AuthFailed,
+    NotFound,
+    UnknownOutcome,
+    ValidationFailed,
+    ZenodoError,
+)
+from zenodo.ledger import LeaseLost
+from zenodo.mapping import deposit_matches_key
+from zenodo.payloads import SpecimenPayload
+from zenodo.states import State
+
+if TYPE_CHECKING:
+    from zenodo.hooks.zenodo import ZenodoHook
+    from zenodo.ledger import Ledger, SpecimenRow
+
+log = logging.getLogger(__name__)
+
+#: A retryable failure (5xx, network, rate limit exhausted) may be retried after this long.
+RETRY_AFTER_SECONDS = 15 * 60
+#: Steps one specimen may take in one run before we call it stuck.
+MAX_STEPS = 12
+
+
+class LeaseKeeperLike(Protocol):
+    """Something that renews leases while a specimen is being driven."""
+
+    def hold(self, key: str) -> None:
+        """Start renewing ``key``."""
+
+    def drop(self, key: str) -> None:
+        """Stop renewing ``key``."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a specimen's run ended: ``published``, ``drafted``, ``failed``, ``busy`` …"""
+
+    name: str
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """Whether the specimen reached what the run asked for."""
+        return self.name in ("published", "drafted", "already_published")
+
+
+@dataclass
+class SpecimenSteps:
+    """The per-state steps, shared by the worker threads of one batch.
+
+    :param collection: the ledger namespace.
+    :param hook: talks to Zenodo.
+    :param ledger: records every outcome.
+    :param owner: the lease owner of this run.
+    :param actor: written with every ledger event.
+    :param publish: ``False`` stops at UPLOADED (drafts left for review).
+    :param lease_seconds: lease length; renewed before each step.
+    :param lookup_waits: waits between searches for a deposition after a lost create.
+    :param keeper: renews the leases of the specimens being driven, if given.
+    """
+
+    collection: str
+    hook: ZenodoHook
+    ledger: Ledger
+    owner: str
+    actor: dict[str, Any]
+    publish: bool = True
+    lease_seconds: float = 900.0
+    lookup_waits: tuple[float, ...] = (1.0, 3.0, 6.0)
+    keeper: LeaseKeeperLike | None = None
+    _fresh: set[str] = field(default_factory=set)
+
+    # -- the loop ----------------------------------------------------------------------------
+
+    def drive(self, key: str, payload_for: Callable[[str], SpecimenPayload]) -> Outcome:
+        """Claim ``key`` and step it until it is done, failed, or held by someone else."""
+        if not self.ledger.claim(
+            self.collection, [key], owner=self.owner, ttl_s=self.lease_seconds
+        ):
+            return Outcome("busy", "another worker holds this specimen's lease")
+        if self.keeper is not None:
+            self.keeper.hold(key)
+        try:
+            payload = payload_for(key)
+            for _ in range(MAX_STEPS):
+                row = self.ledger.get(self.collection, key)
+                outcome = self._step(row, payload)
+                if outcome is not None:
+                    return outcome
+            return Outcome("stuck", f"no final state after {MAX_STEPS} steps")
+        except LeaseLost as exc:
+            return Outcome("lease_lost", str(exc))
+        except AuthFailed:
+            raise
+        except ZenodoError as exc:
+            return self._fail_safely(key, exc, str(exc))
+        except Exception as exc:
+            log.exception("specimen %s: unexpected error", key)
+            return self._fail_safely(key, exc, f"{type(exc).__name__}: {exc}")
+        finally:
+            if self.keeper is not None:
+                self.keeper.drop(key)
+            self._fresh.discard(key)
+            self.ledger.release(self.collection, [key], owner=self.owner)
+
+    def _step(self, row: SpecimenRow, payload: SpecimenPayload) -> Outcome | None:
+        self.ledger.renew(self.collection, [row.key], owner=self.owner, ttl_s=self.lease_seconds)
+        state = State(row.state)
+        if state in (State.PUBLISHED, State.VERIFIED):
+            return Outcome("published")
+        if state is State.QUARANTINED:
+            return Outcome("quarantined", "invalid input: not sent")
+        if state is State.UPLOADED and not self.publish:
+            return Outcome("drafted")
+        handler = {
+            State.NEW: self._create,
+            State.UNKNOWN: self._resolve,
+            State.DRAFTED: self._upload_files,
+            State.UPLOADED: self._publish,
+            State.FAILED: self._retry,
+        }.get(state)
+        if handler is None:
+            return Outcome("skipped", f"state {state} is not handled by the upload step")
+        return handler(row, payload)
+
+    # -- create ------------------------------------------------------------------------------
+
+    def _create(self, row: SpecimenRow, payload: SpecimenPayload) -> Outcome | None:
+        self._write_intent(row.key, "create")
+        try:
+            deposition = self.hook.create_deposition(payload.metadata)
+        except UnknownOutcome as exc:
+            log.warning("specimen %s: create outcome unknown (%s): looking it up", row.key, exc)
+            return None
+        except ValidationFailed as exc:
+            self._fail(row.key, exc, retryable=False)
+            return Outcome("failed", str(exc))
+        self._record_draft(row.key, deposition)
+        self._fresh.add(row.key)
+        return None
+
+    def _record_draft(self, key: str, deposition: dict[str, Any]) -> None:
+        self.ledger.record_draft(
+            self.collection,
+            key,
+            owner=self.owner,
+            actor=self.actor,
+            deposition_id=int(deposition["id"]),
+            bucket_url=deposition.get("links", {}).get("bucket"),
+        )
+
+    # -- resolve an unknown outcome by lookup, never by writing again ------------------------
+
+    def _resolve(self, row: SpecimenRow, payload: SpecimenPayload) -> Outcome | None:
+        operation = self.ledger.pending_operation(row)
+        if row.deposition_id and operation != "create":
+            return self._resolve_known(row, operation)
+        return self._resolve_create(row, payload)
+
+    def _resolve_known(self, row: SpecimenRow, operation: str | None) -> Outcome | None:
+        """The deposition id is known: read it and continue from what the server holds."""
+        try:
+            deposition = self.hook.get_deposition(row.deposition_id)
+        except NotFound:
+            self._transition(row.key, State.NEW, reason="lookup: deposition vanished")
+            return None
+        if deposition.get("submitted"):
+            self._record_published(row.key, deposition)
+            return None
+        target = State.UPLOADED if operation == "publish" else State.DRAFTED
+        self._transition(row.key, target, reason=f"lookup: {operation or 'write'} did not happen")
+        return None
+
+    def _resolve_create(self, row: SpecimenRow, payload: SpecimenPayload) -> Outcome | None:
+        found = self._find_depositions(payload)
+        waits = list(self.lookup_waits)
+        while not found and waits:
+            time.sleep(waits.pop(0))
+            found = self._find_depositions(payload)
+        if not found:
+            self._transition(row.key, State.NEW, reason="lookup: no deposition, create again")
+            return None
+        keep = self._choose(found)
+        for extra in found:
+            if extra is not keep and not extra.get("submitted"):
+                log.warning("specimen %s: deleting duplicate draft %s", row.key, extra["id"])
+                self.hook.delete_deposition(int(extra["id"]))
+        if keep.get("submitted"):
+            self._record_published(row.key, keep)
+        else:
+            self._record_draft(row.key, keep)
+        return None
+
+    def _find_depositions(self, payload: SpecimenPayload) -> list[dict[str, Any]]:
+        """Our depositions of this specimen (search hits checked for the exact key)."""
+        hits = self.hook.search_depositions(q=payload.search_query, size=100, all_versions=True)
+        return [d for d in hits if deposit_matches_key(d.get("metadata") or {}, payload.key)]
+
+    @staticmethod
+    def _choose(found: list[dict[str, Any]]) -> dict[str, Any]:
+        published = [d for d in found if d.get("submitted")]
+        return min(published or found, key=lambda d: int(d["id"]))
+
+    # -- files -------------------------------------------------------------------------------
+
+    def _upload_files(self, row: SpecimenRow, payload: SpecimenPayload) -> Outcome | None:
+        bucket = row.bucket_url
+        on_server: dict[str, str] = {}
+        if row.key not in self._fresh or not bucket:
+            try:
+                deposition = self.hook.get_deposition(row.deposition_id)
+            except NotFound:
+                self._transition(row.key, State.NEW, reason="draft vanished: create again")
+                return None
+            if deposition.get("submitted"):
+                self._record_published(row.key, deposition)
+                return None
+            bucket = deposition.get("links", {}).get("bucket") or bucket
+            self.hook.update_deposition(row.deposition_id, payload.metadata)
+            on_server = {
+                f["filename"]: f["checksum"].removeprefix("md5:")
+                for f in deposition.get("files", [])
+            }
+            wanted = {f.name for f in payload.files}
+            for entry in deposition.get("files", []):
+                if entry["filename"] not in wanted:
+                    self.hook.delete_file(row.deposition_id, entry["id"])
+        for spec in payload.files:
+            if on_server.get(spec.name) == spec.md5:
+                answer = {"size": spec.size, "checksum": f"md5:{spec.md5}"}
+            else:
+                answer = self.hook.upload_file(bucket, spec.path, filename=spec.name)
+            self.ledger.record_file(
+                self.collection,
+                row.key,
+                owner=self.owner,
+                actor=self.actor,
+                name=spec.name,
+                size=int(answer.get("size") or spec.size or 0),
+                md5=str(answer["checksum"]).removeprefix("md5:"),
+            )
+        self.ledger.record_uploaded(self.collection, row.key, owner=self.owner, actor=self.actor)
+        return None
+
+    # -- publish -----------------------------------------------------------------------------
+
+    def _publish(self, row: SpecimenRow, payload: SpecimenPayload) -> Outcome | None:
+        self._write_intent(row.key, "publish")
+        try:
+            deposition = self.hook.publish(row.deposition_id)
+        except UnknownOutcome as exc:
+            log.warning("specimen %s: publish outcome unknown (%s): looking it up", row.key, exc)
+            return None
+        except ValidationFailed as exc:
+            self._fail(row.key, exc, retryable=False)
+            return Outcome("failed", str(exc))
+        self._record_published(row.key, deposition)
+        return None
+
+    def _record_published(self, key: str, deposition: dict[str, Any]) -> None:
+        self.ledger.record_published(
+            self.collection,
+            key,
+            owner=self.owner,
+            actor=self.actor,
+            record_id=int(deposition.get("record_id") or deposition["id"]),
+            doi=deposition.get("doi"),
+            concept_doi=deposition.get("conceptdoi"),
+            concept_recid=deposition.get("conceptrecid"),
+        )
+
+    # -- failures and retries ----------------------------------------------------------------
+
+    def _retry(self, row: SpecimenRow, payload: SpecimenPayload) -> Outcome | None:
+        """Go back to the state the specimen failed in (UNKNOWN if a write was in doubt)."""
+        self.ledger.retry(self.collection, row.key, owner=self.owner, actor=self.actor)
+        return None
+
+    def _fail_safely(self, key: str, exc: BaseException, reason: str) -> Outcome:
+        """Record a retryable failure; if even that fails, say so and leave the row as is."""
+        try:
+            self._fail(key, exc, retryable=True)
+        except Exception:
+            log.exception("specimen %s: could not record the failure in the ledger", key)
+        return Outcome("failed", reason)
+
+    def _write_intent(self, key: str, operation: str) -> None:
+        self.ledger.record_unknown(
+            self.collection,
+            key,
+            owner=self.owner,
+            actor=self.actor,
+            operation=operation,
+            message=f"{operation} sent; outcome not yet seen",
+        )
+
+    def _transition(self, key: str, to: State, *, reason: str) -> None:
+        self.ledger.transition(
+            self.collection, key, to, owner=self.owner, actor=self.actor, detail={"reason": reason}
+        )
+
+    def _fail(self, key: str, exc: BaseException, *, retryable: bool) -> None:
+        status = getattr(exc, "status", None)
+        kind = getattr(exc, "kind", type(exc).__name__)
+        self.ledger.record_failure(
+            self.collection,
+            key,
+            owner=self.owner,
+            actor=self.actor,
+            kind=kind,
+            status=status,
+            message=str(exc)[:2000],
+            retry_after=(time.time() + RETRY_AFTER_SECONDS) if retryable else None,
+        )

@@ -1,0 +1,247 @@
+"""The exactly-once upload engine: drive each specimen from its ledger state to PUBLISHED.
+
+``publish_specimens`` is plain Python (no Airflow): give it keys, a :class:`ZenodoHook`, a
+:class:`~zenodo.ledger.Ledger` and a way to get each specimen's payload (metadata + files).
+Each worker thread claims a specimen's lease, then loops: read the ledger state, do the one
+step that state calls for, write the outcome to the ledger, until the specimen is published
+(or left as a reviewed draft, or failed with a reason). The steps live in
+:mod:`zenodo.specimen_steps`; this module runs them concurrently and reports progress.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from zenodo.errors import AuthFailed
+from zenodo.payloads import SpecimenPayload
+from zenodo.specimen_steps import Outcome, SpecimenSteps
+
+if TYPE_CHECKING:
+    from zenodo.hooks.zenodo import ZenodoHook
+    from zenodo.ledger import Ledger
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BatchResult:
+    """What one batch did: counts per outcome and every failure with its reason.
+
+    :param batch_id: the caller's id for the batch (mapped results can arrive out of order).
+    :param outcomes: outcome name → number of specimens.
+    :param failures: ``[(key, reason), …]`` for every specimen that did not get through.
+    """
+
+    batch_id: str
+    total: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """A small JSON-able summary (for XCom and reports)."""
+        return {
+            "batch_id": self.batch_id,
+            "total": self.total,
+            "outcomes": dict(self.outcomes),
+            "failures": [{"key": k, "reason": r} for k, r in self.failures],
+            "seconds": round(self.seconds, 3),
+        }
+
+
+class Progress:
+    """Log done/total, rate, ETA and errors every ``every`` specimens or ``seconds``."""
+
+    def __init__(self, total: int, *, every: int = 50, seconds: float = 30.0) -> None:
+        self.total = total
+        self.every = every
+        self.seconds = seconds
+        self.done = 0
+        self.errors = 0
+        self.started = time.monotonic()
+        self._last_log = self.started
+        self._lock = threading.Lock()
+
+    def step(self, ok: bool) -> None:
+        """Count one finished specimen and log when it is time to."""
+        with self._lock:
+            self.done += 1
+            self.errors += 0 if ok else 1
+            now = time.monotonic()
+            due = self.done % self.every == 0 or now - self._last_log >= self.seconds
+            if due or self.done == self.total:
+                self._last_log = now
+                elapsed = max(now - self.started, 1e-9)
+                rate = self.done / elapsed
+                eta = (self.total - self.done) / rate if rate else float("inf")
+                log.info(
+                    "progress %d/%d specimens, %.1f/min, ETA %.0fs, errors %d",
+                    self.done,
+                    self.total,
+                    rate * 60,
+                    eta,
+                    self.errors,
+                )
+
+
+class LeaseKeeper:
+    """Renew the leases of the specimens a run is working on, from a background thread.
+
+    A short lease (so a killed worker's specimens are taken over soon) then never runs out
+    under a live worker, however long one step (a multi-GB file) takes.
+
+    :param ledger: where the leases live.
+    :param collection: the ledger namespace.
+    :param owner: this run's lease owner id.
+    :param lease_seconds: the lease length; renewed every third of it.
+    """
+
+    def __init__(self, ledger: Ledger, collection: str, owner: str, lease_seconds: float) -> None:
+        self._ledger = ledger
+        self._collection = collection
+        self._owner = owner
+        self._ttl = lease_seconds
+        self._held: set[str] = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="lease-keeper", daemon=True)
+
+    def hold(self, key: str) -> None:
+        """Start renewing ``key``."""
+        with self._lock:
+            self._held.add(key)
+
+    def drop(self, key: str) -> None:
+        """Stop renewing ``key``."""
+        with self._lock:
+            self._held.discard(key)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._ttl / 3):
+            with self._lock:
+                keys = sorted(self._held)
+            if keys:
+                try:
+                    self._ledger.renew(self._collection, keys, owner=self._owner, ttl_s=self._ttl)
+                except Exception:
+                    log.exception("could not renew %d leases", len(keys))
+
+    def __enter__(self) -> LeaseKeeper:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def default_owner() -> str:
+    """A lease owner id unique to this process and call: host, pid and a random part."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def publish_specimens(
+    collection: str,
+    keys: Iterable[str],
+    *,
+    hook: ZenodoHook,
+    ledger: Ledger,
+    payload_for: Callable[[str], SpecimenPayload],
+    concurrency: int = 4,
+    publish: bool = True,
+    batch_id: str = "batch",
+    owner: str | None = None,
+    actor: dict[str, Any] | None = None,
+    lease_seconds: float = 120.0,
+    busy_wait: float | None = None,
+    lookup_waits: tuple[float, ...] = (1.0, 3.0, 6.0),
+    progress_every: int = 50,
+) -> BatchResult:
+    """Drive every specimen in ``keys`` to PUBLISHED (or to an uploaded draft) exactly once.
+
+    :param collection: the collection id (the ledger's namespace).
+    :param keys: the specimens of this batch.
+    :param hook: the Zenodo hook (its pacers pace every request).
+    :param ledger: where each step's outcome is written before the next step starts.
+    :param payload_for: key → metadata and files to send.
+    :param concurrency: worker threads sharing the hook and its pacer.
+    :param publish: ``False`` leaves uploaded drafts for review.
+    :param batch_id: echoed in the result.
+    :param owner: lease owner (default: host, pid and a random part).
+    :param actor: who acts, written with every ledger event (dag run, task, map index).
+    :param lease_seconds: how long a claim holds unless renewed (a live run renews it).
+    :param busy_wait: how long to keep retrying specimens whose lease another worker holds
+        (a killed worker's leases expire after ``lease_seconds``); default twice the lease.
+    :param lookup_waits: waits between deposit searches after an unknown-outcome create
+        (Zenodo's search index lags its database).
+    :param progress_every: log progress every this many specimens.
+    :raises AuthFailed: the token is wrong: nothing in the batch can succeed.
+    """
+    keys = list(dict.fromkeys(keys))
+    result = BatchResult(batch_id=batch_id, total=len(keys))
+    owner = owner or default_owner()
+    progress = Progress(len(keys), every=progress_every)
+    started = time.monotonic()
+    deadline = started + (2 * lease_seconds if busy_wait is None else busy_wait)
+    with LeaseKeeper(ledger, collection, owner, lease_seconds) as keeper:
+        steps = SpecimenSteps(
+            collection,
+            hook=hook,
+            ledger=ledger,
+            owner=owner,
+            actor=actor or {},
+            publish=publish,
+            lease_seconds=lease_seconds,
+            lookup_waits=lookup_waits,
+            keeper=keeper,
+        )
+        final: dict[str, Outcome] = {}
+        pending = keys
+        with ThreadPoolExecutor(max(1, concurrency), thread_name_prefix="zenodo") as pool:
+            while pending:
+                final.update(_run_pass(pool, steps, pending, payload_for, progress))
+                pending = [k for k in pending if final[k].name == "busy"]
+                if not pending or time.monotonic() >= deadline:
+                    break
+                log.info("%d specimens held by another worker; waiting", len(pending))
+                time.sleep(1.0)
+    for key in keys:
+        outcome = final[key]
+        result.outcomes[outcome.name] += 1
+        if not outcome.ok:
+            result.failures.append((key, outcome.reason))
+            log.warning("specimen %s: %s: %s", key, outcome.name, outcome.reason)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _run_pass(
+    pool: ThreadPoolExecutor,
+    steps: SpecimenSteps,
+    keys: list[str],
+    payload_for: Callable[[str], SpecimenPayload],
+    progress: Progress,
+) -> dict[str, Outcome]:
+    """Drive ``keys`` once on the pool; an auth failure stops the whole batch."""
+    futures = {pool.submit(steps.drive, key, payload_for): key for key in keys}
+    outcomes: dict[str, Outcome] = {}
+    try:
+        for future in as_completed(futures):
+            outcome = outcomes[futures[future]] = future.result()
+            if outcome.name != "busy":
+                progress.step(outcome.ok)
+    except AuthFailed:
+        for future in futures:
+            future.cancel()
+        raise
+    return outcomes
