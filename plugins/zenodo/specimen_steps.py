@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from zenodo import specimen_backfill as backfill
 from zenodo.errors import (
     AuthFailed,
     NotFound,
@@ -142,6 +143,7 @@ class SpecimenSteps:
             State.DRAFTED: self._upload_files,
             State.UPLOADED: self._publish,
             State.FAILED: self._retry,
+            State.STALE: self._refresh,
         }.get(state)
         if handler is None:
             return Outcome("skipped", f"state {state} is not handled by the upload step")
@@ -150,7 +152,7 @@ class SpecimenSteps:
     # -- create ------------------------------------------------------------------------------
 
     def _create(self, row: SpecimenRow, payload: SpecimenPayload) -> Outcome | None:
-        self._write_intent(row.key, "create")
+        self.write_intent(row.key, "create")
         try:
             deposition = self.hook.create_deposition(payload.metadata)
         except UnknownOutcome as exc:
@@ -159,11 +161,15 @@ class SpecimenSteps:
         except ValidationFailed as exc:
             self._fail(row.key, exc, retryable=False)
             return Outcome("failed", str(exc))
-        self._record_draft(row.key, deposition)
+        self.record_draft(row.key, deposition)
         self._fresh.add(row.key)
         return None
 
-    def _record_draft(self, key: str, deposition: dict[str, Any]) -> None:
+    def _refresh(self, row: SpecimenRow, payload: SpecimenPayload) -> Outcome | None:
+        return backfill.refresh(self, row, payload)
+
+    def record_draft(self, key: str, deposition: dict[str, Any]) -> None:
+        """Write the draft's id and bucket to the ledger (DRAFTED)."""
         self.ledger.record_draft(
             self.collection,
             key,
@@ -177,6 +183,8 @@ class SpecimenSteps:
 
     def _resolve(self, row: SpecimenRow, payload: SpecimenPayload) -> Outcome | None:
         operation = self.ledger.pending_operation(row)
+        if operation in ("edit", "newversion"):
+            return backfill.resolve(self, row, operation, payload)
         if row.deposition_id and operation != "create":
             return self._resolve_known(row, operation)
         return self._resolve_create(row, payload)
@@ -186,23 +194,23 @@ class SpecimenSteps:
         try:
             deposition = self.hook.get_deposition(row.deposition_id)
         except NotFound:
-            self._transition(row.key, State.NEW, reason="lookup: deposition vanished")
+            self.transition(row.key, State.NEW, reason="lookup: deposition vanished")
             return None
-        if deposition.get("submitted"):
+        if backfill.is_published(deposition):
             self._record_published(row.key, deposition)
             return None
         target = State.UPLOADED if operation == "publish" else State.DRAFTED
-        self._transition(row.key, target, reason=f"lookup: {operation or 'write'} did not happen")
+        self.transition(row.key, target, reason=f"lookup: {operation or 'write'} did not happen")
         return None
 
     def _resolve_create(self, row: SpecimenRow, payload: SpecimenPayload) -> Outcome | None:
-        found = self._find_depositions(payload)
+        found = self.find_depositions(payload)
         waits = list(self.lookup_waits)
         while not found and waits:
             time.sleep(waits.pop(0))
-            found = self._find_depositions(payload)
+            found = self.find_depositions(payload)
         if not found:
-            self._transition(row.key, State.NEW, reason="lookup: no deposition, create again")
+            self.transition(row.key, State.NEW, reason="lookup: no deposition, create again")
             return None
         keep = self._choose(found)
         for extra in found:
@@ -212,10 +220,10 @@ class SpecimenSteps:
         if keep.get("submitted"):
             self._record_published(row.key, keep)
         else:
-            self._record_draft(row.key, keep)
+            self.record_draft(row.key, keep)
         return None
 
-    def _find_depositions(self, payload: SpecimenPayload) -> list[dict[str, Any]]:
+    def find_depositions(self, payload: SpecimenPayload) -> list[dict[str, Any]]:
         """Our depositions of this specimen (search hits checked for the exact key)."""
         hits = self.hook.search_depositions(q=payload.search_query, size=100, all_versions=True)
         return [d for d in hits if deposit_matches_key(d.get("metadata") or {}, payload.key)]
@@ -234,13 +242,14 @@ class SpecimenSteps:
             try:
                 deposition = self.hook.get_deposition(row.deposition_id)
             except NotFound:
-                self._transition(row.key, State.NEW, reason="draft vanished: create again")
+                self.transition(row.key, State.NEW, reason="draft vanished: create again")
                 return None
-            if deposition.get("submitted"):
+            if backfill.is_published(deposition):
                 self._record_published(row.key, deposition)
                 return None
             bucket = deposition.get("links", {}).get("bucket") or bucket
-            self.hook.update_deposition(row.deposition_id, payload.metadata)
+            metadata = backfill.draft_metadata(deposition, payload)
+            self.hook.update_deposition(row.deposition_id, metadata)
             on_server = {
                 f["filename"]: f["checksum"].removeprefix("md5:")
                 for f in deposition.get("files", [])
@@ -269,7 +278,7 @@ class SpecimenSteps:
     # -- publish -----------------------------------------------------------------------------
 
     def _publish(self, row: SpecimenRow, payload: SpecimenPayload) -> Outcome | None:
-        self._write_intent(row.key, "publish")
+        self.write_intent(row.key, "publish")
         try:
             deposition = self.hook.publish(row.deposition_id)
         except UnknownOutcome as exc:
@@ -308,7 +317,8 @@ class SpecimenSteps:
             log.exception("specimen %s: could not record the failure in the ledger", key)
         return Outcome("failed", reason)
 
-    def _write_intent(self, key: str, operation: str) -> None:
+    def write_intent(self, key: str, operation: str) -> None:
+        """Record that a non-idempotent write is about to be sent (UNKNOWN until answered)."""
         self.ledger.record_unknown(
             self.collection,
             key,
@@ -318,7 +328,8 @@ class SpecimenSteps:
             message=f"{operation} sent; outcome not yet seen",
         )
 
-    def _transition(self, key: str, to: State, *, reason: str) -> None:
+    def transition(self, key: str, to: State, *, reason: str) -> None:
+        """Move a specimen to ``to`` with the reason in the event."""
         self.ledger.transition(
             self.collection, key, to, owner=self.owner, actor=self.actor, detail={"reason": reason}
         )
