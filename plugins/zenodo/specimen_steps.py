@@ -152,17 +152,30 @@ class SpecimenSteps:
     # -- create ------------------------------------------------------------------------------
 
     def _create(self, row: SpecimenRow, payload: SpecimenPayload) -> Outcome | None:
-        self.write_intent(row.key, "create")
+        return self._write(row.key, "create", lambda: self.hook.create_deposition(payload.metadata))
+
+    def _write(
+        self, key: str, operation: str, send: Callable[[], dict[str, Any]]
+    ) -> Outcome | None:
+        """Record the intent, send one non-idempotent write, record what it answered.
+
+        A lost answer leaves the specimen UNKNOWN (the next step looks it up); a refusal
+        (400) fails it for good: sending the same request again would be refused again.
+        """
+        self.write_intent(key, operation)
         try:
-            deposition = self.hook.create_deposition(payload.metadata)
+            deposition = send()
         except UnknownOutcome as exc:
-            log.warning("specimen %s: create outcome unknown (%s): looking it up", row.key, exc)
+            log.warning("specimen %s: %s outcome unknown (%s): looking it up", key, operation, exc)
             return None
         except ValidationFailed as exc:
-            self._fail(row.key, exc, retryable=False)
+            self._fail(key, exc, retryable=False)
             return Outcome("failed", str(exc))
-        self.record_draft(row.key, deposition)
-        self._fresh.add(row.key)
+        if operation == "publish":
+            self._record_published(key, deposition)
+        else:
+            self.record_draft(key, deposition)
+            self._fresh.add(key)
         return None
 
     def _refresh(self, row: SpecimenRow, payload: SpecimenPayload) -> Outcome | None:
@@ -278,17 +291,7 @@ class SpecimenSteps:
     # -- publish -----------------------------------------------------------------------------
 
     def _publish(self, row: SpecimenRow, payload: SpecimenPayload) -> Outcome | None:
-        self.write_intent(row.key, "publish")
-        try:
-            deposition = self.hook.publish(row.deposition_id)
-        except UnknownOutcome as exc:
-            log.warning("specimen %s: publish outcome unknown (%s): looking it up", row.key, exc)
-            return None
-        except ValidationFailed as exc:
-            self._fail(row.key, exc, retryable=False)
-            return Outcome("failed", str(exc))
-        self._record_published(row.key, deposition)
-        return None
+        return self._write(row.key, "publish", lambda: self.hook.publish(row.deposition_id))
 
     def _record_published(self, key: str, deposition: dict[str, Any]) -> None:
         self.ledger.record_published(
