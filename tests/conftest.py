@@ -20,6 +20,8 @@ os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "True"
 import pytest  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
+from zenodo_sandbox.testing import SandboxProcess  # noqa: E402
+
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
@@ -68,3 +70,21 @@ def database_url(request: pytest.FixtureRequest) -> str:
     if request.param == "sqlite":
         return request.getfixturevalue("sqlite_url")
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture(scope="session")
+def sandbox_process() -> Iterator[SandboxProcess]:
+    """One sandbox server process for the whole session (reset before each test using it)."""
+    with SandboxProcess(limits_profile="none") as process:
+        yield process
+
+
+@pytest.fixture
+def sandbox(sandbox_process: SandboxProcess) -> SandboxProcess:
+    """The shared sandbox, wiped: no data, no faults, no limits, no indexing delay."""
+    admin = sandbox_process.admin
+    admin.reset()
+    admin.set_faults(None)
+    admin.set_limits(profile="none")
+    admin.set_delays(deposit=0, records=0, oai=0)
+    return sandbox_process

@@ -16,6 +16,7 @@ unless you passed ``data_dir``).
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import shutil
@@ -151,6 +152,7 @@ class SandboxProcess:
         self.extra_args = list(extra_args or [])
         self._own_dir = data_dir is None
         self.data_dir = Path(data_dir or tempfile.mkdtemp(prefix="zenodo-sandbox-"))
+        self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = log_path or self.data_dir / "server.log"
         self.startup_timeout = startup_timeout
         self.url = ""
@@ -179,6 +181,18 @@ class SandboxProcess:
         """Return the ``Authorization`` header of ``user`` (default user if None)."""
         secret = self.tokens[user] if user else self.token
         return {"Authorization": f"Bearer {secret}"}
+
+    def connection_json(self, user: str | None = None, **extra: Any) -> str:
+        """The JSON form of an Airflow ``zenodo`` connection to this sandbox.
+
+        :param user: whose token to use (default user if None).
+        :param extra: connection options (default: no rate-limit profile, 30 s read timeout).
+        """
+        options = {"rate_limit_profile": "none", "read_timeout": 30, **extra}
+        token = self.tokens[user] if user else self.token
+        return json.dumps(
+            {"conn_type": "zenodo", "host": self.url, "password": token, "extra": options}
+        )
 
     def command(self) -> list[str]:
         """Return the command line that starts the server."""

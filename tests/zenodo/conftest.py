@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import pathlib
 from collections.abc import Iterator
 
@@ -13,34 +12,10 @@ from zenodo.ledger import Ledger
 from zenodo_sandbox.testing import SandboxProcess
 
 
-@pytest.fixture(scope="session")
-def sandbox_process() -> Iterator[SandboxProcess]:
-    """One sandbox server for the session (reset before each test that uses it)."""
-    with SandboxProcess(limits_profile="none") as process:
-        yield process
-
-
-@pytest.fixture
-def sandbox(sandbox_process: SandboxProcess) -> SandboxProcess:
-    """The shared sandbox, wiped: no data, no faults, no limits, no indexing delay."""
-    admin = sandbox_process.admin
-    admin.reset()
-    admin.set_faults(None)
-    admin.set_limits(profile="none")
-    admin.set_delays(deposit=0, records=0, oai=0)
-    return sandbox_process
-
-
-def connection_json(url: str, token: str, **extra: object) -> str:
-    """The JSON form of an Airflow ``zenodo`` connection to ``url``."""
-    options = {"rate_limit_profile": "none", "read_timeout": 30, **extra}
-    return json.dumps({"conn_type": "zenodo", "host": url, "password": token, "extra": options})
-
-
 @pytest.fixture
 def zenodo_hook(sandbox: SandboxProcess, monkeypatch: pytest.MonkeyPatch) -> ZenodoHook:
     """A ZenodoHook whose connection (from the environment) points at the sandbox."""
-    monkeypatch.setenv("AIRFLOW_CONN_ZENODO_TEST", connection_json(sandbox.url, sandbox.token))
+    monkeypatch.setenv("AIRFLOW_CONN_ZENODO_TEST", sandbox.connection_json())
     return ZenodoHook("zenodo_test", backoff_max=0.5)
 
 

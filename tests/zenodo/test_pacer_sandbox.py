@@ -9,7 +9,6 @@ import time
 
 import pytest
 
-from tests.zenodo.conftest import connection_json
 from zenodo.hooks.zenodo import ZenodoHook
 from zenodo.ledger import Ledger
 from zenodo.pacer import Pacer
@@ -34,7 +33,7 @@ def test_eight_processes_get_95_percent_of_the_limit_and_almost_no_429(
 ) -> None:
     ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
     ledger.migrate()
-    conn = connection_json(sandbox.url, sandbox.token)
+    conn = sandbox.connection_json()
     os.environ["AIRFLOW_CONN_ZENODO_SETUP"] = conn
     deposition_id = ZenodoHook("zenodo_setup").create_deposition({"title": "paced"})["id"]
     sandbox.admin.set_limits({"api": f"{LIMIT}/min"})

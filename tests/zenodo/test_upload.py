@@ -19,7 +19,6 @@ from typing import Any
 
 import pytest
 
-from tests.zenodo.conftest import connection_json
 from tests.zenodo.payload_factory import COLLECTION, published_by_key, register_specimens
 from zenodo.hooks.zenodo import ZenodoHook
 from zenodo.ledger import Ledger
@@ -185,7 +184,7 @@ def test_a_1gb_file_uploads_in_constant_memory(
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(ROOT / "plugins"), str(ROOT)]),
-        "AIRFLOW_CONN_ZENODO_BIG": connection_json(sandbox.url, sandbox.token),
+        "AIRFLOW_CONN_ZENODO_BIG": sandbox.connection_json(),
         "AIRFLOW_HOME": str(tmp_path / "airflow-home"),
     }
     script = (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,24 +23,6 @@ GOOD_METADATA: dict[str, Any] = {
                              "relation": "isAlternateIdentifier"}],
     "custom": {"dwc:catalogNumber": ["BR0000013"], "dwc:kingdom": ["Plantae"]},
 }
-
-
-@pytest.fixture(scope="session")
-def sandbox_process() -> Iterator[SandboxProcess]:
-    """Start one sandbox (no rate limits) for the whole session."""
-    with SandboxProcess(limits_profile="none") as process:
-        yield process
-
-
-@pytest.fixture
-def sandbox(sandbox_process: SandboxProcess) -> SandboxProcess:
-    """Return the shared sandbox, wiped, with no faults, no limits and no indexing delay."""
-    admin = sandbox_process.admin
-    admin.reset()
-    admin.set_faults(None)
-    admin.set_limits(profile="none")
-    admin.set_delays(deposit=0, records=0, oai=0)
-    return sandbox_process
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Airflow operators for the collection DAGs: thin shells around the domain functions."""

@@ -1,0 +1,29 @@
+"""The shared shell of the collection operators: a collection id and the run's params."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from airflow.sdk import BaseOperator
+
+from zenodo.operators.params import RunParams
+
+
+class ZenodoCollectionOperator(BaseOperator):
+    """A task that works on one collection of ``include/collections.yaml``.
+
+    :param collection_id: the collection (its config is read when the task runs).
+    """
+
+    template_fields: Sequence[str] = ("collection_id",)
+    ui_color = "#e8f1fb"
+
+    def __init__(self, *, collection_id: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.collection_id = collection_id
+
+    @staticmethod
+    def run_params(context: Any) -> RunParams:
+        """Return this run's params, typed."""
+        return RunParams.from_params(context.get("params"))

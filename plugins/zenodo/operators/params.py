@@ -1,0 +1,104 @@
+"""The trigger form of a collection DAG, and the typed view of a run's params the tasks read.
+
+Scheduled runs use the defaults: an incremental upload of what changed since the last run,
+published. A manual run may narrow it (``limit``, ``only_keys``), preview it (``dry_run``),
+stop at drafts for review (``publish=false``: a later run with ``publish=true``, or the next
+scheduled run, publishes those drafts with one request each), re-read the whole source
+(``backfill``), or only reconcile the ledger with the community feed (``reconcile_only``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from airflow.sdk import Param
+
+    from zenodo.collections import CollectionConfig
+
+
+def trigger_form(config: CollectionConfig) -> dict[str, Param]:
+    """Return the DAG's params (the trigger form), with the collection's defaults."""
+    from airflow.sdk import Param
+
+    return {
+        "limit": Param(None, type=["null", "integer"], minimum=1, title="Limit",
+                       description="At most this many specimens (empty: all)."),
+        "only_keys": Param([], type="array", items={"type": "string"}, title="Only these keys",
+                           description="Specimen keys to work on, one per line (empty: all)."),
+        "dry_run": Param(False, type="boolean", title="Dry run",
+                         description="Extract, validate and map into the ledger; send nothing."),
+        "publish": Param(True, type="boolean", title="Publish",
+                         description="Off: stop at uploaded drafts for review; a later run "
+                                     "with Publish on publishes them."),
+        "concurrency": Param(config.concurrency, type="integer", minimum=1, maximum=64,
+                             title="Concurrency", section="Advanced",
+                             description="Worker threads per upload batch."),
+        "batch_size": Param(config.batch_size, type="integer", minimum=1, maximum=10_000,
+                            title="Batch size", section="Advanced",
+                            description="Specimens per mapped upload task."),
+        "mapping": Param(None, type=["null", "string"], title="Mapping override",
+                         section="Advanced",
+                         description=f"Mapping name or path instead of {config.mapping!r}."),
+        "backfill": Param(False, type="boolean", title="Backfill", section="Advanced",
+                          description="Re-read every source row (not only changed ones): a new "
+                                      "mapping version turns published records STALE and edits "
+                                      "them (or makes new versions when files changed)."),
+        "reconcile_only": Param(False, type="boolean", title="Reconcile only",
+                                section="Advanced",
+                                description="Only harvest the whole community feed and "
+                                            "reconcile the ledger with it; upload nothing."),
+    }
+
+
+@dataclass(frozen=True)
+class RunParams:
+    """A run's params, typed; defaults stand in for anything missing.
+
+    :param limit: at most this many specimens (None: all).
+    :param only_keys: work only on these keys (empty: all).
+    :param concurrency: worker threads per batch (None: the collection's).
+    :param batch_size: specimens per batch (None: the collection's).
+    :param mapping: a mapping that overrides the collection's (None: the collection's).
+    """
+
+    limit: int | None = None
+    only_keys: tuple[str, ...] = ()
+    dry_run: bool = False
+    publish: bool = True
+    concurrency: int | None = None
+    batch_size: int | None = None
+    mapping: str | None = None
+    backfill: bool = False
+    reconcile_only: bool = False
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any] | None) -> RunParams:
+        """Read the params of a run (``context["params"]``)."""
+        params = params or {}
+
+        def number(name: str) -> int | None:
+            value = params.get(name)
+            return None if value in (None, "") else int(value)
+
+        keys = params.get("only_keys") or ()
+        if isinstance(keys, str):
+            keys = keys.split()
+        return cls(
+            limit=number("limit"),
+            only_keys=tuple(str(k).strip() for k in keys if str(k).strip()),
+            dry_run=bool(params.get("dry_run", False)),
+            publish=bool(params.get("publish", True)),
+            concurrency=number("concurrency"),
+            batch_size=number("batch_size"),
+            mapping=params.get("mapping") or None,
+            backfill=bool(params.get("backfill", False)),
+            reconcile_only=bool(params.get("reconcile_only", False)),
+        )
+
+    @property
+    def full_scope(self) -> bool:
+        """Tell whether the run extracts the whole (changed) source, not a chosen part."""
+        return self.limit is None and not self.only_keys

@@ -1,0 +1,62 @@
+"""Reconcile the collection's ledger with its community's OAI-PMH feed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.sdk.exceptions import AirflowSkipException
+
+from zenodo import runtime
+from zenodo.operators.base import ZenodoCollectionOperator
+
+#: Entries kept per list in the task's summary (the full lists are in the ledger's events).
+SUMMARY_ENTRIES = 200
+
+
+class ZenodoReconcileOperator(ZenodoCollectionOperator):
+    """Harvest the community feed and make the ledger equal what it serves.
+
+    After an upload run the harvest is incremental (from the last harvest's watermark): it
+    verifies and adopts what the feed shows. A ``reconcile_only`` run (or the first one)
+    harvests the whole set, the only harvest that may judge a record absent. Re-queued
+    specimens (NEW again) are uploaded by the next run.
+
+    :param grace_seconds: how long after publishing a record may be missing from the feed.
+    """
+
+    def __init__(self, *, grace_seconds: float = 3600.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.grace_seconds = grace_seconds
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        """Harvest, reconcile, and return the counts, differences and findings."""
+        from zenodo.harvest import Harvester
+        from zenodo.reconcile import reconcile
+
+        params = self.run_params(context)
+        if params.dry_run:
+            raise AirflowSkipException("dry run: nothing was sent, nothing to reconcile")
+        config = runtime.collection_config(self.collection_id)
+        if not config.community:
+            raise AirflowSkipException(f"collection {config.id} has no community to harvest")
+        ledger = runtime.open_ledger()
+        hook = runtime.make_hook(config.zenodo_conn_id, ledger)
+        harvester = Harvester(hook)
+        watermark = ledger.get_watermarks(config.id).harvest
+        if params.reconcile_only or watermark is None:
+            harvest = harvester.harvest(config.community)
+        else:
+            harvest = harvester.harvest_since(config.community, watermark)
+        report = reconcile(config.id, harvest, ledger=ledger, hook=hook,
+                           owner=runtime.lease_owner(context), actor=runtime.actor(context),
+                           grace_seconds=self.grace_seconds)
+        self.log.info("reconcile %s: %s harvest, %d records in %d requests, %d differences: %s",
+                      config.id, "full" if harvest.complete else "incremental",
+                      len(harvest.records), harvest.stats.requests, report.differences,
+                      report.counts())
+        data = report.as_dict()
+        for name, value in data.items():
+            if isinstance(value, list) and len(value) > SUMMARY_ENTRIES:
+                data[name] = value[:SUMMARY_ENTRIES]
+        data["requests"] = harvest.stats.requests
+        return data

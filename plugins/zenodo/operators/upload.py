@@ -1,0 +1,80 @@
+"""Upload one planned batch: the mapped task of a collection run."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from airflow.sdk.exceptions import AirflowException
+
+from zenodo import runtime
+from zenodo.operators.base import ZenodoCollectionOperator
+from zenodo.operators.links import ZenodoCommunityLink
+
+#: Outcomes that leave nothing for this task to redo.
+SETTLED = frozenset({"published", "drafted", "already_published", "quarantined"})
+
+
+def batch_label(batch: dict[str, Any]) -> str:
+    """Return the readable label of a batch for ``map_index_template``."""
+    keys = batch.get("keys") or []
+    if not keys:
+        return f"{batch.get('batch_id', '?')}: empty"
+    span = keys[0] if len(keys) == 1 else f"{keys[0]} .. {keys[-1]}"
+    return f"{batch.get('batch_id', '?')}: {len(keys)} specimens ({span})"
+
+
+class ZenodoUploadBatchOperator(ZenodoCollectionOperator):
+    """Drive a batch of specimens to PUBLISHED (or to drafts) with the exactly-once engine.
+
+    A cleared or retried try redoes only what the ledger says is not done. The task fails
+    (so Airflow retries it) when a specimen of the batch did not reach the asked state; each
+    such specimen is logged with its key and reason and is FAILED in the ledger.
+
+    :param batch: ``{"batch_id": ..., "keys": [...]}`` from the plan step.
+    :param lookup_waits: waits between deposit searches after a lost create answer.
+    """
+
+    template_fields: Sequence[str] = ("collection_id", "batch")
+    operator_extra_links = (ZenodoCommunityLink(),)
+
+    def __init__(self, *, batch: Any = None,
+                 lookup_waits: Sequence[float] = (1.0, 3.0, 6.0), **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.batch = batch
+        self.lookup_waits = tuple(lookup_waits)
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        """Upload the batch and return ``BatchResult.as_dict()`` (with its own batch id)."""
+        from zenodo.payloads import PayloadStore
+        from zenodo.upload import publish_specimens
+
+        batch = dict(self.batch or {})
+        context["batch_label"] = batch_label(batch)
+        params = self.run_params(context)
+        config = runtime.collection_config(self.collection_id)
+        ledger = runtime.open_ledger()
+        hook = runtime.make_hook(config.zenodo_conn_id, ledger)
+        store = PayloadStore(ledger)
+        keys = list(batch.get("keys") or [])
+        self.log.info("batch %s: %d specimens, publish=%s", batch.get("batch_id"), len(keys),
+                      params.publish)
+        result = publish_specimens(
+            config.id, keys, hook=hook, ledger=ledger,
+            payload_for=lambda key: store.get(config.id, key),
+            concurrency=params.concurrency or config.concurrency, publish=params.publish,
+            batch_id=str(batch.get("batch_id", "batch")), owner=runtime.lease_owner(context),
+            actor=runtime.actor(context), lookup_waits=self.lookup_waits,
+        )
+        summary = result.as_dict()
+        self.log.info("batch %s: %s in %.1fs", result.batch_id, summary["outcomes"],
+                      result.seconds)
+        unsettled = {name: n for name, n in result.outcomes.items() if name not in SETTLED}
+        if unsettled:
+            for key, reason in result.failures:
+                self.log.error("specimen %s: %s", key, reason)
+            raise AirflowException(
+                f"batch {result.batch_id}: {sum(unsettled.values())} of {result.total} "
+                f"specimens not done ({unsettled}); a retry or clear redoes only those"
+            )
+        return summary

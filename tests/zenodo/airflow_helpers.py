@@ -1,0 +1,43 @@
+"""Helpers for running operators and sensors outside a DAG: a sample wired to the sandbox."""
+
+from __future__ import annotations
+
+import pathlib
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from zenodo.collections import load_collections
+from zenodo.ledger import Ledger
+from zenodo.prepare import prepare_collection
+from zenodo.sample import SampleInfo, generate_sample
+from zenodo_sandbox.testing import SandboxProcess
+
+COLLECTION = "herbarium_sample"
+COMMUNITY = "herbarium-sample"
+
+
+def task_context(task_id: str = "upload", map_index: int = 0, xcoms: dict[str, Any] | None = None,
+                 **params: Any) -> dict[str, Any]:
+    """A minimal task context: params, a task instance (with xcom_pull) and the run id."""
+    values = dict(xcoms or {})
+    ti = SimpleNamespace(dag_id=COLLECTION, run_id="manual__test", task_id=task_id,
+                         map_index=map_index, try_number=1,
+                         xcom_pull=lambda task_ids, key="return_value": values.get(task_ids))
+    return {"params": params, "ti": ti, "run_id": "manual__test"}
+
+
+@pytest.fixture
+def prepared(sandbox: SandboxProcess, ledger: Ledger, tmp_path: pathlib.Path,
+             monkeypatch: pytest.MonkeyPatch) -> SampleInfo:
+    """A 20-row sample prepared into ``ledger``; runtime settings point at it and the sandbox."""
+    sample = generate_sample(tmp_path / "sample", n=20, hostile_share=0.1, seed=3)
+    env = {**sample.env(), "SAMPLE_COMMUNITY": COMMUNITY, "ZENODO_LEDGER_URL": ledger.url,
+           "ZENODO_CACHE_DIR": str(tmp_path / "cache"),
+           "ZENODO_REPORTS_DIR": str(tmp_path / "reports"),
+           "AIRFLOW_CONN_ZENODO_DEFAULT": sandbox.connection_json()}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    prepare_collection(load_collections()[COLLECTION], ledger=ledger)
+    return sample

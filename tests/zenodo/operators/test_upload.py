@@ -1,0 +1,57 @@
+"""The upload operator publishes a batch once, however often its task is run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from airflow.sdk.exceptions import AirflowException
+
+from tests.zenodo.airflow_helpers import COLLECTION, task_context
+from zenodo.ledger import Ledger
+from zenodo.operators.upload import ZenodoUploadBatchOperator, batch_label
+from zenodo.sample import SampleInfo
+from zenodo.states import State
+from zenodo_sandbox.testing import SandboxProcess
+
+
+def operator() -> ZenodoUploadBatchOperator:
+    return ZenodoUploadBatchOperator(task_id="upload", collection_id=COLLECTION,
+                                     lookup_waits=(0.2, 0.5))
+
+
+def test_batch_label_names_the_batch_and_its_key_range() -> None:
+    assert batch_label({"batch_id": "b0002", "keys": ["a", "b", "c"]}) == \
+        "b0002: 3 specimens (a .. c)"
+    assert batch_label({"batch_id": "b0003", "keys": []}) == "b0003: empty"
+
+
+def test_running_a_batch_twice_publishes_each_specimen_once(
+    prepared: SampleInfo, ledger: Ledger, sandbox: SandboxProcess
+) -> None:
+    batch = {"batch_id": "b0001", "keys": prepared.valid_keys}
+    task = operator()
+    task.batch = batch
+    context: dict[str, Any] = task_context(concurrency=3, publish=True)
+    first = task.execute(context)
+    assert first["batch_id"] == "b0001"
+    assert first["outcomes"] == {"published": len(prepared.valid_keys)}
+    assert context["batch_label"].startswith("b0001: ")
+    sandbox.admin.clear_requests()
+    second = task.execute(task_context(concurrency=3, publish=True))  # a cleared task's rerun
+    assert second["outcomes"] == {"published": len(prepared.valid_keys)}
+    log = sandbox.admin.requests()
+    assert log["total"] == 0, "nothing was sent again"
+    assert sandbox.admin.counts()["by_state"] == {"done": len(prepared.valid_keys)}
+    assert all(ledger.get(COLLECTION, k).state == State.PUBLISHED for k in prepared.valid_keys)
+
+
+def test_a_batch_with_unfinished_specimens_fails_its_task(
+    prepared: SampleInfo, sandbox: SandboxProcess
+) -> None:
+    sandbox.admin.set_faults({"seed": 1, "kinds": {"create": {"error_rate": 1.0}}})
+    task = operator()
+    task.batch = {"batch_id": "b0000", "keys": prepared.valid_keys[:3]}
+    with pytest.raises(AirflowException, match="b0000: 3 of 3 specimens not done"):
+        task.execute(task_context(concurrency=2))
+    assert sandbox.admin.counts()["total"] == 0

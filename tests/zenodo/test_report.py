@@ -1,0 +1,81 @@
+"""The run report is read from the ledger and written as CSV, JSON and a table."""
+
+from __future__ import annotations
+
+import csv
+import json
+import pathlib
+from datetime import timedelta
+
+from tests.zenodo.payload_factory import COLLECTION, register_specimens
+from zenodo.ledger import Ledger
+from zenodo.report import build_report, format_table, report_folder, write_report
+
+
+def settle(ledger: Ledger, keys: list[str]) -> None:
+    """Publish keys[0], fail keys[1] with a reason, quarantine keys[2]; keys[3:] stay NEW."""
+    owner = "test-owner"
+    ledger.claim(COLLECTION, keys[:2], owner=owner, ttl_s=60)
+    row = ledger.get(COLLECTION, keys[0])
+    ledger.record_draft(COLLECTION, keys[0], owner=owner, deposition_id=7, bucket_url="b")
+    for entry in row.files:
+        ledger.record_file(COLLECTION, keys[0], owner=owner, name=entry.name, size=entry.size,
+                           md5=entry.md5)
+    ledger.record_uploaded(COLLECTION, keys[0], owner=owner)
+    ledger.record_published(COLLECTION, keys[0], owner=owner, record_id=7,
+                            doi="10.5072/zenodo.7", concept_doi="10.5072/zenodo.6")
+    ledger.record_failure(COLLECTION, keys[1], owner=owner, kind="server", status=503,
+                          message="Service Unavailable", retry_after=timedelta(minutes=15))
+    ledger.quarantine(COLLECTION, keys[2], ["eventDate: '1931-02-30' is impossible"],
+                      source_modified=None)
+
+
+def test_report_counts_reasons_and_dois_come_from_the_ledger(
+    ledger: Ledger, tmp_path: pathlib.Path
+) -> None:
+    keys = register_specimens(ledger, tmp_path, 5)
+    settle(ledger, keys)
+    report = build_report(ledger, COLLECTION, run_id="manual__2026-01-01T00:00:00+00:00",
+                          reconcile={"differences": 0})
+    assert {k: v for k, v in report.counts.items() if v} == {
+        "PUBLISHED": 1, "FAILED": 1, "QUARANTINED": 1, "NEW": 2}
+    assert report.online == 1
+    assert report.published == [{"key": keys[0], "state": "PUBLISHED", "record_id": 7,
+                                 "doi": "10.5072/zenodo.7", "concept_doi": "10.5072/zenodo.6"}]
+    (failure,) = report.failures
+    assert failure["key"] == keys[1] and failure["reason"] == "server 503: Service Unavailable"
+    assert report.quarantined == [{"key": keys[2],
+                                   "reasons": ["eventDate: '1931-02-30' is impossible"]}]
+    again = build_report(ledger, COLLECTION, run_id="x")
+    assert again.counts == report.counts, "reading twice counts nothing twice"
+
+
+def test_report_files_go_under_collection_and_run(ledger: Ledger, tmp_path: pathlib.Path) -> None:
+    keys = register_specimens(ledger, tmp_path, 4)
+    settle(ledger, keys)
+    run_id = "manual__2026-01-01T00:00:00+00:00"
+    report = build_report(ledger, COLLECTION, run_id=run_id)
+    paths = write_report(report, ledger, tmp_path / "reports")
+    folder = report_folder(tmp_path / "reports", COLLECTION, run_id)
+    assert folder == tmp_path / "reports" / COLLECTION / "manual__2026-01-01T00_00_00_00_00"
+    assert paths == {"json": folder / "report.json", "csv": folder / "specimens.csv"}
+    data = json.loads(paths["json"].read_text())
+    assert data["online"] == 1 and data["counts"]["QUARANTINED"] == 1
+    with paths["csv"].open() as handle:
+        rows = {row["key"]: row for row in csv.DictReader(handle)}
+    assert len(rows) == 4
+    assert rows[keys[0]]["doi"] == "10.5072/zenodo.7"
+    assert rows[keys[1]]["reason"] == "server 503: Service Unavailable"
+    assert "1931-02-30" in rows[keys[2]]["reason"]
+
+
+def test_table_lists_counts_failures_and_quarantine(ledger: Ledger, tmp_path: pathlib.Path) -> None:
+    keys = register_specimens(ledger, tmp_path, 4)
+    settle(ledger, keys)
+    table = format_table(build_report(ledger, COLLECTION, run_id="r1"), max_lines=5)
+    lines = table.splitlines()
+    assert lines[0] == f"Collection {COLLECTION}, run r1"
+    assert any(line.split() == ["PUBLISHED", "1"] for line in lines)
+    assert any(line.split() == ["total", "4"] for line in lines)
+    assert "failures (1):" in lines and "quarantined (1):" in lines
+    assert f"  {keys[1]}: server 503: Service Unavailable" in lines
