@@ -107,11 +107,12 @@ class FaultInjector:
         self.configure(config)
 
     def configure(self, config: dict[str, Any] | None) -> None:
-        """Replace the whole configuration and reseed the generator."""
+        """Replace the whole configuration, reseed the generator, zero the injected counts."""
         normal = normalise(config, self._clock())
         with self._lock:
             self._config = normal
             self._rng = random.Random(normal["seed"])
+            self.injected.clear()
 
     def set_window(self, name: str, spec: dict[str, Any] | None) -> None:
         """Set (or clear with None) the ``outage`` or ``storm`` window."""
