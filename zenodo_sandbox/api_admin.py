@@ -26,7 +26,7 @@ GET      /admin/requests                 request log and counts (``?kind=&method
                                          = connection dropped by a fault
 DELETE   /admin/requests                 clear the request log
 GET/PUT  /admin/faults                   read / replace the fault config (see
-                                         :mod:`zenodo_sandbox.faults`; PUT reseeds and zeroes counts);
+                                         :mod:`zenodo_sandbox.faults`; PUT reseeds, zeroes counts);
                                          GET adds ``active`` and ``injected`` counts
 POST     /admin/faults/outage            ``{"duration": 120, "start_in": 0}`` (0 = clear)
 POST     /admin/faults/storm             ``{"duration": 60, "fraction": 0.5, "start_in": 0}``
