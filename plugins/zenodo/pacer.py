@@ -6,8 +6,10 @@ back to back, so several windows (per minute, per hour) are honoured at once by 
 binding rate instead of spending a minute's budget and stalling. ``acquire`` takes its slot in
 one short transaction on the bucket's row (PostgreSQL ``SELECT ... FOR UPDATE``; SQLite
 ``BEGIN IMMEDIATE``) and then sleeps until that slot, so the rate holds across processes and
-machines. ``observe`` believes the server over the estimate: ``X-RateLimit-Remaining`` /
-``X-RateLimit-Reset`` gate the next requests, and a 429 blocks every worker until the reset.
+machines. ``observe`` believes the server over the estimate: when the server says its window
+is empty (``X-RateLimit-Remaining: 0``) no worker sends before ``X-RateLimit-Reset``, and a
+429 blocks every worker until the reset. A positive ``Remaining`` is not spent down as a
+budget: under a moving window the reset frees one slot, not the whole window.
 
 On PostgreSQL the database's clock is used, so workers on different machines agree on time.
 """
@@ -155,8 +157,6 @@ class Pacer:
         for w in self._windows:
             tats[w.key] = max(tats.get(w.key, now), slot) + w.interval
         values: dict[str, Any] = {"tats": tats, "updated_at": now}
-        if remaining is not None and reset is not None and reset > slot:
-            values["server_remaining"] = remaining - 1
         conn.execute(sa.update(_B).where(_B.c.bucket == self.bucket).values(values))
         return True, wait
 
@@ -172,9 +172,10 @@ class Pacer:
             log.warning("pacer %s: 429 from the server, every worker waits %.1f s",
                         self.bucket, until - now)
         elif reset is not None and remaining is not None:
-            old_remaining, old_reset = row["server_remaining"], row["server_reset"]
-            if old_reset is not None and old_remaining is not None and abs(old_reset - reset) < 1:
-                remaining = min(remaining, old_remaining)  # same window: the lowest count wins
+            # The latest answer wins. With a moving window (Zenodo's) the reset is when the
+            # oldest request leaves the window, so "remaining" is not a budget to spend
+            # before it: only an empty window (0) holds requests back until the reset; the
+            # spacing above keeps us under the limit otherwise.
             values.update(server_remaining=remaining, server_reset=reset)
         conn.execute(sa.update(_B).where(_B.c.bucket == self.bucket).values(values))
 

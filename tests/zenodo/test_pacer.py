@@ -117,18 +117,21 @@ def test_server_remaining_zero_holds_requests_until_its_reset(url: str, fake: Fa
     pacer = make(url, fake, [(100, 60)], margin=0.0)
     reset = fake.now + 20
     pacer.observe(
-        {"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "2", "X-RateLimit-Reset": str(reset)},
+        {"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)},
         200,
     )
-    assert send_times(pacer, fake, 3) == [0.0, 0.6, 20.0]
+    assert send_times(pacer, fake, 2) == [20.0, 20.6]
 
 
-def test_same_window_reports_keep_the_lowest_remaining(url: str, fake: FakeTime) -> None:
-    pacer = make(url, fake, [(100, 60)])
+def test_a_positive_remaining_is_not_spent_down_as_a_budget(url: str, fake: FakeTime) -> None:
+    # Zenodo's window moves: its reset frees the oldest slot, not the whole window, so a
+    # small "remaining" must not stall every worker until the reset (only 0 does).
+    pacer = make(url, fake, [(100, 60)], margin=0.0)
     reset = str(fake.now + 30)
     pacer.observe({"X-RateLimit-Remaining": "1", "X-RateLimit-Reset": reset}, 200)
     pacer.observe({"X-RateLimit-Remaining": "5", "X-RateLimit-Reset": reset}, 200)
-    assert pacer.state().server_remaining == 1
+    assert pacer.state().server_remaining == 5, "the latest answer wins"
+    assert send_times(pacer, fake, 3) == [0.0, 0.6, 1.2]
 
 
 def test_retry_after_on_a_success_does_not_block(url: str, fake: FakeTime) -> None:
