@@ -1,0 +1,79 @@
+"""Run the benchmark suite and print one table: ``python -m bench [--quick] [--only p1,p5]``.
+
+Every figure is a ratio against a bound measured or computed in the same run (these machines
+are noisy). ``--quick`` uses the smoke sizes. The exit status is 1 when a row misses its target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pathlib
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from bench.common import FULL, QUICK, Row, Sizes, format_table, quiet_logs
+
+#: name -> module, in running order (P6 uses P1's measurements).
+BENCHMARKS = {
+    "p1": "bench.p1_rate",
+    "p2": "bench.p2_latency",
+    "p3": "bench.p3_baseline",
+    "p4": "bench.p4_large",
+    "p5": "bench.p5_reconcile",
+    "p6": "bench.p6_scale",
+    "r2": "bench.r2_kill",
+}
+
+
+def run_suite(sizes: Sizes, names: Sequence[str] = tuple(BENCHMARKS),
+              work: pathlib.Path | None = None) -> list[Row]:
+    """Run the named benchmarks in order; return their rows.
+
+    :param sizes: :data:`~bench.common.FULL` or :data:`~bench.common.QUICK`.
+    :param names: keys of :data:`BENCHMARKS` (``p6`` needs ``p1``).
+    :param work: scratch folder (default: a temporary one, removed afterwards).
+    """
+    unknown = set(names) - set(BENCHMARKS)
+    if unknown:
+        raise ValueError(f"unknown benchmarks {sorted(unknown)}; choose from {list(BENCHMARKS)}")
+    quiet_logs()
+    own = work is None
+    folder = work or pathlib.Path(tempfile.mkdtemp(prefix="bench-"))
+    facts: dict[str, Any] = {}
+    rows: list[Row] = []
+    try:
+        for name in BENCHMARKS:
+            if name in names:
+                started = time.monotonic()
+                module = importlib.import_module(BENCHMARKS[name])
+                rows += module.run(sizes, folder, facts)
+                print(f"[bench] {name} done in {time.monotonic() - started:.1f} s",
+                      file=sys.stderr, flush=True)
+    finally:
+        if own:
+            shutil.rmtree(folder, ignore_errors=True)
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments, run, print the table; return the exit status."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smoke sizes (well under a minute)")
+    parser.add_argument("--only", default=",".join(BENCHMARKS),
+                        help="comma-separated subset, e.g. p1,p6 (default: all)")
+    args = parser.parse_args(argv)
+    names = [n.strip() for n in args.only.split(",") if n.strip()]
+    started = time.monotonic()
+    rows = run_suite(QUICK if args.quick else FULL, names)
+    print(format_table(rows))
+    print(f"\n{'quick' if args.quick else 'full'} run, {time.monotonic() - started:.0f} s")
+    return 0 if all(r.passed for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""Run one engine batch in its own process, as one mapped Airflow task would.
+
+Workers are started with the ``spawn`` method (a fresh interpreter, like a task process). Each
+builds its ledger, hook and, when a limit is given, the pacer shared through the ledger DB;
+then it reports ready and waits for the go signal, so the timed window holds only the batch.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import time
+from dataclasses import dataclass
+from multiprocessing.context import SpawnProcess
+from typing import Any
+
+from bench.common import COLLECTION, quiet_logs
+from zenodo.hooks.zenodo import ZenodoHook
+from zenodo.ledger import Ledger
+from zenodo.pacer import Pacer
+from zenodo.payloads import PayloadStore
+from zenodo.upload import publish_specimens
+
+_SPAWN = multiprocessing.get_context("spawn")
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """What one worker process does.
+
+    :param ledger_url: the shared ledger database.
+    :param conn_id: the Airflow connection id; ``conn_json`` is its JSON form.
+    :param keys: the worker's specimens (its "map index" slice).
+    :param concurrency: threads in the worker.
+    :param limit_per_min: the shared pacer's limit (``None``: no pacer, 429s only).
+    :param lease_seconds: the engine's lease length.
+    :param busy_wait: how long to retry specimens leased by another (dead) worker.
+    :param lookup_waits: waits between deposit searches after a lost create.
+    """
+
+    ledger_url: str
+    conn_id: str
+    conn_json: str
+    keys: tuple[str, ...]
+    concurrency: int = 4
+    limit_per_min: int | None = None
+    lease_seconds: float = 120.0
+    busy_wait: float | None = None
+    lookup_waits: tuple[float, ...] = (1.0, 3.0, 6.0)
+
+
+def run_worker(spec: WorkerSpec, ready: Any, go: Any, results: Any) -> None:
+    """Publish ``spec.keys``; put ``(pid, outcome counts)`` on ``results``."""
+    quiet_logs()
+    os.environ[f"AIRFLOW_CONN_{spec.conn_id.upper()}"] = spec.conn_json
+    ledger = Ledger(spec.ledger_url)
+    store = PayloadStore(ledger)
+    pacers = {}
+    if spec.limit_per_min:
+        pacers["api"] = Pacer(ledger.engine, f"{spec.conn_id}:api", [(spec.limit_per_min, 60.0)])
+    hook = ZenodoHook(spec.conn_id, pacers=pacers, backoff_max=2.0)
+    ready.put(os.getpid())
+    go.wait()
+    result = publish_specimens(
+        COLLECTION, spec.keys, hook=hook, ledger=ledger,
+        payload_for=lambda key: store.get(COLLECTION, key), concurrency=spec.concurrency,
+        lease_seconds=spec.lease_seconds, busy_wait=spec.busy_wait,
+        lookup_waits=spec.lookup_waits, progress_every=10**9,
+    )
+    results.put((os.getpid(), dict(result.outcomes)))
+
+
+class WorkerGroup:
+    """Start worker processes, release them together, wait for them (or kill one)."""
+
+    def __init__(self, specs: list[WorkerSpec]) -> None:
+        """Spawn one process per spec; they get ready but do not start yet."""
+        self.ready = _SPAWN.Queue()
+        self.results = _SPAWN.Queue()
+        self.go = _SPAWN.Event()
+        self.processes: list[SpawnProcess] = [
+            _SPAWN.Process(target=run_worker, args=(spec, self.ready, self.go, self.results))
+            for spec in specs
+        ]
+        for process in self.processes:
+            process.start()
+
+    def wait_ready(self, timeout: float = 120.0) -> None:
+        """Block until every worker has built its hook and ledger; fail if one died."""
+        deadline = time.monotonic() + timeout
+        waiting = len(self.processes)
+        while waiting:
+            try:
+                self.ready.get(timeout=1.0)
+                waiting -= 1
+            except queue.Empty:
+                dead = [p.pid for p in self.processes if p.exitcode not in (None, 0)]
+                if dead or time.monotonic() > deadline:
+                    self.kill()
+                    raise RuntimeError(f"workers not ready (dead: {dead})") from None
+
+    def release(self) -> None:
+        """Let every worker start its batch."""
+        self.go.set()
+
+    def join(self, timeout: float = 1800.0) -> dict[str, int]:
+        """Wait for every worker; return the summed outcome counts of those that finished."""
+        totals: dict[str, int] = {}
+        for _ in self.processes:
+            _pid, outcomes = self.results.get(timeout=timeout)
+            for name, count in outcomes.items():
+                totals[name] = totals.get(name, 0) + count
+        for process in self.processes:
+            process.join(timeout=30)
+            if process.exitcode != 0:
+                raise RuntimeError(f"worker {process.pid} exited with {process.exitcode}")
+        return totals
+
+    def kill(self) -> None:
+        """SIGKILL every worker (a lost task process: no cleanup runs) and reap it."""
+        for process in self.processes:
+            process.kill()
+            process.join(timeout=30)

@@ -1,0 +1,68 @@
+"""P1: rate-limited throughput of several worker processes sharing one pacer.
+
+The sandbox enforces Zenodo's per-token limit scaled for speed (moving window, as Zenodo);
+the workers (spawned processes, like mapped tasks) share one :class:`~zenodo.pacer.Pacer`
+kept in the ledger database. Rate bound: records/min <= limit / 3 (create, PUT, publish).
+The 429 share is counted on the sandbox's request log.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import time
+from typing import Any
+
+from bench.common import (
+    REQUESTS_PER_RECORD,
+    Row,
+    Sizes,
+    at_least,
+    at_most,
+    new_ledger,
+    register_specimens,
+    start_sandbox,
+    use_connection,
+)
+from bench.engine_worker import WorkerGroup, WorkerSpec
+
+CONN_ID = "zenodo_bench_p1"
+
+
+def run(sizes: Sizes, work: pathlib.Path, facts: dict[str, Any]) -> list[Row]:
+    """Run P1; store ``p1_requests_per_record`` and ``p1_ratio`` in ``facts`` (for P6)."""
+    ledger = new_ledger(work / "p1")
+    keys = register_specimens(ledger, work / "p1", sizes.p1_specimens)
+    limit = sizes.p1_limit
+    sandbox = start_sandbox(limits={"api": f"{limit}/min"})
+    try:
+        conn = use_connection(CONN_ID, sandbox)
+        slices = [tuple(keys[i:: sizes.p1_workers]) for i in range(sizes.p1_workers)]
+        group = WorkerGroup([
+            WorkerSpec(ledger.url, CONN_ID, conn, part, concurrency=sizes.p1_threads,
+                       limit_per_min=limit)
+            for part in slices
+        ])
+        group.wait_ready()
+        sandbox.admin.clear_requests()
+        started = time.monotonic()
+        group.release()
+        outcomes = group.join()
+        minutes = (time.monotonic() - started) / 60
+        counts = sandbox.admin.requests()["counts"]
+    finally:
+        sandbox.stop()
+    total = sum(counts["by_status"].values())
+    limited = counts["by_status"].get("429", 0)
+    published = outcomes.get("published", 0)
+    measured = published / minutes
+    bound = limit / REQUESTS_PER_RECORD
+    facts["p1_requests_per_record"] = total / max(published, 1)
+    facts["p1_ratio"] = measured / bound
+    note = (f"{published}/{len(keys)} published by {sizes.p1_workers} processes x "
+            f"{sizes.p1_threads} threads in {minutes:.2f} min; sandbox limit {limit}/min; "
+            f"{total} requests, {facts['p1_requests_per_record']:.3f} per record")
+    return [
+        at_least("P1 rate-limited records/min", measured, bound, "rec/min", 0.95, note),
+        at_most("P1 429s share of requests", 100 * limited / max(total, 1), 1.0, "%",
+                f"{limited} x 429 of {total} requests"),
+    ]

@@ -1,0 +1,140 @@
+"""P4: one large file: memory stays flat and speed is close to a plain streaming PUT.
+
+The file is a sparse TIFF (a real TIFF header, then a hole) of 2 GB. Each upload runs in a
+fresh child process that reports its own peak resident set (``VmHWM`` from
+``/proc/self/status``: ``ru_maxrss`` would report a forking parent's peak). The upload bound
+is a plain ``requests.put(url, data=file)`` of the same file to the same sandbox bucket; ours
+is :meth:`ZenodoHook.upload_file` (streamed, md5 checked against the server's). The two
+alternate, ``ROUNDS`` times each, and the fastest of each is kept.
+
+Child mode (used by the benchmark itself)::
+
+    python -m bench.p4_large --child ours|plain BUCKET_URL PATH NAME
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import struct
+import subprocess
+import sys
+import time
+from typing import Any
+
+from bench.common import Row, Sizes, at_least, at_most, connection_json, start_sandbox
+
+CONN_ID = "zenodo_bench_p4"
+RSS_LIMIT_MB = 150.0
+ROUNDS = 2
+
+
+def make_sparse_tiff(path: pathlib.Path, size: int) -> None:
+    """Write a little-endian TIFF header and extend the file to ``size`` bytes (a hole)."""
+    with path.open("wb") as handle:
+        handle.write(b"II*\x00" + struct.pack("<I", 8) + struct.pack("<H", 0))
+        handle.truncate(size)
+
+
+def peak_rss_kb() -> int:
+    """This process's peak resident set, from ``/proc/self/status`` (``VmHWM``)."""
+    for line in pathlib.Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def _child(mode: str, bucket: str, path: str, name: str) -> dict[str, Any]:
+    """Upload once in this process; return seconds and peak RSS (before and after)."""
+    if mode == "ours":
+        from zenodo.hooks.zenodo import ZenodoHook
+
+        hook = ZenodoHook(CONN_ID)
+        hook.session()
+        before = peak_rss_kb()
+        started = time.monotonic()
+        hook.upload_file(bucket, path, filename=name)
+    else:
+        import requests
+
+        headers = {"Authorization": f"Bearer {os.environ['BENCH_TOKEN']}",
+                   "Content-Type": "application/octet-stream"}
+        before = peak_rss_kb()
+        started = time.monotonic()
+        with open(path, "rb") as handle:
+            requests.put(f"{bucket}/{name}", data=handle, headers=headers,
+                         timeout=600).raise_for_status()
+    return {"seconds": time.monotonic() - started, "peak_kb": peak_rss_kb(),
+            "before_kb": before}
+
+
+def _spawn(mode: str, bucket: str, path: pathlib.Path, name: str,
+           env: dict[str, str]) -> dict[str, Any]:
+    command = [sys.executable, "-m", "bench.p4_large", "--child", mode, bucket, str(path), name]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900,
+                          check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"P4 {mode} upload failed: {done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run(sizes: Sizes, work: pathlib.Path, facts: dict[str, Any]) -> list[Row]:
+    """Upload the file ``ROUNDS`` times each way; compare speed and our peak RSS."""
+    folder = work / "p4"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "specimen.tif"
+    make_sparse_tiff(path, sizes.p4_bytes)
+    sandbox = start_sandbox(extra_args=["--quota-bytes", str(sizes.p4_bytes * 4 * ROUNDS)])
+    try:
+        env = {**os.environ, "BENCH_TOKEN": sandbox.token,
+               f"AIRFLOW_CONN_{CONN_ID.upper()}": connection_json(sandbox, read_timeout=600)}
+        deposition = sandbox_deposition(sandbox.url, sandbox.headers())
+        bucket = deposition["links"]["bucket"]
+        plain, ours = [], []
+        for round_ in range(ROUNDS):
+            plain.append(_spawn("plain", bucket, path, f"plain{round_}.tif", env))
+            ours.append(_spawn("ours", bucket, path, f"ours{round_}.tif", env))
+    finally:
+        sandbox.stop()
+        path.unlink(missing_ok=True)
+    mb = sizes.p4_bytes / 1e6
+    best_plain = min(r["seconds"] for r in plain)
+    best_ours = min(r["seconds"] for r in ours)
+    peak_mb = max(r["peak_kb"] for r in ours) / 1024
+    before_mb = max(r["before_kb"] for r in ours) / 1024
+    plain_mb = max(r["peak_kb"] for r in plain) / 1024
+    return [
+        at_least("P4 large-file MB/s vs plain PUT", mb / best_ours, mb / best_plain, "MB/s",
+                 0.8, f"{mb:,.0f} MB sparse TIFF; best of {ROUNDS}: ours {best_ours:.1f} s, "
+                      f"plain PUT {best_plain:.1f} s"),
+        at_most("P4 peak RSS of uploading process", peak_mb, RSS_LIMIT_MB, "MB",
+                f"{before_mb:.0f} MB before the upload (imports); plain PUT process "
+                f"{plain_mb:.0f} MB"),
+    ]
+
+
+def sandbox_deposition(url: str, headers: dict[str, str]) -> dict[str, Any]:
+    """Create an empty draft on the sandbox (outside the timed uploads)."""
+    import requests
+
+    response = requests.post(f"{url}/api/deposit/depositions", json={}, headers=headers,
+                             timeout=30)
+    response.raise_for_status()
+    return response.json()
+
+
+def main() -> None:
+    """Child mode: upload once and print one JSON line."""
+    parser = argparse.ArgumentParser(description="P4 upload child")
+    parser.add_argument("--child", choices=["ours", "plain"], required=True)
+    parser.add_argument("bucket")
+    parser.add_argument("path")
+    parser.add_argument("name")
+    args = parser.parse_args()
+    print(json.dumps(_child(args.child, args.bucket, args.path, args.name)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
