@@ -1,0 +1,66 @@
+"""ZenodoHook against the real sandbox: connection forms, typed errors, no blind write retries."""
+
+from __future__ import annotations
+
+import pytest
+
+from zenodo.errors import AuthFailed, NotFound, UnknownOutcome, ValidationFailed
+from zenodo.hooks.zenodo import ZenodoHook
+from zenodo_sandbox.testing import SandboxProcess
+
+
+def test_uri_form_builds_base_url_bearer_token_and_keeps_options_out_of_headers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_ZENODO_URI",
+        "zenodo://:s3cret%2Ftoken@127.0.0.1:5000/http?user_agent=herbarium%2F1.0&read_timeout=7",
+    )
+    hook = ZenodoHook("zenodo_uri")
+    session = hook.session()
+    assert hook.base_url == "http://127.0.0.1:5000"
+    assert session.headers["Authorization"] == "Bearer s3cret/token"
+    assert session.headers["User-Agent"] == "herbarium/1.0"
+    assert "user_agent" not in session.headers and "read_timeout" not in session.headers
+    assert session.verify is True
+    assert hook.options.read_timeout == 7.0
+
+
+def test_the_constructor_does_no_io() -> None:
+    hook = ZenodoHook("a_connection_that_does_not_exist")
+    assert hook.zenodo_conn_id == "a_connection_that_does_not_exist"
+
+
+def test_typed_errors_for_missing_bad_and_unauthorised(
+    sandbox: SandboxProcess, zenodo_hook: ZenodoHook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(NotFound):
+        zenodo_hook.get_deposition(999_999)
+    draft = zenodo_hook.create_deposition({"title": "no creators yet"})
+    with pytest.raises(ValidationFailed) as refused:
+        zenodo_hook.publish(draft["id"])
+    assert refused.value.field_errors, "Zenodo's field errors are kept"
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_ZENODO_WRONG", sandbox.connection_json().replace(sandbox.token, "wrong-token")
+    )
+    with pytest.raises(AuthFailed) as denied:
+        ZenodoHook("zenodo_wrong").search_depositions()
+    assert "wrong-token" not in str(denied.value)
+
+
+def test_a_write_that_committed_then_failed_is_unknown_and_not_sent_twice(
+    sandbox: SandboxProcess, zenodo_hook: ZenodoHook
+) -> None:
+    sandbox.admin.set_faults({"kinds": {"create": {"commit_then_fail": 1.0}}})
+    with pytest.raises(UnknownOutcome):
+        zenodo_hook.create_deposition({"title": "committed"})
+    assert sandbox.admin.counts()["total"] == 1, "the draft exists on the server"
+    assert sandbox.admin.requests(kind="create")["total"] == 1, "no blind retry"
+
+
+def test_reads_are_retried_through_5xx(sandbox: SandboxProcess, zenodo_hook: ZenodoHook) -> None:
+    draft = zenodo_hook.create_deposition({"title": "read me"})
+    sandbox.admin.set_faults({"seed": 1, "kinds": {"get": {"error_rate": 0.3}}})
+    for _ in range(10):
+        assert zenodo_hook.get_deposition(draft["id"])["id"] == draft["id"]
+    assert sandbox.admin.faults()["injected"], "some reads met a 5xx and were retried"
