@@ -141,14 +141,18 @@ class SandboxMiddleware:
     async def _respond(self, scope: Scope, receive: Receive, send: Send, kind: str,
                        verdict: Verdict | None, headers: dict[str, str], fault: Decision) -> int:
         if verdict is not None and not verdict.allowed:
+            await _drain(receive)
             return await _error(send, 429, headers, verdict.limit.describe(), html=kind == "oai")
         if fault.latency:
             await asyncio.sleep(fault.latency)
         if fault.outage:
+            await _drain(receive)
             return await _error(send, 503, headers, "", html=True)
         if fault.storm:
+            await _drain(receive)
             return await _error(send, 429, headers, "100 per 1 minute", html=kind == "oai")
         if fault.error_status is not None:
+            await _drain(receive)
             return await _error(send, fault.error_status, headers, "Internal server error.",
                                 html=fault.error_status != 500)
         if fault.reset_upload:
@@ -227,6 +231,18 @@ async def _error(send: Send, status: int, headers: dict[str, str], message: str,
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body})
     return status
+
+
+async def _drain(receive: Receive) -> None:
+    """Read and drop the request body, so a client still sending it gets the early answer.
+
+    Without this, a client uploading a large file blocks on a full socket buffer while the
+    server waits for it to read the answer: the connection hangs until a timeout.
+    """
+    while True:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
 
 
 async def _reset_upload(receive: Receive, send: Send) -> int:

@@ -60,7 +60,10 @@ class Specimen(Base):
     """One specimen of one collection, and everything we know about its deposition."""
 
     __tablename__ = "specimens"
-    __table_args__ = (sa.Index("ix_specimens_collection_state", "collection", "state"),)
+    __table_args__ = (
+        sa.Index("ix_specimens_collection_state", "collection", "state"),
+        sa.Index("ix_specimens_collection_state_updated_at", "collection", "state", "updated_at"),
+    )
 
     collection: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(500), primary_key=True)
@@ -129,6 +132,52 @@ class PacerBucket(Base):
     server_reset: Mapped[float | None] = mapped_column(sa.Double)
     updated_at: Mapped[float] = mapped_column(sa.Double)
 
+
+class CircuitBreakerRow(Base):
+    """The shared state of one circuit breaker (see :mod:`zenodo.breaker`); epoch seconds."""
+
+    __tablename__ = "circuit_breakers"
+
+    name: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    failures: Mapped[int] = mapped_column(sa.Integer, default=0)
+    opened_at: Mapped[float | None] = mapped_column(sa.Double)
+    probe_at: Mapped[float] = mapped_column(sa.Double, default=0.0)
+    last_probe_at: Mapped[float | None] = mapped_column(sa.Double)
+    outages: Mapped[int] = mapped_column(sa.Integer, default=0)
+    updated_at: Mapped[float] = mapped_column(sa.Double)
+
+
+class BatchStat(Base):
+    """What one upload batch did: timing, requests, bytes, errors and outcomes.
+
+    One row per batch try (a retried task writes a new row); see :mod:`zenodo.stats`.
+    """
+
+    __tablename__ = "batch_stats"
+    __table_args__ = (sa.Index("ix_batch_stats_collection_run_id", "collection", "run_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    collection: Mapped[str] = mapped_column(sa.String(100))
+    run_id: Mapped[str | None] = mapped_column(sa.String(250))
+    batch_id: Mapped[str] = mapped_column(sa.String(100))
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime]
+    specimens: Mapped[int] = mapped_column(sa.Integer)
+    concurrency: Mapped[int] = mapped_column(sa.Integer)
+    requests: Mapped[int] = mapped_column(sa.Integer)
+    bytes_sent: Mapped[int] = mapped_column(sa.BigInteger)
+    errors: Mapped[int] = mapped_column(sa.Integer)
+    errors_by_status: Mapped[dict[str, int]] = mapped_column(sa.JSON)
+    errors_by_kind: Mapped[dict[str, int]] = mapped_column(sa.JSON)
+    published: Mapped[int] = mapped_column(sa.Integer)
+    failed: Mapped[int] = mapped_column(sa.Integer)
+    quarantined: Mapped[int] = mapped_column(sa.Integer)
+    outcomes: Mapped[dict[str, int]] = mapped_column(sa.JSON)
+    lookups: Mapped[int] = mapped_column(sa.Integer)
+    lookup_results: Mapped[dict[str, int]] = mapped_column(sa.JSON)
+    paused_seconds: Mapped[float] = mapped_column(sa.Double)
+    pauses: Mapped[list[list[float]]] = mapped_column(sa.JSON)
+    timeline: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
 
 
 class Payload(Base):

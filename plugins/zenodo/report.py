@@ -5,7 +5,8 @@ task cannot make a specimen count twice. Files go to ``<reports dir>/<collection
 
 * ``report.json``: counts per state, failures with reasons, quarantined specimens with
   reasons, published DOIs, and the prepare / reconcile summaries of the run;
-* ``specimens.csv``: one line per specimen (key, state, record id, DOI, concept DOI, reason).
+* ``specimens.csv``: one line per specimen (key, state, record id, DOI, concept DOI, reason);
+* ``report.html``: batch tables and plots, written beside them by :mod:`zenodo.html_report`.
 """
 
 from __future__ import annotations

@@ -66,8 +66,10 @@ def resolve(
     if operation == "edit":
         deposition = steps.hook.get_deposition(int(row.record_id or row.deposition_id or 0))
         if deposition.get("state") == "inprogress":
+            steps.found("draft")
             steps.record_draft(row.key, deposition)
         else:
+            steps.found("not done")
             steps.transition(row.key, State.STALE, reason="lookup: edit did not happen")
         return None
     drafts = [
@@ -76,8 +78,10 @@ def resolve(
         if not d.get("submitted") and str(d.get("conceptrecid")) == str(row.concept_recid)
     ]
     if drafts:
+        steps.found("draft")
         steps.record_draft(row.key, min(drafts, key=lambda d: int(d["id"])))
     else:
+        steps.found("nothing")
         steps.transition(row.key, State.STALE, reason="lookup: no new-version draft")
     return None
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from zenodo import specimen_backfill as backfill
+from zenodo.breaker import ZenodoUnavailable
 from zenodo.errors import (
     AuthFailed,
     NotFound,
@@ -37,6 +38,7 @@ from zenodo.states import State
 if TYPE_CHECKING:
     from zenodo.hooks.zenodo import ZenodoHook
     from zenodo.ledger import Ledger, SpecimenRow
+    from zenodo.stats import BatchStats
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +81,10 @@ class SpecimenSteps:
     :param owner: the lease owner of this run.
     :param actor: written with every ledger event.
     :param publish: ``False`` stops at UPLOADED (drafts left for review).
-    :param lease_seconds: lease length; renewed before each step.
+    :param lease_seconds: lease length; renewed by the keeper (or before each step without one).
     :param lookup_waits: waits between searches for a deposition after a lost create.
     :param keeper: renews the leases of the specimens being driven, if given.
+    :param stats: counts the unknown-outcome lookups and what they found, if given.
     """
 
     collection: str
@@ -93,6 +96,7 @@ class SpecimenSteps:
     lease_seconds: float = 900.0
     lookup_waits: tuple[float, ...] = (1.0, 3.0, 6.0)
     keeper: LeaseKeeperLike | None = None
+    stats: BatchStats | None = None
     _fresh: set[str] = field(default_factory=set)
 
     # -- the loop ----------------------------------------------------------------------------
@@ -115,7 +119,7 @@ class SpecimenSteps:
             return Outcome("stuck", f"no final state after {MAX_STEPS} steps")
         except LeaseLost as exc:
             return Outcome("lease_lost", str(exc))
-        except AuthFailed:
+        except (AuthFailed, ZenodoUnavailable):
             raise
         except ZenodoError as exc:
             return self._fail_safely(key, exc, str(exc))
@@ -129,7 +133,10 @@ class SpecimenSteps:
             self.ledger.release(self.collection, [key], owner=self.owner)
 
     def _step(self, row: SpecimenRow, payload: SpecimenPayload) -> Outcome | None:
-        self.ledger.renew(self.collection, [row.key], owner=self.owner, ttl_s=self.lease_seconds)
+        if self.keeper is None:  # without a keeper thread, each step renews the lease itself
+            self.ledger.renew(
+                self.collection, [row.key], owner=self.owner, ttl_s=self.lease_seconds
+            )
         state = State(row.state)
         if state in (State.PUBLISHED, State.VERIFIED):
             return Outcome("published")
@@ -207,11 +214,14 @@ class SpecimenSteps:
         try:
             deposition = self.hook.get_deposition(row.deposition_id)
         except NotFound:
+            self.found("vanished")
             self.transition(row.key, State.NEW, reason="lookup: deposition vanished")
             return None
         if backfill.is_published(deposition):
+            self.found("published")
             self._record_published(row.key, deposition)
             return None
+        self.found("not done")
         target = State.UPLOADED if operation == "publish" else State.DRAFTED
         self.transition(row.key, target, reason=f"lookup: {operation or 'write'} did not happen")
         return None
@@ -223,9 +233,11 @@ class SpecimenSteps:
             time.sleep(waits.pop(0))
             found = self.find_depositions(payload)
         if not found:
+            self.found("nothing")
             self.transition(row.key, State.NEW, reason="lookup: no deposition, create again")
             return None
         keep = self._choose(found)
+        self.found("published" if keep.get("submitted") else "draft")
         for extra in found:
             if extra is not keep and not extra.get("submitted"):
                 log.warning("specimen %s: deleting duplicate draft %s", row.key, extra["id"])
@@ -235,6 +247,11 @@ class SpecimenSteps:
         else:
             self.record_draft(row.key, keep)
         return None
+
+    def found(self, what: str) -> None:
+        """Count one lookup of an unknown outcome and what it found, in the batch's stats."""
+        if self.stats is not None:
+            self.stats.lookup(what)
 
     def find_depositions(self, payload: SpecimenPayload) -> list[dict[str, Any]]:
         """Our depositions of this specimen (search hits checked for the exact key)."""

@@ -22,9 +22,11 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from zenodo.breaker import ZenodoUnavailable
 from zenodo.errors import AuthFailed
 from zenodo.payloads import SpecimenPayload
 from zenodo.specimen_steps import Outcome, SpecimenSteps
+from zenodo.stats import BatchStats, save_batch
 
 if TYPE_CHECKING:
     from zenodo.hooks.zenodo import ZenodoHook
@@ -47,6 +49,7 @@ class BatchResult:
     outcomes: Counter[str] = field(default_factory=Counter)
     failures: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    stats: BatchStats | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """A small JSON-able summary (for XCom and reports)."""
@@ -62,8 +65,10 @@ class BatchResult:
 class Progress:
     """Log done/total, rate, ETA and errors every ``every`` specimens or ``seconds``."""
 
-    def __init__(self, total: int, *, every: int = 50, seconds: float = 30.0) -> None:
+    def __init__(self, total: int, *, every: int = 50, seconds: float = 30.0,
+                 stats: BatchStats | None = None) -> None:
         self.total = total
+        self.stats = stats
         self.every = every
         self.seconds = seconds
         self.done = 0
@@ -72,8 +77,10 @@ class Progress:
         self._last_log = self.started
         self._lock = threading.Lock()
 
-    def step(self, ok: bool) -> None:
-        """Count one finished specimen and log when it is time to."""
+    def step(self, ok: bool, outcome: str = "") -> None:
+        """Count one finished specimen (its ``outcome`` in the stats) and log when it is time to."""
+        if self.stats is not None:
+            self.stats.finished(outcome or ("published" if ok else "failed"))
         with self._lock:
             self.done += 1
             self.errors += 0 if ok else 1
@@ -166,6 +173,7 @@ def publish_specimens(
     busy_wait: float | None = None,
     lookup_waits: tuple[float, ...] = (1.0, 3.0, 6.0),
     progress_every: int = 50,
+    record_stats: bool = True,
 ) -> BatchResult:
     """Drive every specimen in ``keys`` to PUBLISHED (or to an uploaded draft) exactly once.
 
@@ -185,25 +193,63 @@ def publish_specimens(
     :param lookup_waits: waits between deposit searches after an unknown-outcome create
         (Zenodo's search index lags its database).
     :param progress_every: log progress every this many specimens.
+    :param record_stats: write the batch's statistics to the ledger (``batch_stats``).
     :raises AuthFailed: the token is wrong: nothing in the batch can succeed.
+    :raises ZenodoUnavailable: the hook's circuit breaker stayed open past its limit; every
+        specimen keeps its ledger state, so a retry continues where this one stopped.
     """
     keys = list(dict.fromkeys(keys))
     result = BatchResult(batch_id=batch_id, total=len(keys))
     owner = owner or default_owner()
-    progress = Progress(len(keys), every=progress_every)
+    stats = result.stats = BatchStats(collection, batch_id, len(keys), max(1, concurrency),
+                                      run_id=(actor or {}).get("run_id"))
+    progress = Progress(len(keys), every=progress_every, stats=stats)
     started = time.monotonic()
     deadline = started + (2 * lease_seconds if busy_wait is None else busy_wait)
+    hook.watch.add(stats)
+    try:
+        final = _drive_all(collection, keys, hook=hook, ledger=ledger, payload_for=payload_for,
+                           concurrency=concurrency, publish=publish, owner=owner,
+                           actor=actor or {}, lease_seconds=lease_seconds,
+                           lookup_waits=lookup_waits, deadline=deadline, progress=progress)
+        for key in keys:
+            outcome = final[key]
+            result.outcomes[outcome.name] += 1
+            if not outcome.ok:
+                result.failures.append((key, outcome.reason))
+                log.warning("specimen %s: %s: %s", key, outcome.name, outcome.reason)
+        stats.outcomes = Counter(result.outcomes)
+    finally:
+        hook.watch.remove(stats)
+        stats.close()
+        if record_stats:
+            try:
+                save_batch(ledger, stats)
+            except Exception:
+                log.exception("batch %s: could not save its statistics", batch_id)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _drive_all(
+    collection: str, keys: list[str], *, hook: ZenodoHook, ledger: Ledger,
+    payload_for: Callable[[str], SpecimenPayload], concurrency: int, publish: bool, owner: str,
+    actor: dict[str, Any], lease_seconds: float, lookup_waits: tuple[float, ...],
+    deadline: float, progress: Progress,
+) -> dict[str, Outcome]:
+    """Drive ``keys`` on a thread pool, again while some are held by another worker."""
     with LeaseKeeper(ledger, collection, owner, lease_seconds) as keeper:
         steps = SpecimenSteps(
             collection,
             hook=hook,
             ledger=ledger,
             owner=owner,
-            actor=actor or {},
+            actor=actor,
             publish=publish,
             lease_seconds=lease_seconds,
             lookup_waits=lookup_waits,
             keeper=keeper,
+            stats=progress.stats,
         )
         final: dict[str, Outcome] = {}
         pending = keys
@@ -215,14 +261,7 @@ def publish_specimens(
                     break
                 log.info("%d specimens held by another worker; waiting", len(pending))
                 time.sleep(1.0)
-    for key in keys:
-        outcome = final[key]
-        result.outcomes[outcome.name] += 1
-        if not outcome.ok:
-            result.failures.append((key, outcome.reason))
-            log.warning("specimen %s: %s: %s", key, outcome.name, outcome.reason)
-    result.seconds = time.monotonic() - started
-    return result
+    return final
 
 
 def _run_pass(
@@ -232,15 +271,15 @@ def _run_pass(
     payload_for: Callable[[str], SpecimenPayload],
     progress: Progress,
 ) -> dict[str, Outcome]:
-    """Drive ``keys`` once on the pool; an auth failure stops the whole batch."""
+    """Drive ``keys`` once on the pool; an auth failure or a long outage stops the batch."""
     futures = {pool.submit(steps.drive, key, payload_for): key for key in keys}
     outcomes: dict[str, Outcome] = {}
     try:
         for future in as_completed(futures):
             outcome = outcomes[futures[future]] = future.result()
             if outcome.name != "busy":
-                progress.step(outcome.ok)
-    except AuthFailed:
+                progress.step(outcome.ok, outcome.name)
+    except (AuthFailed, ZenodoUnavailable):
         for future in futures:
             future.cancel()
         raise

@@ -107,3 +107,13 @@ def test_bad_fault_config_is_refused_with_a_clear_message(sandbox):
                             headers={"Authorization": f"Bearer {sandbox.admin_token}"},
                             timeout=10)
     assert response.status_code == 400 and "pubish" in response.json()["message"]
+
+
+def test_an_early_fault_answer_does_not_hang_a_large_upload(sandbox, api, deposit):
+    dep = deposit(files={})
+    sandbox.admin.set_faults({"kinds": {"file_put": {"error_rate": 1.0, "error_statuses": [503]}}})
+    started = time.monotonic()
+    answer = api.put(f"{dep['links']['bucket']}/big.bin", data=os.urandom(8 * 1024 * 1024),
+                     timeout=20)
+    assert answer.status_code == 503
+    assert time.monotonic() - started < 10, "the body is drained, the answer arrives at once"

@@ -18,7 +18,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import requests
@@ -39,55 +39,19 @@ from zenodo.errors import (
 )
 from zenodo.hashing_reader import HashingReader
 from zenodo.hooks.options import OWN_EXTRA_KEYS, ZenodoOptions
+from zenodo.hooks.pacing import LocalPacer, RequestPacer, retry_after
+from zenodo.hooks.watch import RequestWatch
 from zenodo.oai_page import OaiPage, parse_oai_page
 
 if TYPE_CHECKING:
     from airflow.sdk import Connection
 
+__all__ = ["LocalPacer", "RequestPacer", "ZenodoHook", "retry_after"]
+
 DEPOSITIONS = "api/deposit/depositions"
-
-
-class RequestPacer(Protocol):
-    """What the hook needs from a rate pacer (see :mod:`zenodo.pacer`)."""
-
-    def acquire(self) -> None:
-        """Block until one more request may be sent."""
-
-    def observe(self, headers: Mapping[str, str], status: int) -> None:
-        """Learn from the server's rate-limit headers (and from a 429)."""
-
-
-class LocalPacer:
-    """A pacer for one process with no limit of its own that still honours 429s."""
-
-    def __init__(self) -> None:
-        self._blocked_until = 0.0
-        self._lock = threading.Lock()
-
-    def acquire(self) -> None:
-        """Wait out a 429's ``Retry-After``, if one was seen."""
-        with self._lock:
-            wait = self._blocked_until - time.time()
-        if wait > 0:
-            time.sleep(wait)
-
-    def observe(self, headers: Mapping[str, str], status: int) -> None:
-        """Remember how long to wait after a 429."""
-        if status == 429:
-            with self._lock:
-                self._blocked_until = max(self._blocked_until, time.time() + retry_after(headers))
-
-
-def retry_after(headers: Mapping[str, str], default: float = 5.0) -> float:
-    """Seconds to wait, from ``Retry-After`` or ``X-RateLimit-Reset`` (absolute epoch)."""
-    try:
-        return max(0.0, float(headers["Retry-After"]))
-    except (KeyError, ValueError):
-        pass
-    try:
-        return max(0.0, float(headers["X-RateLimit-Reset"]) - time.time())
-    except (KeyError, ValueError):
-        return default
+#: No (complete) answer: connection refused or dropped (also mid-body), or a timeout.
+_TRANSPORT_ERRORS = (requests.ConnectionError, requests.Timeout,
+                     requests.exceptions.ChunkedEncodingError)
 
 
 class ZenodoHook(HttpHook):
@@ -127,6 +91,7 @@ class ZenodoHook(HttpHook):
         self.max_rate_limit_waits = max_rate_limit_waits
         self._local = threading.local()
         self._options: ZenodoOptions | None = None
+        self.watch = RequestWatch()
 
     # -- connection and session: small steps, each overridable ------------------------------
 
@@ -222,14 +187,16 @@ class ZenodoHook(HttpHook):
         url = self.url(endpoint)
         pacer = self._pacer(kind)
         for _ in range(self.max_rate_limit_waits):
+            self.watch.gate(self._probe)
             pacer.acquire()
             started = time.monotonic()
+            self.watch.sent(method, operation, kwargs)
             try:
                 response = self.session().request(method, url, timeout=self._timeout(), **kwargs)
-            except requests.ConnectionError as exc:
+            except _TRANSPORT_ERRORS as exc:
+                self.watch.done(exc=exc)
                 self._raise_transport_error(exc, operation=operation, write=write)
-            except requests.Timeout as exc:
-                self._raise_transport_error(exc, operation=operation, write=write)
+            self.watch.done(response.status_code)
             self.log.debug(
                 "%s %s -> %s in %.3fs",
                 method,
@@ -253,6 +220,18 @@ class ZenodoHook(HttpHook):
             retry_after=retry_after(response.headers),
             operation=operation,
         )
+
+    def _probe(self) -> bool:
+        """Send one cheap read for the circuit breaker; return whether Zenodo answered."""
+        self._pacer("api").acquire()
+        kwargs: dict[str, Any] = {"params": {"size": 1}}
+        self.watch.sent("GET", "probe", kwargs)
+        try:
+            response = self.session().request("GET", self.url(DEPOSITIONS),
+                                              timeout=self._timeout(), **kwargs)
+        except _TRANSPORT_ERRORS as exc:
+            return self.watch.done(exc=exc)
+        return self.watch.done(response.status_code)
 
     @staticmethod
     def _raise_transport_error(exc: Exception, *, operation: str, write: bool) -> None:

@@ -1,4 +1,4 @@
-"""Write the run report (CSV + JSON under the reports folder) and log it as a table."""
+"""Write the run report (CSV, JSON and HTML under the reports folder); log it as a table."""
 
 from __future__ import annotations
 
@@ -27,8 +27,11 @@ class ZenodoReportOperator(ZenodoCollectionOperator):
         self.reconcile_task_id = reconcile_task_id
 
     def execute(self, context: Any) -> dict[str, Any]:
-        """Write ``report.json`` and ``specimens.csv``; return their paths and the counts."""
-        from zenodo.report import build_report, format_table, write_report
+        """Write ``report.json``, ``specimens.csv`` and ``report.html``; return paths and counts."""
+        from zenodo.html_report import write_html
+        from zenodo.report import build_report, format_table, report_folder, write_report
+        from zenodo.stats import load_batches
+        from zenodo.status_data import counts_by_collection
 
         ti = context["ti"]
         ledger = runtime.open_ledger()
@@ -38,8 +41,12 @@ class ZenodoReportOperator(ZenodoCollectionOperator):
             reconcile=ti.xcom_pull(task_ids=self.reconcile_task_id),
         )
         paths = write_report(report, ledger, runtime.reports_dir())
+        batches = load_batches(ledger, self.collection_id, report.run_id)
+        html = write_html(report, batches, counts_by_collection(ledger.engine),
+                          report_folder(runtime.reports_dir(), self.collection_id, report.run_id))
         self.log.info("run report\n%s", format_table(report))
-        self.log.info("report written to %s and %s", paths["csv"], paths["json"])
+        self.log.info("report written to %s, %s and %s", paths["csv"], paths["json"], html)
         return {"counts": report.counts, "online": report.online,
                 "failures": len(report.failures), "quarantined": len(report.quarantined),
-                "csv": str(paths["csv"]), "json": str(paths["json"])}
+                "csv": str(paths["csv"]), "json": str(paths["json"]), "html": str(html),
+                "batches": len(batches)}

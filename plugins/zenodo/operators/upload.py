@@ -29,7 +29,10 @@ class ZenodoUploadBatchOperator(ZenodoCollectionOperator):
 
     A cleared or retried try redoes only what the ledger says is not done. The task fails
     (so Airflow retries it) when a specimen of the batch did not reach the asked state; each
-    such specimen is logged with its key and reason and is FAILED in the ledger.
+    such specimen is logged with its key and reason and is FAILED in the ledger. While Zenodo
+    is down, the connection's shared circuit breaker pauses every worker; past
+    ``ZENODO_OUTAGE_LIMIT`` seconds the task fails with "Zenodo unavailable since …" and the
+    specimens keep their ledger state (see :mod:`zenodo.breaker`).
 
     :param batch: ``{"batch_id": ..., "keys": [...]}`` from the plan step.
     :param lookup_waits: waits between deposit searches after a lost create answer.
@@ -46,6 +49,7 @@ class ZenodoUploadBatchOperator(ZenodoCollectionOperator):
 
     def execute(self, context: Any) -> dict[str, Any]:
         """Upload the batch and return ``BatchResult.as_dict()`` (with its own batch id)."""
+        from zenodo.breaker import breaker_from_env
         from zenodo.payloads import PayloadStore
         from zenodo.upload import publish_specimens
 
@@ -55,6 +59,7 @@ class ZenodoUploadBatchOperator(ZenodoCollectionOperator):
         config = runtime.collection_config(self.collection_id)
         ledger = runtime.open_ledger()
         hook = runtime.make_hook(config.zenodo_conn_id, ledger)
+        hook.watch.breaker = breaker_from_env(ledger.engine, config.zenodo_conn_id)
         store = PayloadStore(ledger)
         keys = list(batch.get("keys") or [])
         self.log.info("batch %s: %d specimens, publish=%s", batch.get("batch_id"), len(keys),

@@ -1,0 +1,51 @@
+"""Pacing inside one hook: the pacer protocol, a local 429-only pacer, and ``Retry-After``."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from typing import Protocol
+
+
+class RequestPacer(Protocol):
+    """What the hook needs from a rate pacer (see :mod:`zenodo.pacer`)."""
+
+    def acquire(self) -> None:
+        """Block until one more request may be sent."""
+
+    def observe(self, headers: Mapping[str, str], status: int) -> None:
+        """Learn from the server's rate-limit headers (and from a 429)."""
+
+
+class LocalPacer:
+    """A pacer for one process with no limit of its own that still honours 429s."""
+
+    def __init__(self) -> None:
+        self._blocked_until = 0.0
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        """Wait out a 429's ``Retry-After``, if one was seen."""
+        with self._lock:
+            wait = self._blocked_until - time.time()
+        if wait > 0:
+            time.sleep(wait)
+
+    def observe(self, headers: Mapping[str, str], status: int) -> None:
+        """Remember how long to wait after a 429."""
+        if status == 429:
+            with self._lock:
+                self._blocked_until = max(self._blocked_until, time.time() + retry_after(headers))
+
+
+def retry_after(headers: Mapping[str, str], default: float = 5.0) -> float:
+    """Seconds to wait, from ``Retry-After`` or ``X-RateLimit-Reset`` (absolute epoch)."""
+    try:
+        return max(0.0, float(headers["Retry-After"]))
+    except (KeyError, ValueError):
+        pass
+    try:
+        return max(0.0, float(headers["X-RateLimit-Reset"]) - time.time())
+    except (KeyError, ValueError):
+        return default
