@@ -35,6 +35,37 @@ DEFAULT_TOKENS = {"alice": "alice-secret-token", "bob": "bob-secret-token"}
 DEFAULT_ADMIN_TOKEN = "admin-secret-token"  # noqa: S105
 
 
+def fault_mix(
+    *,
+    seed: int,
+    error_rate: float = 0.05,
+    commit_then_fail: float = 0.02,
+    reset_upload: float = 0.01,
+) -> dict[str, Any]:
+    """The fault mix the issues test against, as a fault config for the sandbox.
+
+    Every endpoint answers 5xx (500/502/503/504) with ``error_rate``; create and publish also
+    commit and then fail (a 504 or a dropped connection) with ``commit_then_fail``; a file
+    upload is cut off in the middle with ``reset_upload``.
+
+    :param seed: makes the run replayable.
+    """
+    writes = {
+        "error_rate": error_rate,
+        "commit_then_fail": commit_then_fail,
+        "commit_fail_mode": "mixed",
+    }
+    return {
+        "seed": seed,
+        "kinds": {
+            "*": {"error_rate": error_rate, "error_statuses": [500, 502, 503, 504]},
+            "create": dict(writes),
+            "publish": dict(writes),
+            "file_put": {"error_rate": error_rate, "reset_upload": reset_upload},
+        },
+    }
+
+
 class SandboxAdmin:
     """A small client of the sandbox's ``/admin`` API (one method per endpoint)."""
 
@@ -87,21 +118,29 @@ class SandboxAdmin:
 
     def outage(self, duration: float, start_in: float = 0) -> dict[str, Any]:
         """Answer 503 to everything for ``duration`` seconds (0 clears)."""
-        return self._call("POST", "/faults/outage",
-                          json={"duration": duration, "start_in": start_in})
+        return self._call(
+            "POST", "/faults/outage", json={"duration": duration, "start_in": start_in}
+        )
 
     def storm(self, duration: float, fraction: float, start_in: float = 0) -> dict[str, Any]:
         """Answer 429 to ``fraction`` of requests for ``duration`` seconds (0 clears)."""
-        return self._call("POST", "/faults/storm",
-                          json={"duration": duration, "fraction": fraction,
-                                "start_in": start_in})
+        return self._call(
+            "POST",
+            "/faults/storm",
+            json={"duration": duration, "fraction": fraction, "start_in": start_in},
+        )
 
     def limits(self) -> dict[str, list[str]]:
         """Return the active rate limits per kind."""
         return self._call("GET", "/limits")
 
-    def set_limits(self, limits: dict[str, str] | None = None, *, profile: str | None = None,
-                   strategy: str | None = None) -> dict[str, list[str]]:
+    def set_limits(
+        self,
+        limits: dict[str, str] | None = None,
+        *,
+        profile: str | None = None,
+        strategy: str | None = None,
+    ) -> dict[str, list[str]]:
         """Change limits, e.g. ``set_limits({"api": "5/min"})`` or ``profile="none"``."""
         body: dict[str, Any] = {"limits": limits or {}}
         if profile:
@@ -138,12 +177,20 @@ class SandboxProcess:
     :param startup_timeout: seconds to wait for ``SANDBOX_URL=``
     """
 
-    def __init__(self, *, tokens: dict[str, str] | None = None,
-                 admin_token: str = DEFAULT_ADMIN_TOKEN, faults: dict[str, Any] | None = None,
-                 limits: dict[str, str] | None = None, limits_profile: str = "zenodo",
-                 delays: dict[str, float] | None = None, extra_args: list[str] | None = None,
-                 data_dir: Path | None = None, log_path: Path | None = None,
-                 startup_timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        *,
+        tokens: dict[str, str] | None = None,
+        admin_token: str = DEFAULT_ADMIN_TOKEN,
+        faults: dict[str, Any] | None = None,
+        limits: dict[str, str] | None = None,
+        limits_profile: str = "zenodo",
+        delays: dict[str, float] | None = None,
+        extra_args: list[str] | None = None,
+        data_dir: Path | None = None,
+        log_path: Path | None = None,
+        startup_timeout: float = 30.0,
+    ) -> None:
         """Store the settings; :meth:`start` launches the process."""
         self.tokens = dict(tokens or DEFAULT_TOKENS)
         self.admin_token = admin_token
@@ -196,9 +243,19 @@ class SandboxProcess:
 
     def command(self) -> list[str]:
         """Return the command line that starts the server."""
-        cmd = [sys.executable, "-m", "zenodo_sandbox", "--port", str(self._port),
-               "--data-dir", str(self.data_dir), "--admin-token", self.admin_token,
-               "--limits-profile", self.limits_profile]
+        cmd = [
+            sys.executable,
+            "-m",
+            "zenodo_sandbox",
+            "--port",
+            str(self._port),
+            "--data-dir",
+            str(self.data_dir),
+            "--admin-token",
+            self.admin_token,
+            "--limits-profile",
+            self.limits_profile,
+        ]
         for name, secret in self.tokens.items():
             cmd += ["--token", f"{name}={secret}"]
         for kind, text in self.limits.items():
@@ -217,8 +274,9 @@ class SandboxProcess:
         root = str(Path(__file__).resolve().parent.parent)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
         with self.log_path.open("a", encoding="utf-8") as log:
-            self._proc = subprocess.Popen(self.command(), stdout=subprocess.PIPE, stderr=log,
-                                          text=True, env=env)
+            self._proc = subprocess.Popen(
+                self.command(), stdout=subprocess.PIPE, stderr=log, text=True, env=env
+            )
         lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._pump, args=(lines,), daemon=True).start()
         try:
@@ -269,7 +327,11 @@ class SandboxProcess:
         """Start the server."""
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         """Stop the server."""
         self.stop()

@@ -15,16 +15,9 @@ from tests.dags.conftest import COMMUNITY, DAG_ID, RunEnv, task_states
 from tests.zenodo.payload_factory import published_by_key
 from zenodo.payloads import PayloadStore
 from zenodo.states import State
+from zenodo_sandbox.testing import fault_mix
 
-FAULTS = {
-    "seed": 20261124,
-    "kinds": {
-        "*": {"error_rate": 0.05, "error_statuses": [500, 502, 503, 504]},
-        "create": {"error_rate": 0.05, "commit_then_fail": 0.03, "commit_fail_mode": "mixed"},
-        "publish": {"error_rate": 0.05, "commit_then_fail": 0.03, "commit_fail_mode": "mixed"},
-        "file_put": {"error_rate": 0.05, "reset_upload": 0.02},
-    },
-}
+FAULTS = fault_mix(seed=20261124, commit_then_fail=0.03, reset_upload=0.02)
 
 
 def published(env: RunEnv) -> dict[str, list[dict[str, Any]]]:

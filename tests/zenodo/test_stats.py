@@ -12,19 +12,9 @@ from zenodo.hooks.zenodo import ZenodoHook
 from zenodo.ledger import Ledger
 from zenodo.payloads import PayloadStore
 from zenodo.stats import error_kind, load_batches, table4, table5
-from zenodo_sandbox.testing import SandboxProcess
+from zenodo_sandbox.testing import SandboxProcess, fault_mix
 
-FAULTS = {
-    "seed": 424242,
-    "kinds": {
-        "*": {"error_rate": 0.06, "error_statuses": [500, 502, 503, 504]},
-        "create": {"error_rate": 0.05, "commit_then_fail": 0.08, "commit_fail_mode": "mixed"},
-        "publish": {"error_rate": 0.05, "commit_then_fail": 0.08, "commit_fail_mode": "mixed"},
-        # No faults on file PUTs: the sandbox answering one before reading its body leaves
-        # the keep-alive connection hanging (the client times out, the server logs nothing).
-        "file_put": {},
-    },
-}
+FAULTS = fault_mix(seed=424242, error_rate=0.06, commit_then_fail=0.08)
 
 
 def test_the_batch_row_equals_the_sandbox_request_log_with_faults_on(

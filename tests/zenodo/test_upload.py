@@ -25,19 +25,11 @@ from zenodo.ledger import Ledger
 from zenodo.payloads import PayloadStore
 from zenodo.states import State
 from zenodo.upload import publish_specimens
-from zenodo_sandbox.testing import SandboxProcess
+from zenodo_sandbox.testing import SandboxProcess, fault_mix
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
-FAULTS = {
-    "seed": 20261124,
-    "kinds": {
-        "*": {"error_rate": 0.05, "error_statuses": [500, 502, 503, 504]},
-        "create": {"error_rate": 0.05, "commit_then_fail": 0.02, "commit_fail_mode": "mixed"},
-        "publish": {"error_rate": 0.05, "commit_then_fail": 0.02, "commit_fail_mode": "mixed"},
-        "file_put": {"error_rate": 0.05, "reset_upload": 0.01},
-    },
-}
+FAULTS = fault_mix(seed=20261124)
 
 
 def run_batch(ledger: Ledger, hook: ZenodoHook, keys: list[str], **kwargs: Any) -> Any:
