@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test lint demo sandbox bench clean
+.PHONY: install test lint demo airflow sandbox bench clean
 
 install: $(STAMP)
 
@@ -25,6 +25,11 @@ test: lint
 ## make demo: the main job end to end on the embedded defaults (SQLite + local sandbox)
 demo: $(STAMP)
 	$(PY) -m zenodo_sandbox.demo
+
+## make airflow: Airflow's UI on this project (airflow standalone: dags/, plugins/, the sample
+## collection and the local sandbox) on http://127.0.0.1:8080; the login is printed
+airflow: $(STAMP)
+	$(PY) -m zenodo_sandbox.standalone
 
 ## make sandbox: a local Zenodo on http://127.0.0.1:5000 (tokens printed at start)
 sandbox: $(STAMP)

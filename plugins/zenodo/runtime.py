@@ -5,7 +5,10 @@ Settings come from the environment of the worker (read at run time, never at par
 * ``ZENODO_LEDGER_URL``: the ledger's SQLAlchemy URL (default SQLite
   ``$AIRFLOW_HOME/zenodo-ledger.db``; PostgreSQL in production);
 * ``ZENODO_REPORTS_DIR``: where run reports go (default ``$AIRFLOW_HOME/reports``);
-* ``ZENODO_COLLECTIONS_FILE``: the collections file (default ``include/collections.yaml``).
+* ``ZENODO_COLLECTIONS_FILE``: the collections file (default ``include/collections.yaml``);
+* ``ZENODO_WORKER_NAME``: the host name a worker reports to Airflow when
+  ``[core] hostname_callable = zenodo.runtime.worker_hostname`` (default: the machine's name),
+  so several Celery workers on one machine are told apart in the task instances.
 
 The ledger is migrated once per process (a task runs in its own process, so once per task).
 Every hook built here gets one shared database pacer per request kind, named after the
@@ -15,6 +18,7 @@ connection (``<conn_id>:api`` ...), so all mapped tasks of all runs share the to
 from __future__ import annotations
 
 import os
+import socket
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -32,6 +36,15 @@ _lock = threading.Lock()
 def airflow_home() -> Path:
     """Return ``$AIRFLOW_HOME`` (Airflow's own default ``~/airflow`` when unset)."""
     return Path(os.environ.get("AIRFLOW_HOME") or Path.home() / "airflow")
+
+
+def worker_hostname() -> str:
+    """Return ``ZENODO_WORKER_NAME``, else the machine's fully qualified name.
+
+    Point Airflow's ``[core] hostname_callable`` at this function to give each worker on a
+    shared machine its own name in the task instances (and in the UI's "Hostname" column).
+    """
+    return os.environ.get("ZENODO_WORKER_NAME") or socket.getfqdn()
 
 
 def ledger_url() -> str:
