@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
+
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from zenodo_sandbox import records
@@ -18,6 +20,24 @@ def search_records(request: Request) -> Response:
     communities = request.query_params.getlist("communities")
     return reply(records.search(context(request), query_params(request), communities,
                                 request.state.user is not None))
+
+
+@router.get("/communities/{slug}")
+def community_page(request: Request, slug: str) -> HTMLResponse:
+    """A plain HTML page of a community: its newest records (what the UI's link opens)."""
+    found = records.search(context(request), {"size": "25"}, [slug], False)
+    items = "".join(
+        f'<li><a href="/api/records/{hit["id"]}">{html.escape(str(hit.get("title", "")))}</a>'
+        f" ({html.escape(str(hit.get('doi', '')))})</li>"
+        for hit in found["hits"]["hits"]
+    )
+    title = html.escape(slug)
+    body = (
+        f"<!doctype html><html><head><title>Community {title}</title></head><body>"
+        f"<h1>Community {title}</h1><p>{found['hits']['total']} records</p>"
+        f"<ul>{items}</ul></body></html>"
+    )
+    return HTMLResponse(body)
 
 
 @router.get("/api/records/{recid}")

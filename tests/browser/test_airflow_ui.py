@@ -131,6 +131,9 @@ def test_trigger_a_collection_run_from_the_ui(airflow_standalone: Standalone,
     if new:
         driver.switch_to.window(new.pop())
     wait_until(lambda: driver.current_url == expected, WAIT, "the community page")
+    heading = find(driver, By.TAG_NAME, "h1")
+    assert heading.text == f"Community {COMMUNITY}"
+    assert f"{len(records)} records" in driver.page_source
     shot(driver, "07-extra-link-followed")
     print(f"\nbrowser: run {run_id} succeeded {triggered_to_done:.1f} s after login; "
           f"{online} of {total} specimens online; screenshots in {ARTIFACTS}")

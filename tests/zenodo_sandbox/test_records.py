@@ -85,3 +85,10 @@ def test_records_search_lags_by_the_records_index_delay(sandbox, deposit):
     assert requests.get(url, timeout=10).json()["hits"]["total"] == 0
     time.sleep(1.7)
     assert requests.get(url, timeout=10).json()["hits"]["total"] == 1
+
+
+def test_the_community_page_lists_the_communitys_records(sandbox, deposit, metadata):
+    deposit({**metadata, "communities": [{"identifier": "herbaria"}]}, publish=True)
+    page = requests.get(f"{sandbox.url}/communities/herbaria", timeout=10)
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert "<h1>Community herbaria</h1>" in page.text and "1 records" in page.text
