@@ -41,6 +41,12 @@ sandbox deliberately differs:
   JSON, except on ``/oai2d`` (HTML). Admin calls and ``GET /`` are never limited.
 * Faults: gateway errors (502/503/504, outages) answer nginx-style HTML; 500 answers JSON with
   ``error_id``. A dropped connection is logged as status 599.
+* InvenioRDM API (:mod:`zenodo_sandbox.api_rdm`): RDM records are ordinary depositions
+  (same ids, storage, records API, admin API, OAI feed) whose RDM body is kept beside a
+  derived legacy view. Ids are answered as strings. Draft problems are listed in ``errors``
+  (not refused) until publish. Content uploads need ``application/octet-stream``. A
+  community-submission review is accepted at once (the caller curates every known
+  community), so ``submit-review`` publishes; see :mod:`zenodo_sandbox.rdm_community`.
 * Indexing delays apply to deposit search, records search and the OAI-PMH feed; reads of a
   single deposition or record are immediate (database reads), as on Zenodo.
 """

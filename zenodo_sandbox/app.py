@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from zenodo_sandbox import api_admin, api_deposit, api_records
+from zenodo_sandbox import api_admin, api_deposit, api_rdm, api_records
 from zenodo_sandbox.blobs import BlobStore
 from zenodo_sandbox.config import SandboxConfig
 from zenodo_sandbox.core import ApiError, Context
@@ -74,6 +74,7 @@ def create_app(config: SandboxConfig) -> SandboxMiddleware:
 
     app.include_router(api_deposit.router)
     app.include_router(api_records.router)
+    app.include_router(api_rdm.router)
     app.include_router(api_admin.router)
     _install_handlers(app)
     return SandboxMiddleware(app, tokens=config.tokens, limiter=app.state.limiter,

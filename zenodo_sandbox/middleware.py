@@ -26,6 +26,7 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 
 _DEP = r"/api/deposit/depositions"
+_RDM = r"/api/records/[^/]+/draft"
 _RULES: list[tuple[str, re.Pattern[str], str]] = [
     ("POST", re.compile(rf"{_DEP}/?"), "create"),
     ("GET", re.compile(rf"{_DEP}/?"), "list"),
@@ -40,6 +41,20 @@ _RULES: list[tuple[str, re.Pattern[str], str]] = [
     ("PUT", re.compile(r"/api/files/[^/]+/.+"), "file_put"),
     ("DELETE", re.compile(r"/api/files/[^/]+/.+"), "file_delete"),
     ("GET", re.compile(r"/api/records/?"), "search"),
+    ("POST", re.compile(r"/api/records/?"), "create"),
+    ("PUT", re.compile(rf"{_RDM}"), "update"),
+    ("DELETE", re.compile(rf"{_RDM}"), "delete"),
+    ("POST", re.compile(rf"{_RDM}"), "edit"),
+    ("POST", re.compile(rf"{_RDM}/actions/(publish|submit-review)"), "publish"),
+    ("POST", re.compile(rf"{_RDM}/actions/files-import"), "file_post"),
+    ("PUT", re.compile(rf"{_RDM}/review"), "update"),
+    ("POST", re.compile(r"/api/records/[^/]+/versions"), "newversion"),
+    ("POST", re.compile(r"/api/records/[^/]+/communities"), "update"),
+    ("POST", re.compile(rf"{_RDM}/files"), "file_post"),
+    ("PUT", re.compile(rf"{_RDM}/files/.+/content"), "file_put"),
+    ("POST", re.compile(rf"{_RDM}/files/.+/commit"), "file_post"),
+    ("DELETE", re.compile(rf"{_RDM}/files/.+"), "file_delete"),
+    ("GET", re.compile(r"/api/user/records/?"), "list"),
 ]
 _HTML = ("<html><head><title>{code} {text}</title></head><body><center><h1>{code} {text}"
          "</h1></center><hr><center>nginx</center></body></html>")

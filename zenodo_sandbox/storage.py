@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS search_index (
     owner TEXT, visible_at REAL NOT NULL, updated REAL, sets TEXT NOT NULL DEFAULT '',
     doc TEXT);
 CREATE INDEX IF NOT EXISTS idx_kind ON search_index(kind, recid, visible_at);
+CREATE TABLE IF NOT EXISTS rdm_state (id INTEGER PRIMARY KEY, doc TEXT NOT NULL);
 """
 
 _DEP_COLUMNS = (
@@ -186,6 +187,7 @@ class Storage:
         """Delete deposition ``depid`` and its file rows."""
         with self.transaction():
             self._run("DELETE FROM files WHERE depid = ?", (depid,))
+            self._run("DELETE FROM rdm_state WHERE id = ?", (depid,))
             self._run("DELETE FROM depositions WHERE id = ?", (depid,))
 
     def state_counts(self) -> list[tuple[str, str, int]]:
@@ -194,6 +196,16 @@ class Storage:
             "SELECT owner, CASE WHEN deleted THEN 'deleted' ELSE state END AS s, COUNT(*) "
             "FROM depositions GROUP BY owner, s ORDER BY owner, s"
         )
+
+    def rdm_state(self, depid: int) -> dict[str, Any] | None:
+        """Return the InvenioRDM-side state of ``depid`` (see :mod:`zenodo_sandbox.rdm`)."""
+        rows = self._all("SELECT doc FROM rdm_state WHERE id = ?", (depid,))
+        return json.loads(rows[0][0]) if rows else None
+
+    def put_rdm_state(self, depid: int, state: dict[str, Any]) -> None:
+        """Insert or replace the InvenioRDM-side state of ``depid``."""
+        self._run("INSERT OR REPLACE INTO rdm_state (id, doc) VALUES (?, ?)",
+                  (depid, _dump(state)))
 
     # files ---------------------------------------------------------------------------------
     def files(self, depid: int) -> list[StoredFile]:
@@ -304,5 +316,5 @@ class Storage:
     def wipe(self) -> None:
         """Delete every row of every table."""
         with self.transaction():
-            for table in ("files", "depositions", "search_index", "users", "pids"):
+            for table in ("files", "depositions", "search_index", "users", "pids", "rdm_state"):
                 self._run(f"DELETE FROM {table}")  # noqa: S608

@@ -6,8 +6,6 @@ The browser is Debian's ``chromium`` driven by ``chromium-driver`` (both install
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,14 +20,9 @@ from tests.airflow_processes import (
     manual_collections_file,
     wait_until,
 )
+from tests.browser.zenodo_pages import chromium
 from zenodo_sandbox import standalone
 from zenodo_sandbox.testing import SandboxProcess
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run",
-                  "--window-size=1400,1000")
 
 
 @dataclass
@@ -70,21 +63,6 @@ def airflow_standalone(tmp_path: Path) -> Iterator[Standalone]:
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[Any]:
     """Return a headless Chromium (Selenium WebDriver) with a fresh profile; quit afterwards."""
-    if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
-        message = "Debian packages chromium and chromium-driver are not installed"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'chromium-profile'}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.implicitly_wait(0)
-    try:
+    with chromium(tmp_path / "chromium-profile") as driver:
+        driver.implicitly_wait(0)
         yield driver
-    finally:
-        driver.quit()

@@ -7,6 +7,7 @@ on the length, only the test time does).
 
 from __future__ import annotations
 
+import os
 import pathlib
 import threading
 import time
@@ -25,7 +26,9 @@ from zenodo.stats import load_batches
 from zenodo.status_data import counts_by_collection
 from zenodo_sandbox.testing import SandboxProcess
 
-OUTAGE_SECONDS = 30.0
+#: The issue's outage lasts 2 minutes; CI rides out 30 s (the breaker does not depend on the
+#: length). ZENODO_TEST_OUTAGE_SECONDS=120 runs the full-length version.
+OUTAGE_SECONDS = float(os.environ.get("ZENODO_TEST_OUTAGE_SECONDS", "30"))
 
 
 class FakeClock:
