@@ -27,6 +27,7 @@ BENCHMARKS = {
     "p5": "bench.p5_reconcile",
     "p6": "bench.p6_scale",
     "r2": "bench.r2_kill",
+    "r1": "bench.soak",
 }
 
 

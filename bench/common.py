@@ -117,14 +117,17 @@ class Sizes:
     p4_bytes: int
     p5_records: int
     r2_specimens: int
+    r1_specimens: int  # the fault soak through the DAG
+    r1_outage: float  # seconds of its outage
+    r1_storm: float  # seconds of each of its 429 bursts
 
 
 FULL = Sizes(p1_specimens=2000, p1_limit=2400, p1_workers=4, p1_threads=2,
              p2_specimens=1000, p3_specimens=400, p4_bytes=2 * 1024**3, p5_records=20_000,
-             r2_specimens=300)
+             r2_specimens=300, r1_specimens=5000, r1_outage=120.0, r1_storm=15.0)
 QUICK = Sizes(p1_specimens=200, p1_limit=3000, p1_workers=2, p1_threads=2,
               p2_specimens=150, p3_specimens=60, p4_bytes=200 * 1024**2, p5_records=2000,
-              r2_specimens=45)
+              r2_specimens=45, r1_specimens=300, r1_outage=20.0, r1_storm=5.0)
 
 
 def connection_json(sandbox: SandboxProcess, **extra: Any) -> str:
