@@ -6,6 +6,7 @@ import copy
 import datetime as dt
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from zenodo_sandbox import serialize
 from zenodo_sandbox.core import (
@@ -218,6 +219,21 @@ def paging(params: dict[str, str], max_size: int, default_size: int = 10) -> tup
     if size > max_size or page * size > MAX_RESULTS:
         raise ApiError(400, "Invalid pagination parameters.")
     return page, size
+
+
+def page_links(ctx: Context, path: str, args: list[tuple[str, Any]], page: int, size: int,
+               total: int) -> dict[str, str]:
+    """Return a search answer's ``self``/``next``/``prev`` links (``args`` kept in each)."""
+
+    def link(number: int) -> str:
+        return ctx.url(f"{path}?" + urlencode([("page", number), ("size", size), *args]))
+
+    links = {"self": link(page)}
+    if page * size < total:
+        links["next"] = link(page + 1)
+    if page > 1:
+        links["prev"] = link(page - 1)
+    return links
 
 
 def flag(params: dict[str, str], name: str) -> bool:

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
-from urllib.parse import urlencode
 
 from zenodo_sandbox.core import NOT_FOUND, VALIDATION_FAILED, ApiError, Context, iso, owned
-from zenodo_sandbox.deposits import flag, latest_per_concept, paging, reindex
+from zenodo_sandbox.deposits import flag, latest_per_concept, page_links, paging, reindex
 from zenodo_sandbox.query import QueryError, matches, parse, sort_docs
 from zenodo_sandbox.rdm import draft_of, load_state, publish_in, render_draft, render_record, save
 from zenodo_sandbox.storage import Deposition
@@ -148,18 +147,10 @@ def search(ctx: Context, user: str, params: dict[str, str]) -> dict[str, Any]:
         if all(matches([t], rdm_doc) or matches([t], doc) for t in terms):
             found.append(dep)
     total = len(found)
-
-    def link(number: int) -> str:
-        args = [("page", number), ("size", size), ("sort", sort)]
-        if params.get("q"):
-            args.append(("q", params["q"]))
-        return ctx.url("/api/user/records?" + urlencode(args))
-
-    links = {"self": link(page)}
-    if page * size < total:
-        links["next"] = link(page + 1)
-    if page > 1:
-        links["prev"] = link(page - 1)
+    args: list[tuple[str, Any]] = [("sort", sort)]
+    if params.get("q"):
+        args.append(("q", params["q"]))
+    links = page_links(ctx, "/api/user/records", args, page, size, total)
     hits = [_render(ctx, dep) for dep in found[(page - 1) * size: page * size]]
     return {"hits": {"hits": hits, "total": total},
             "links": links, "sortBy": sort}

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from zenodo_sandbox import serialize
 from zenodo_sandbox.core import NOT_FOUND, ApiError, Context
-from zenodo_sandbox.deposits import flag, latest_per_concept, paging
+from zenodo_sandbox.deposits import flag, latest_per_concept, page_links, paging
 from zenodo_sandbox.query import QueryError, matches, parse, sort_docs
 from zenodo_sandbox.storage import Deposition, StoredFile
 
@@ -75,18 +74,10 @@ def search(ctx: Context, params: dict[str, str], communities: list[str],
     except QueryError as exc:
         raise ApiError(400, str(exc)) from exc
     total = len(docs)
-
-    def link(number: int) -> str:
-        args: list[tuple[str, Any]] = [("page", number), ("size", size), ("sort", sort)]
-        args += [(k, params[k]) for k in ("q", "all_versions") if params.get(k)]
-        args += [("communities", c) for c in communities]
-        return ctx.url("/api/records?" + urlencode(args))
-
-    links = {"self": link(page)}
-    if page * size < total:
-        links["next"] = link(page + 1)
-    if page > 1:
-        links["prev"] = link(page - 1)
+    args: list[tuple[str, Any]] = [("sort", sort)]
+    args += [(k, params[k]) for k in ("q", "all_versions") if params.get(k)]
+    args += [("communities", c) for c in communities]
+    links = page_links(ctx, "/api/records", args, page, size, total)
     return {
         "hits": {"hits": docs[(page - 1) * size: page * size], "total": total},
         "aggregations": {},
