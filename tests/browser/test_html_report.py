@@ -8,8 +8,8 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from tests.browser.zenodo_pages import chromium, screenshot
+from tests.zenodo.engine_helpers import run_batch
 from tests.zenodo.payload_factory import COLLECTION, register_specimens
-from tests.zenodo.test_upload import run_batch
 from zenodo.hooks.zenodo import ZenodoHook
 from zenodo.html_report import T4_COLUMNS, write_html
 from zenodo.ledger import Ledger

@@ -14,8 +14,8 @@ import time
 
 import pytest
 
+from tests.zenodo.engine_helpers import assert_server_and_ledger_agree, run_batch
 from tests.zenodo.payload_factory import COLLECTION, register_specimens
-from tests.zenodo.test_upload import assert_server_and_ledger_agree, run_batch
 from zenodo.breaker import CircuitBreaker, ZenodoUnavailable
 from zenodo.hooks.zenodo import ZenodoHook
 from zenodo.html_report import render_html

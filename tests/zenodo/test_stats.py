@@ -6,8 +6,8 @@ import pathlib
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+from tests.zenodo.engine_helpers import run_batch
 from tests.zenodo.payload_factory import COLLECTION, register_specimens
-from tests.zenodo.test_upload import run_batch
 from zenodo.hooks.zenodo import ZenodoHook
 from zenodo.ledger import Ledger
 from zenodo.payloads import PayloadStore

@@ -7,8 +7,8 @@ import pathlib
 
 import requests
 
+from tests.zenodo.engine_helpers import run_batch
 from tests.zenodo.payload_factory import COLLECTION, metadata_for, register_specimens
-from tests.zenodo.test_upload import run_batch
 from zenodo.hooks.zenodo import ZenodoHook
 from zenodo.ledger import Ledger
 from zenodo.payloads import PayloadStore, SpecimenPayload

@@ -1,0 +1,49 @@
+"""Engine test helpers: run one batch; check the sandbox and the ledger agree record for record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.zenodo.payload_factory import COLLECTION, published_by_key
+from zenodo.hooks.zenodo import ZenodoHook
+from zenodo.ledger import Ledger
+from zenodo.payloads import PayloadStore
+from zenodo.states import State
+from zenodo.upload import publish_specimens
+from zenodo_sandbox.testing import SandboxProcess
+
+
+def run_batch(ledger: Ledger, hook: ZenodoHook, keys: list[str], **kwargs: Any) -> Any:
+    store = PayloadStore(ledger)
+    options: dict[str, Any] = {"concurrency": 8, "lookup_waits": (0.3, 1.0, 2.0)}
+    options.update(kwargs)
+    return publish_specimens(
+        COLLECTION,
+        keys,
+        hook=hook,
+        ledger=ledger,
+        payload_for=lambda key: store.get(COLLECTION, key),
+        **options,
+    )
+
+
+def assert_server_and_ledger_agree(
+    sandbox: SandboxProcess, ledger: Ledger, keys: list[str]
+) -> None:
+    """Exactly one published deposition per key, right files, and the ledger matches it."""
+    published = [d for d in sandbox.admin.depositions() if d["submitted"]]
+    by_key = published_by_key([{"metadata": d["metadata"], **d} for d in published])
+    assert sorted(by_key) == sorted(keys), "every specimen published, nothing foreign"
+    duplicates = {k: [d["id"] for d in v] for k, v in by_key.items() if len(v) > 1}
+    assert duplicates == {}
+    store = PayloadStore(ledger)
+    for key in keys:
+        (deposition,) = by_key[key]
+        payload = store.get(COLLECTION, key)
+        assert {(f["key"], f["md5"]) for f in deposition["files"]} == {
+            (f.name, f.md5) for f in payload.files
+        }
+        row = ledger.get(COLLECTION, key)
+        assert row is not None and row.state == State.PUBLISHED
+        assert row.record_id == deposition["id"]
+        assert row.doi == deposition["doi"]
