@@ -57,7 +57,7 @@ def take_census(admin: SandboxAdmin, keys: Sequence[str], ledger: Ledger | None 
             row = ledger.get(collection, key)
             agrees = (
                 row is not None and len(records) == 1 and State(row.state) in _DONE
-                and int(row.record_id or -1) == int(records[0]["id"])
+                and row.record_id == str(records[0]["id"])
             )
             mismatched += not agrees
     drafts = len(admin.depositions(state="unsubmitted"))

@@ -27,6 +27,8 @@ from zenodo.specimen import is_uri
 _SPECIMEN_URN = "urn:specimen:"
 _DOI = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)?(10\.\d{4,9}/\S+)$", re.IGNORECASE)
 _OWN_RECORD_URL = re.compile(r"/records?/\d+/?$")
+#: A record id as the ledger can store it: 1 to 64 characters, no space, ``/`` or ``:``.
+_RECORD_ID = re.compile(r"[^\s/:]{1,64}")
 _Q = f"{{{OAI_NS}}}"
 
 
@@ -38,7 +40,8 @@ class HarvestRecordError(ValueError):
 class HarvestedRecord:
     """What the community feed says about one published record.
 
-    :param record_id: Zenodo's record id (from ``oai:<repo>:<recid>``).
+    :param record_id: the record id as text (from ``oai:<repo>:<recid>``): Zenodo's ``"123"``,
+        InvenioRDM's ``"abcde-12345"``.
     :param doi: the version DOI (``None`` when the format carries none, e.g. ListIdentifiers).
     :param concept_doi: the concept DOI shared by all versions, when shown.
     :param datestamp: the header datestamp (the record's last update, UTC).
@@ -48,7 +51,7 @@ class HarvestedRecord:
     :param sets: the ``setSpec`` values of the header.
     """
 
-    record_id: int
+    record_id: str
     doi: str | None
     concept_doi: str | None
     datestamp: str
@@ -95,18 +98,21 @@ def key_from_identifiers(subjects: Iterable[str], alternates: Iterable[str]) -> 
     return None
 
 
-def record_id_of(identifier: str, *, where: str) -> int:
-    """Return the record id of an OAI identifier ``oai:<repository>:<recid>``.
+def record_id_of(identifier: str, *, where: str) -> str:
+    """Return the record id of an OAI identifier ``oai:<repository>:<recid>``, as text.
+
+    The id is what follows the last ``:``: Zenodo's ``"123"``, InvenioRDM's ``"abcde-12345"``.
 
     :param where: names the record in the error (e.g. ``page 3, item 7``).
     """
-    tail = identifier.rsplit(":", 1)[-1]
-    if not identifier.startswith("oai:") or not tail.isascii() or not tail.isdigit():
+    scheme, _, rest = identifier.partition(":")
+    repository, _, record_id = rest.rpartition(":")
+    if scheme != "oai" or not repository or not _RECORD_ID.fullmatch(record_id):
         raise HarvestRecordError(
             f"oai record ({where}): header/identifier: expected oai:<repository>:<recid>, "
             f"got {identifier!r}"
         )
-    return int(tail)
+    return record_id
 
 
 def parse_record(element: Element, *, where: str) -> HarvestedRecord:

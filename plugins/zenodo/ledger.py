@@ -58,6 +58,8 @@ WRITABLE_FIELDS = frozenset(c.name for c in _T.columns) - {
     "collection", "key", "state", "prior_state", "lease_owner", "lease_expires",
     "created_at", "updated_at",
 }
+#: Remote ids: written as text whether given as int (Zenodo) or str (InvenioRDM).
+ID_FIELDS = ("deposition_id", "record_id", "concept_recid")
 
 
 def _default_actor() -> dict[str, Any]:
@@ -269,19 +271,22 @@ class Ledger(LeaseMixin):
         :param to: the target state; one event is written only when the state changes.
         :param owner: must hold the specimen's lease, else :class:`LeaseLost`.
         :param expect: when given, the states the specimen must be in (else IllegalTransition).
-        :param fields: columns to set (see ``WRITABLE_FIELDS``).
+        :param fields: columns to set (see ``WRITABLE_FIELDS``); ids (``ID_FIELDS``) may be
+            int or str and are stored as text.
         """
         unknown = set(fields) - WRITABLE_FIELDS
         if unknown:
             raise ValueError(
                 f"specimen {collection}/{key}: unknown ledger fields {sorted(unknown)}"
             )
+        fields.update({name: as_id(collection, key, name, fields[name])
+                       for name in ID_FIELDS if name in fields})
         return self._guarded(collection, key, owner, actor, lambda _row, _state: (
             State(to), fields, dict(detail or {})), expect=expect, to=State(to))
 
     def record_draft(self, collection: str, key: str, *, owner: str, deposition_id: int | str,
                      bucket_url: str, actor: Actor = None) -> SpecimenRow:
-        """Persist a new (or newly found) draft deposition: DRAFTED."""
+        """Persist a new (or newly found) draft deposition (its id stored as text): DRAFTED."""
         dep = as_id(collection, key, "deposition_id", deposition_id)
         return self.transition(collection, key, State.DRAFTED, owner=owner, actor=actor,
                                detail={"deposition_id": dep}, deposition_id=dep,
@@ -328,7 +333,7 @@ class Ledger(LeaseMixin):
                          doi: str, concept_doi: str | None = None,
                          concept_recid: int | str | None = None, verified: bool = False,
                          actor: Actor = None) -> SpecimenRow:
-        """Persist the published record's ids: PUBLISHED (VERIFIED when ``verified``)."""
+        """Persist the published record's ids (as text): PUBLISHED (VERIFIED when ``verified``)."""
         ids = {
             "record_id": as_id(collection, key, "record_id", record_id), "doi": doi,
             "concept_doi": concept_doi,

@@ -57,7 +57,10 @@ class Base(DeclarativeBase):
 
 
 class Specimen(Base):
-    """One specimen of one collection, and everything we know about its deposition."""
+    """One specimen of one collection, and everything we know about its deposition.
+
+    Remote ids are text: Zenodo's numeric ``"123"`` or InvenioRDM's ``"abcde-12345"``.
+    """
 
     __tablename__ = "specimens"
     __table_args__ = (
@@ -69,11 +72,11 @@ class Specimen(Base):
     key: Mapped[str] = mapped_column(sa.String(500), primary_key=True)
     state: Mapped[str] = mapped_column(sa.String(16))
     prior_state: Mapped[str | None] = mapped_column(sa.String(16))
-    deposition_id: Mapped[int | None] = mapped_column(sa.BigInteger)
-    record_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    deposition_id: Mapped[str | None] = mapped_column(sa.String(64))
+    record_id: Mapped[str | None] = mapped_column(sa.String(64))
     doi: Mapped[str | None] = mapped_column(sa.String(255))
     concept_doi: Mapped[str | None] = mapped_column(sa.String(255))
-    concept_recid: Mapped[int | None] = mapped_column(sa.BigInteger)
+    concept_recid: Mapped[str | None] = mapped_column(sa.String(64))
     bucket_url: Mapped[str | None] = mapped_column(sa.String(1024))
     metadata_hash: Mapped[str | None] = mapped_column(sa.String(128))
     files: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON)

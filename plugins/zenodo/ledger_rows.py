@@ -12,6 +12,8 @@ from zenodo.states import State
 
 _MD5 = re.compile(r"^[0-9a-f]{32}$")
 MAX_MESSAGE = 2000
+#: The longest remote id the ledger stores (its id columns are ``VARCHAR(64)``).
+MAX_ID = 64
 
 
 class LeaseLost(RuntimeError):
@@ -63,11 +65,11 @@ class SpecimenRow:
     key: str
     state: State
     prior_state: State | None
-    deposition_id: int | None
-    record_id: int | None
+    deposition_id: str | None
+    record_id: str | None
     doi: str | None
     concept_doi: str | None
-    concept_recid: int | None
+    concept_recid: str | None
     bucket_url: str | None
     metadata_hash: str | None
     files: tuple[FileEntry, ...]
@@ -164,18 +166,24 @@ def carry_uploads(old: Iterable[FileEntry], new: list[FileEntry]) -> list[FileEn
     return [FileEntry(*f.identity, uploaded=f.identity in uploaded) for f in new]
 
 
-def as_id(collection: str, key: str, field: str, value: Any) -> int | None:
-    """Coerce a Zenodo numeric id (int or digit string) to int; raise naming the field."""
+def as_id(collection: str, key: str, field: str, value: Any) -> str | None:
+    """Return a remote id as the text the ledger stores; raise ValueError naming the field.
+
+    :param value: Zenodo's numeric id (``123`` or ``"123"``), an InvenioRDM id
+        (``"abcde-12345"``), or None; text must be non-empty, at most ``MAX_ID`` characters,
+        without spaces.
+    """
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise ValueError(f"specimen {collection}/{key}: {field}: expected an id, got {value!r}")
-    try:
-        return int(value)
-    except ValueError:
+    text = str(value)
+    if not text or len(text) > MAX_ID or any(c.isspace() for c in text):
         raise ValueError(
-            f"specimen {collection}/{key}: {field}: expected a numeric id, got {value!r}"
-        ) from None
+            f"specimen {collection}/{key}: {field}: expected a non-empty id of at most {MAX_ID} "
+            f"characters without spaces, got {value!r}"
+        )
+    return text
 
 
 def clip(message: str | None) -> str | None:
@@ -183,3 +191,14 @@ def clip(message: str | None) -> str | None:
     if message is None or len(message) <= MAX_MESSAGE:
         return message
     return message[: MAX_MESSAGE - 1] + "…"
+
+
+def record_order(record_id: str) -> tuple[int, int, str]:
+    """Return the sort key of a record id: "oldest" first, as far as ids tell.
+
+    Numeric ids (Zenodo's) sort numerically (``"9"`` < ``"10"``) and before the others
+    (InvenioRDM's ``"abcde-12345"``), which sort as text.
+    """
+    if record_id.isascii() and record_id.isdigit():
+        return (0, int(record_id), record_id)
+    return (1, 0, record_id)

@@ -7,7 +7,8 @@ foreign records). :mod:`zenodo.reconcile` carries the plan out under leases.
 Versions: every version of a deposit is its own record in the feed, all sharing the concept
 DOI, so records of one key are grouped by concept first. Two or more concepts for one key are
 duplicates. The record the ledger should hold is the newest version (highest record id) of the
-concept the ledger already points at, else of the concept with the lowest record id.
+concept the ledger already points at, else of the concept with the lowest record id. Ids are
+text and ordered by :func:`~zenodo.ledger_rows.record_order` (numeric ids numerically).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 from zenodo.harvest_records import HarvestedRecord
 from zenodo.ledger import SpecimenRow
+from zenodo.ledger_rows import record_order
 from zenodo.reconcile_findings import DUPLICATE, FOREIGN, FindingKey
 from zenodo.states import State
 
@@ -60,10 +62,14 @@ def concept_of(record: HarvestedRecord) -> str:
     return record.concept_doi or f"record:{record.record_id}"
 
 
-def concept_recid(concept_doi: str | None) -> int | None:
+def concept_recid(concept_doi: str | None) -> str | None:
     """Return the concept record id a Zenodo concept DOI ends with (``...zenodo.<id>``)."""
     match = _ZENODO_DOI.search(concept_doi or "")
-    return int(match.group(1)) if match else None
+    return match.group(1) if match else None
+
+
+def _order(record: HarvestedRecord) -> tuple[int, int, str]:
+    return record_order(record.record_id)
 
 
 def choose(records: list[HarvestedRecord], row: SpecimenRow | None) -> HarvestedRecord:
@@ -77,8 +83,8 @@ def choose(records: list[HarvestedRecord], row: SpecimenRow | None) -> Harvested
         if concept is None and row.concept_doi in by_concept:
             concept = row.concept_doi
     if concept is None:
-        concept = concept_of(min(records, key=lambda r: r.record_id))
-    return max(by_concept[concept], key=lambda r: r.record_id)
+        concept = concept_of(min(records, key=_order))
+    return max(by_concept[concept], key=_order)
 
 
 def _describe(record: HarvestedRecord) -> dict[str, Any]:
@@ -88,7 +94,7 @@ def _describe(record: HarvestedRecord) -> dict[str, Any]:
 
 def duplicate_detail(records: list[HarvestedRecord], kept: HarvestedRecord) -> dict[str, Any]:
     """Return a duplicate finding's detail: every record and DOI, and the one kept."""
-    ordered = sorted(records, key=lambda r: r.record_id)
+    ordered = sorted(records, key=_order)
     return {"kept_record_id": kept.record_id, "dois": [r.doi for r in ordered],
             "records": [_describe(r) for r in ordered]}
 

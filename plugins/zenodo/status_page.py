@@ -77,7 +77,7 @@ _COLLECTION = _ENV.from_string("""<!DOCTYPE html><html lang="en"><head><meta cha
 <h2>Newest published</h2>{% if published %}<table id="published"><tr><th>specimen</th>
 <th>DOI</th><th>record</th></tr>{% for p in published %}<tr><td>{{ p.key }}</td>
 <td>{{ p.doi or "" }}</td><td>{% if base_url and p.record_id %}<a class="record"
-href="{{ base_url }}/records/{{ p.record_id }}">{{ p.record_id }}</a>{% else %}
+href="{{ base_url }}/records/{{ p.record_id|urlencode }}">{{ p.record_id }}</a>{% else %}
 {{ p.record_id or "" }}{% endif %}</td></tr>{% endfor %}</table>{% else %}<p>None.</p>{% endif %}
 </body></html>""")
 

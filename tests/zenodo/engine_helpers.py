@@ -45,5 +45,5 @@ def assert_server_and_ledger_agree(
         }
         row = ledger.get(COLLECTION, key)
         assert row is not None and row.state == State.PUBLISHED
-        assert row.record_id == deposition["id"]
+        assert row.record_id == str(deposition["id"])
         assert row.doi == deposition["doi"]

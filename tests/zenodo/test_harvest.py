@@ -19,7 +19,12 @@ from zenodo.harvest import (
     format_datestamp,
     parse_datestamp,
 )
-from zenodo.harvest_records import HarvestRecordError, key_from_identifiers, parse_record
+from zenodo.harvest_records import (
+    HarvestRecordError,
+    key_from_identifiers,
+    parse_record,
+    record_id_of,
+)
 from zenodo.oai_page import UnsafeXml, parse_oai_page
 from zenodo_sandbox.testing import SandboxProcess
 
@@ -76,7 +81,7 @@ def test_full_harvest_costs_one_request_a_page_and_incremental_one(
     new_ids = seed(fresh, "BIG-NEW-{n}", communities=("big",), count=3)
     fresh.admin.clear_requests()
     delta = harvester.harvest_since("big", unchanged.response_date)
-    assert sorted(r.record_id for r in delta.records) == sorted(new_ids)
+    assert sorted(r.record_id for r in delta.records) == sorted(map(str, new_ids))
     assert len(oai_requests(fresh)) == 1
 
 
@@ -88,9 +93,9 @@ def test_each_record_yields_ids_datestamp_and_key_in_both_formats(
     by_url = seed(fresh, "https://example.org/specimen/3", keyword=False,
                   alternate="https://example.org/specimen/3")
     keyless = seed(fresh, "nothing", keyword=False, alternate="https://zenodo.org/records/77")
-    expected = {by_keyword[0]: "urn:catalog:BR:Herb:0001", by_urn[0]: "BR 0002/x",
-                by_url[0]: "https://example.org/specimen/3", keyless[0]: None}
-    server = {r["id"]: r for r in fresh.admin.records()}
+    expected = {str(by_keyword[0]): "urn:catalog:BR:Herb:0001", str(by_urn[0]): "BR 0002/x",
+                str(by_url[0]): "https://example.org/specimen/3", str(keyless[0]): None}
+    server = {str(r["id"]): r for r in fresh.admin.records()}
     hook = make_hook(monkeypatch, fresh)
 
     for prefix in ("oai_datacite", "oai_dc"):
@@ -120,7 +125,7 @@ def test_an_expired_token_restarts_the_window_and_nothing_is_missed(
         if len(got) == 50:
             time.sleep(2.5)  # a slow consumer: page 2's token (ttl 1 s) expires meanwhile
 
-    assert sorted(got) == sorted(ids)  # every record exactly once
+    assert sorted(got) == sorted(map(str, ids))  # every record exactly once
     statuses = [r["status"] for r in oai_requests(sandbox)]
     assert statuses.count(422) == 1  # the one badResumptionToken, then a restart
     assert len(statuses) == 1 + 1 + 3  # page 1, expired page 2, then pages 1..3 again
@@ -143,7 +148,7 @@ def test_server_errors_mid_harvest_restart_only_their_window(
 
     result = Harvester(hook, options).harvest("herb")
 
-    assert sorted(r.record_id for r in result.records) == sorted(ids)
+    assert sorted(r.record_id for r in result.records) == sorted(map(str, ids))
     log = oai_requests(fresh)
     failures = [r for r in log if r["status"] >= 500]
     assert failures and result.stats.restarts == len(failures)
@@ -167,7 +172,7 @@ def test_a_window_listing_too_many_records_is_split(
 
     result = Harvester(hook, options).harvest("herb")
 
-    assert sorted(r.record_id for r in result.records) == sorted(ids)
+    assert sorted(r.record_id for r in result.records) == sorted(map(str, ids))
     assert result.stats.splits >= 2
 
 
@@ -181,7 +186,7 @@ def test_feed_shows_counts_the_expected_records_cheaply(
     hook = make_hook(monkeypatch, fresh)
 
     assert feed_shows(hook, "herb", [*ids, 987654], since=since) == (3, 4)
-    assert feed_shows(hook, "herb", ids[:1], since=format_datestamp(since)) == (1, 1)
+    assert feed_shows(hook, "herb", [str(ids[0])], since=format_datestamp(since)) == (1, 1)
     assert feed_shows(hook, "herb", [], since=since) == (0, 0)
     assert len(oai_requests(fresh)) == 2
 
@@ -247,3 +252,21 @@ def test_a_record_without_an_oai_identifier_is_named_in_the_error() -> None:
       </header></record></ListRecords></OAI-PMH>""")
     with pytest.raises(HarvestRecordError, match=r"page 1, item 1.*header/identifier"):
         parse_record(page.records[0], where="page 1, item 1")
+
+
+def test_an_invenio_rdm_identifier_gives_its_record_id_as_text() -> None:
+    page = parse_oai_page(b"""<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">
+      <responseDate>2025-01-01T00:00:00Z</responseDate><ListIdentifiers><header>
+      <identifier>oai:repo.example.org:abcde-12345</identifier>
+      <datestamp>2025-01-01T00:00:00Z</datestamp></header></ListIdentifiers></OAI-PMH>""")
+    assert parse_record(page.records[0], where="page 1, item 1").record_id == "abcde-12345"
+    assert record_id_of("oai:zenodo.org:123", where="x") == "123"
+
+
+@pytest.mark.parametrize("identifier", [
+    "zenodo-12", "oai:zenodo.org:", "oai:123", "oai::123", "doi:zenodo.org:1",
+    "oai:zenodo.org:a b", "oai:zenodo.org:a/b", "oai:zenodo.org:" + "9" * 65,
+])
+def test_identifiers_without_a_usable_record_id_are_refused(identifier: str) -> None:
+    with pytest.raises(HarvestRecordError, match=r"\(item 3\): header/identifier"):
+        record_id_of(identifier, where="item 3")

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from zenodo.ledger import IllegalTransition, LeaseLost, Ledger, SpecimenNotFound, State
+from zenodo.ledger_rows import record_order
 
 C = "herbarium"
 MD5_A = "0" * 31 + "a"
@@ -98,10 +99,44 @@ def test_happy_path_records_ids_and_one_event_per_state_change(ledger: Ledger) -
     publish(ledger, "k1")
     row = ledger.get(C, "k1")
     assert row.state == State.PUBLISHED
-    assert (row.deposition_id, row.record_id, row.concept_recid) == (101, 101, 100)
+    assert (row.deposition_id, row.record_id, row.concept_recid) == ("101", "101", "100")
     assert row.doi == "10.5281/zenodo.101" and row.all_files_uploaded
     states = [e.to_state for e in ledger.events(C, "k1")]
     assert states == [State.NEW, State.DRAFTED, State.UPLOADED, State.PUBLISHED]
+
+
+def test_invenio_rdm_string_ids_are_stored_and_returned_as_given(ledger: Ledger) -> None:
+    register(ledger, "k1")
+    ledger.claim(C, ["k1"], owner="w1", ttl_s=60)
+    ledger.record_draft(C, "k1", owner="w1", deposition_id="abcde-12345", bucket_url="u")
+    for f in FILES:
+        ledger.record_file(C, "k1", owner="w1", name=f["name"], size=f["size"], md5=f["md5"])
+    ledger.record_uploaded(C, "k1", owner="w1")
+    written = ledger.record_published(C, "k1", owner="w1", record_id="abcde-12345",
+                                      doi="10.1234/abcde-12345", concept_recid="fghij-67890")
+    row = ledger.get(C, "k1")
+    ids = ("abcde-12345", "abcde-12345", "fghij-67890")
+    assert (row.deposition_id, row.record_id, row.concept_recid) == ids
+    assert (written.deposition_id, written.record_id, written.concept_recid) == ids
+    assert ledger.events(C, "k1")[-1].detail["record_id"] == "abcde-12345"
+
+
+def test_transition_stores_integer_ids_as_their_decimal_text(ledger: Ledger) -> None:
+    register(ledger, "k1")
+    ledger.claim(C, ["k1"], owner="w1", ttl_s=60)
+    row = ledger.transition(C, "k1", State.DRAFTED, owner="w1", deposition_id=9_000_000_001)
+    assert row.deposition_id == "9000000001" == ledger.get(C, "k1").deposition_id
+
+
+def test_ids_that_are_not_ids_are_refused_naming_the_field(ledger: Ledger) -> None:
+    register(ledger, "k1")
+    ledger.claim(C, ["k1"], owner="w1", ttl_s=60)
+    for bad in ("", " 7", "a b", "x" * 65, 1.5, True, b"7"):
+        with pytest.raises(ValueError, match=r"herbarium/k1: deposition_id: expected"):
+            ledger.record_draft(C, "k1", owner="w1", deposition_id=bad, bucket_url="u")
+        with pytest.raises(ValueError, match=r"herbarium/k1: record_id: expected"):
+            ledger.transition(C, "k1", State.NEW, owner="w1", record_id=bad)
+    assert ledger.get(C, "k1").deposition_id is None
 
 
 def test_record_uploaded_refuses_while_a_file_is_unconfirmed(ledger: Ledger) -> None:
@@ -154,7 +189,7 @@ def test_published_specimen_with_new_metadata_goes_stale_and_keeps_ids(ledger: L
     publish(ledger, "k1")
     assert register(ledger, "k1", metadata_hash="h2") == State.STALE
     row = ledger.get(C, "k1")
-    assert (row.doi, row.record_id, row.metadata_hash) == ("10.5281/zenodo.101", 101, "h2")
+    assert (row.doi, row.record_id, row.metadata_hash) == ("10.5281/zenodo.101", "101", "h2")
     assert row.all_files_uploaded  # same files: a metadata edit will do
 
 
@@ -435,3 +470,10 @@ def test_processes_racing_on_one_batch_publish_each_specimen_once(ledger: Ledger
     assert ledger.counts(C)[State.PUBLISHED] == len(keys)
     drafted = [e for e in ledger.events(C) if e.to_state == State.DRAFTED]
     assert sorted(e.key for e in drafted) == keys  # exactly one draft per specimen
+
+
+def test_record_order_sorts_numeric_ids_as_numbers_then_other_ids_as_text() -> None:
+    ids = ["fghij-67890", "10", "abcde-12345", "9", "100", "2"]
+    assert sorted(ids, key=record_order) == ["2", "9", "10", "100", "abcde-12345", "fghij-67890"]
+    assert max(["9", "10"], key=record_order) == "10"
+    assert record_order("0010") != record_order("10")  # a total order: distinct ids differ

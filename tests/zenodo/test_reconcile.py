@@ -59,7 +59,7 @@ def _register(ledger: Ledger, key: str) -> None:
                     mapping_version=1, source_modified=None)
 
 
-def _as(ledger: Ledger, key: str, state: State, record_id: int | None = None,
+def _as(ledger: Ledger, key: str, state: State, record_id: int | str | None = None,
         doi: str | None = None) -> None:
     """Register ``key`` and drive it to ``state`` the way the engine would leave it."""
     _register(ledger, key)
@@ -119,7 +119,7 @@ def test_one_reconcile_fixes_exactly_the_seeded_cases_and_a_second_finds_nothing
     assert [v["key"] for v in report.verified] == ["OK"]
     adopted = {a["key"]: a for a in report.adopted}
     assert set(adopted) == {*lost, "TWICE"}
-    assert adopted["TWICE"]["record_id"] == min(dup_ids)
+    assert adopted["TWICE"]["record_id"] == str(min(dup_ids))
     assert adopted["LOST-FAILED"]["from_state"] == "FAILED"
     assert [r["key"] for r in report.requeued] == ["NEVER-THERE"]
     assert report.requeued[0]["status"] == 404
@@ -127,7 +127,8 @@ def test_one_reconcile_fixes_exactly_the_seeded_cases_and_a_second_finds_nothing
     assert [m["key"] for m in report.missing_from_community] == ["OUTSIDE"]
     assert [d["key"] for d in report.duplicates] == ["TWICE"]
     assert report.duplicates[0]["dois"] == [server[i]["doi"] for i in sorted(dup_ids)]
-    assert sorted(f["record_id"] for f in report.foreign) == sorted([foreign_id, keyless_id])
+    assert sorted(f["record_id"] for f in report.foreign) == sorted(
+        [str(foreign_id), str(keyless_id)])
     assert report.demoted == [] and report.errors == [] and report.busy == []
     assert report.differences == 1 + 4 + 1 + 1 + 1 + 1 + 2
     assert report.watermark is not None
@@ -135,7 +136,7 @@ def test_one_reconcile_fixes_exactly_the_seeded_cases_and_a_second_finds_nothing
     for key, record_id in lost_ids.items():
         row = ledger.get(C, key)
         assert (row.state, row.record_id, row.doi) == (
-            State.VERIFIED, record_id, server[record_id]["doi"])
+            State.VERIFIED, str(record_id), server[record_id]["doi"])
         assert row.concept_doi == server[record_id]["conceptdoi"]
     assert ledger.get(C, "OK").state == State.VERIFIED
     for key in ("NEVER-THERE", "DELETED"):
@@ -213,7 +214,7 @@ def test_absence_waits_for_the_grace_period_and_feed_lag_only_demotes(
     assert [d["key"] for d in report.demoted + later.demoted] == ["SEEN-BEFORE"]
     assert later.requeued == [] and later.missing_from_community == []
     assert ledger.get(C, "SEEN-BEFORE").state == State.PUBLISHED
-    assert ledger.get(C, "SEEN-BEFORE").record_id == seen_id
+    assert ledger.get(C, "SEEN-BEFORE").record_id == str(seen_id)
     ledger.dispose()
 
 
@@ -235,7 +236,7 @@ def test_an_incremental_harvest_adopts_but_never_judges_absence(
     assert not delta.complete
     report = reconcile(C, delta, ledger=ledger, hook=hook, owner=OWNER, grace_seconds=0)
 
-    assert [(a["key"], a["record_id"]) for a in report.adopted] == [("LATE", late_id)]
+    assert [(a["key"], a["record_id"]) for a in report.adopted] == [("LATE", str(late_id))]
     assert [f["key"] for f in report.foreign] == ["STRANGER"]
     assert report.requeued == [] and report.resolved == []
     assert ledger.get(C, "GONE-TOO").state == State.PUBLISHED
@@ -265,20 +266,40 @@ def test_a_new_version_is_adopted_not_flagged_as_a_duplicate(sqlite_url: str) ->
     ledger = _ledger(sqlite_url)
     _as(ledger, "V", State.UNKNOWN)
     rows = {r.key: r for r in ledger.rows(C)}
-    versions = [HarvestedRecord(rid, f"10.5072/zenodo.{rid}", "10.5072/zenodo.10",
-                                "2025-01-01T00:00:00Z", False, "V") for rid in (11, 13)]
-    other = HarvestedRecord(12, "10.5072/zenodo.12", "10.5072/zenodo.12",
+    # "9" < "12" < "13" as numbers, not as text: the oldest deposit is 9's concept.
+    versions = [HarvestedRecord(rid, f"10.5072/zenodo.{rid}", "10.5072/zenodo.8",
+                                "2025-01-01T00:00:00Z", False, "V") for rid in ("9", "13")]
+    other = HarvestedRecord("12", "10.5072/zenodo.12", "10.5072/zenodo.12",
                             "2025-01-01T00:00:00Z", False, "V")
 
     one_concept = plan(rows, versions, complete=True, now=datetime.now(UTC),
                        grace=timedelta(0))
     assert one_concept.findings == {}
-    assert [(a.kind, a.record.record_id) for a in one_concept.actions] == [("adopt", 13)]
+    assert [(a.kind, a.record.record_id) for a in one_concept.actions] == [("adopt", "13")]
 
     two_concepts = plan(rows, [*versions, other], complete=True, now=datetime.now(UTC),
                         grace=timedelta(0))
     assert list(two_concepts.findings) == [("duplicate", "V")]
-    assert two_concepts.findings[("duplicate", "V")]["kept_record_id"] == 13
+    duplicate = two_concepts.findings[("duplicate", "V")]
+    assert duplicate["kept_record_id"] == "13"
+    assert [r["record_id"] for r in duplicate["records"]] == ["9", "12", "13"]
+    assert [a.record.record_id for a in two_concepts.actions] == ["13"]
+    ledger.dispose()
+
+
+def test_invenio_rdm_ids_are_verified_and_adopted_as_text(sqlite_url: str) -> None:
+    ledger = _ledger(sqlite_url)
+    _as(ledger, "RDM-OK", State.PUBLISHED, "abcde-12345", "10.1234/abcde-12345")
+    _as(ledger, "RDM-LOST", State.UNKNOWN)
+    rows = {r.key: r for r in ledger.rows(C)}
+    seen = [HarvestedRecord(rid, f"10.1234/{rid}", None, "2025-01-01T00:00:00Z", False, key)
+            for rid, key in (("abcde-12345", "RDM-OK"), ("fghij-67890", "RDM-LOST"))]
+
+    result = plan(rows, seen, complete=True, now=datetime.now(UTC), grace=timedelta(0))
+
+    assert [(a.kind, a.key, a.record.record_id) for a in result.actions] == [
+        ("adopt", "RDM-LOST", "fghij-67890"), ("verify", "RDM-OK", "abcde-12345")]
+    assert result.findings == {}
     ledger.dispose()
 
 

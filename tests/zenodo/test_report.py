@@ -40,7 +40,7 @@ def test_report_counts_reasons_and_dois_come_from_the_ledger(
     assert {k: v for k, v in report.counts.items() if v} == {
         "PUBLISHED": 1, "FAILED": 1, "QUARANTINED": 1, "NEW": 2}
     assert report.online == 1
-    assert report.published == [{"key": keys[0], "state": "PUBLISHED", "record_id": 7,
+    assert report.published == [{"key": keys[0], "state": "PUBLISHED", "record_id": "7",
                                  "doi": "10.5072/zenodo.7", "concept_doi": "10.5072/zenodo.6"}]
     (failure,) = report.failures
     assert failure["key"] == keys[1] and failure["reason"] == "server 503: Service Unavailable"
@@ -64,7 +64,7 @@ def test_report_files_go_under_collection_and_run(ledger: Ledger, tmp_path: path
     with paths["csv"].open() as handle:
         rows = {row["key"]: row for row in csv.DictReader(handle)}
     assert len(rows) == 4
-    assert rows[keys[0]]["doi"] == "10.5072/zenodo.7"
+    assert (rows[keys[0]]["doi"], rows[keys[0]]["record_id"]) == ("10.5072/zenodo.7", "7")
     assert rows[keys[1]]["reason"] == "server 503: Service Unavailable"
     assert "1931-02-30" in rows[keys[2]]["reason"]
 

@@ -33,7 +33,7 @@ def _rows() -> Iterator[dict[str, object]]:
         state = MIX[i % len(MIX)]
         yield {
             "collection": COLLECTIONS[i % 3], "key": f"urn:catalog:X:{i:07d}",
-            "state": state.value, "files": [], "attempts": 0, "record_id": i,
+            "state": state.value, "files": [], "attempts": 0, "record_id": str(i),
             "quarantine_reasons": ["eventDate: not a date"] if state == State.QUARANTINED
             else None, "last_error_message": "HTTP 504" if state == State.FAILED else None,
             "created_at": start, "updated_at": start + timedelta(seconds=i),
@@ -77,6 +77,9 @@ def test_a_page_view_is_fast_with_300000_rows(big_ledger: Ledger) -> None:
     assert len(failures) == len(quarantined) == len(published) == 20 and runs == []
     assert failures[0]["updated_at"] >= failures[-1]["updated_at"]
     assert quarantined[0]["quarantine_reasons"] == ["eventDate: not a date"]
+    newest_online = max(i for i in range(1, ROWS, 3)
+                        if MIX[i % len(MIX)] in (State.PUBLISHED, State.VERIFIED))
+    assert published[0]["record_id"] == str(newest_online)
     assert elapsed < 1.5, f"one page view's queries took {elapsed:.2f} s"
     if engine.dialect.name == "sqlite":
         _assert_sqlite_uses_the_indexes(engine)

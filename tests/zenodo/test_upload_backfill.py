@@ -49,7 +49,7 @@ def test_metadata_change_is_an_edit_with_the_same_doi(
 
     result = run_batch(ledger, zenodo_hook, ledger.keys_needing_work(COLLECTION))
     assert result.outcomes == {"published": 2}
-    published = {d["id"]: d for d in sandbox.admin.depositions() if d["submitted"]}
+    published = {str(d["id"]): d for d in sandbox.admin.depositions() if d["submitted"]}
     assert len(published) == 5, "edits make no new records"
     for key in keys[:2]:
         row = ledger.get(COLLECTION, key)
@@ -80,10 +80,10 @@ def test_file_change_makes_a_new_version_and_the_old_doi_still_resolves(
     assert row.doi != old_row.doi and row.record_id != old_row.record_id
     assert row.concept_doi == old_row.concept_doi
     versions = [
-        d for d in sandbox.admin.depositions() if d["conceptrecid"] == str(row.concept_recid)
+        d for d in sandbox.admin.depositions() if d["conceptrecid"] == row.concept_recid
     ]
-    assert sorted(d["id"] for d in versions) == sorted([old_row.record_id, row.record_id])
-    newest = next(d for d in versions if d["id"] == row.record_id)
+    assert sorted(str(d["id"]) for d in versions) == sorted([old_row.record_id, row.record_id])
+    newest = next(d for d in versions if str(d["id"]) == row.record_id)
     assert [(f["key"], f["md5"]) for f in newest["files"]] == [(spec.name, md5)]
     old_record = requests.get(f"{sandbox.url}/api/records/{old_row.record_id}", timeout=10)
     assert old_record.status_code == 200 and old_record.json()["doi"] == old_row.doi
