@@ -1,9 +1,11 @@
-"""Map a validated :class:`SpecimenRecord` to Zenodo deposit metadata and files.
+"""Map a validated :class:`SpecimenRecord` to Zenodo deposit metadata (or an InvenioRDM
+record body) and files.
 
 A mapping is a YAML file (``include/mappings/<name>.yaml``)::
 
     name: pilot2
     version: "1.0.0"
+    schema: deposit                            # or rdm; default deposit
     params: {creator: Meise Botanic Garden}   # defaults; a collection's mapping_params win
     let:                                       # named Jinja expressions, evaluated in order
       cetaf: "dwc.occurrenceID if dwc.occurrenceID is defined else key"
@@ -18,14 +20,25 @@ Every string leaf is a Jinja template rendered in a sandbox with strict undefine
 empty (``''``, ``None``, ``[]``, ``{}``) is left out. Template variables: ``dwc`` (the terms),
 ``key``, ``alternate_id``, ``params``, ``community``, ``images`` (upload names), ``sidecar``
 (the JSON-LD document or ``None``), ``publication_date`` (``params.publication_date`` or the
-day of mapping), the ``let`` names, and the functions of :mod:`zenodo.mapping_helpers`.
+day of mapping), the ``let`` names, and the functions of :mod:`zenodo.mapping_helpers` and
+:mod:`zenodo.mapping_rdm`.
 
-``publication_date`` is not part of :func:`metadata_hash`. A metadata edit (``PUT``, which
-replaces all metadata) should send the deposition's existing ``publication_date`` back.
+``schema: deposit`` mappings give the deposit ``metadata`` object (``POST
+/api/deposit/depositions``). In a ``schema: rdm`` mapping the ``metadata:`` node gives the whole
+InvenioRDM record body for ``POST /api/records`` (``metadata``, ``custom_fields``, ``access``,
+``files``, ``pids``); communities are not part of that body (they are asked for by a review
+request).
 
-Whatever the YAML says, the result always carries the specimen key where Zenodo's deposit
-search finds it: a ``related_identifiers`` entry ``isAlternateIdentifier`` whose identifier is
-:func:`zenodo.specimen.alternate_identifier` and a keyword ``specimen-key:<key>``.
+``publication_date`` (``metadata.publication_date`` of an RDM body) is not part of
+:func:`metadata_hash`. A metadata edit (``PUT``, which replaces all metadata) should send the
+record's existing ``publication_date`` back.
+
+Whatever the YAML says, the result always carries the specimen key where Zenodo's search finds
+it: for deposits a ``related_identifiers`` entry ``isAlternateIdentifier`` whose identifier is
+:func:`zenodo.specimen.alternate_identifier` and a keyword ``specimen-key:<key>``; for RDM
+bodies the same identifier in ``metadata.identifiers`` (``{identifier, scheme}``) and a subject
+``{"subject": "specimen-key:<key>"}`` (Zenodo's OAI-PMH feed shows subjects as keywords).
+:func:`search_query_for` gives the search ``q`` of either schema.
 
 Sidecar files are written under ``cache_dir`` (default ``$ZENODO_CACHE_DIR`` or
 ``<tmp>/specimen-to-zenodo/sidecars``) as ``<sha256(key)[:16]>/<name>``; their bytes are
@@ -52,6 +65,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from zenodo import sidecar as jsonld
 from zenodo.collections import CollectionConfig, resolve_mapping_path
 from zenodo.mapping_helpers import TEMPLATE_GLOBALS
+from zenodo.mapping_rdm import RDM_TEMPLATE_GLOBALS, identifier_scheme
 from zenodo.specimen import (
     FileSpec,
     SpecimenRecord,
@@ -65,6 +79,12 @@ log = logging.getLogger(__name__)
 
 KEY_KEYWORD_PREFIX = "specimen-key:"
 HASH_EXCLUDED_FIELDS = frozenset({"publication_date"})
+DEPOSIT = "deposit"
+RDM = "rdm"
+#: What a mapping's ``schema:`` may say: the form of the metadata it produces.
+SCHEMAS = (DEPOSIT, RDM)
+#: Top-level keys of an InvenioRDM record body a ``schema: rdm`` mapping may produce.
+RDM_BODY_KEYS = frozenset({"metadata", "custom_fields", "access", "files", "pids"})
 _MD5_CHUNK = 1024 * 1024
 
 
@@ -86,7 +106,11 @@ class MappingError(Exception):
 
 @dataclass(frozen=True)
 class MappedSpecimen:
-    """The deposit for one specimen: metadata for ``POST /api/deposit/depositions`` and files."""
+    """The record of one specimen: its metadata and files.
+
+    ``metadata`` is the deposit metadata for ``POST /api/deposit/depositions`` when ``schema``
+    is ``deposit``, the whole record body for ``POST /api/records`` when it is ``rdm``.
+    """
 
     key: str
     metadata: dict[str, Any]
@@ -94,6 +118,7 @@ class MappedSpecimen:
     metadata_hash: str
     mapping_name: str
     mapping_version: str
+    schema: str = DEPOSIT
 
     @property
     def file_checksums(self) -> dict[str, str | None]:
@@ -115,6 +140,7 @@ class MappingSpec:
     sidecar_name: str = "{{ dwc.catalogNumber }}.json"
     sidecar_exclude: frozenset[str] = frozenset()
     description: str = ""
+    schema: str = DEPOSIT
 
 
 def key_keyword(key: str) -> str:
@@ -122,19 +148,45 @@ def key_keyword(key: str) -> str:
     return KEY_KEYWORD_PREFIX + key
 
 
+def _quoted_keyword(key: str) -> str:
+    escaped = key_keyword(key).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
 def specimen_search_query(key: str) -> str:
     """Return the deposit-search ``q`` that finds the deposit of specimen ``key``."""
-    escaped = key_keyword(key).replace("\\", "\\\\").replace('"', '\\"')
-    return f'keywords:"{escaped}"'
+    return f"keywords:{_quoted_keyword(key)}"
 
 
-def metadata_hash(metadata: dict[str, Any]) -> str:
+def search_query_for(schema: str, key: str) -> str:
+    """Return the search ``q`` that finds the record of specimen ``key``.
+
+    ``deposit``: for ``GET /api/deposit/depositions`` (:func:`specimen_search_query`);
+    ``rdm``: for ``GET /api/user/records``, on the key subject. Check every hit with
+    :func:`deposit_matches_key` or :func:`rdm_matches_key`.
+
+    :raises ValueError: for an unknown schema
+    """
+    if schema == DEPOSIT:
+        return specimen_search_query(key)
+    if schema == RDM:
+        return f"metadata.subjects.subject:{_quoted_keyword(key)}"
+    raise ValueError(f"unknown mapping schema {schema!r}; expected one of {SCHEMAS}")
+
+
+def metadata_hash(metadata: dict[str, Any], *, schema: str = DEPOSIT) -> str:
     """Return the sha256 hex digest of the metadata's canonical JSON.
 
     ``publication_date`` is left out: it is the day of mapping (Zenodo's own default), not a
-    fact of the specimen, and must not make every published record STALE the next day.
+    fact of the specimen, and must not make every published record STALE the next day. For
+    ``schema="rdm"`` ``metadata`` is the whole record body and ``metadata.publication_date``
+    is left out.
     """
-    hashed = {k: v for k, v in metadata.items() if k not in HASH_EXCLUDED_FIELDS}
+    if schema == RDM and isinstance(metadata.get("metadata"), dict):
+        inner = {k: v for k, v in metadata["metadata"].items() if k not in HASH_EXCLUDED_FIELDS}
+        hashed = {**metadata, "metadata": inner}
+    else:
+        hashed = {k: v for k, v in metadata.items() if k not in HASH_EXCLUDED_FIELDS}
     return hashlib.sha256(canonical_json(hashed).encode("utf-8")).hexdigest()
 
 
@@ -146,6 +198,19 @@ def deposit_matches_key(metadata: dict[str, Any], key: str) -> bool:
     """
     keywords = metadata.get("keywords") or []
     return isinstance(keywords, list) and key_keyword(key) in keywords
+
+
+def rdm_matches_key(body: dict[str, Any], key: str) -> bool:
+    """Tell whether an RDM record or draft carries exactly the key subject of specimen ``key``.
+
+    :param body: the record as ``GET /api/user/records`` or ``/api/records/{id}`` shows it
+        (or a mapped body); the subject is looked for in ``metadata.subjects``
+    """
+    metadata = body.get("metadata") if isinstance(body, dict) else None
+    subjects = metadata.get("subjects") if isinstance(metadata, dict) else None
+    wanted = key_keyword(key)
+    return isinstance(subjects, list) and any(
+        isinstance(s, dict) and s.get("subject") == wanted for s in subjects)
 
 
 def file_md5(path: Path) -> str:
@@ -161,6 +226,7 @@ def _environment() -> ImmutableSandboxedEnvironment:
     env = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False,
                                         trim_blocks=True, lstrip_blocks=True)
     env.globals.update(TEMPLATE_GLOBALS)
+    env.globals.update(RDM_TEMPLATE_GLOBALS)
     return env
 
 
@@ -206,6 +272,7 @@ def load_mapping(name_or_path: str | os.PathLike[str]) -> MappingSpec:
     side = data.get("sidecar") or {}
     if not isinstance(let, dict) or not isinstance(side, dict):
         raise MappingConfigError(f"{path}: fields 'let' and 'sidecar' must be mappings")
+    schema = _schema_of(path, data)
     _compile_all(data["metadata"], "metadata", path)
     _compile_all({k: {"expr": v} for k, v in let.items()}, "let", path)
     spec = MappingSpec(
@@ -214,10 +281,28 @@ def load_mapping(name_or_path: str | os.PathLike[str]) -> MappingSpec:
         sidecar=bool(side.get("enabled", False)),
         sidecar_name=str(side.get("name", "{{ dwc.catalogNumber }}.json")),
         sidecar_exclude=frozenset(side.get("exclude") or ()),
-        description=str(data.get("description", "")),
+        description=str(data.get("description", "")), schema=schema,
     )
     _compile_all(spec.sidecar_name, "sidecar.name", path)
     return spec
+
+
+def _schema_of(path: Path, data: dict[str, Any]) -> str:
+    """Return the mapping's ``schema``; an RDM mapping's ``metadata`` must be a record body."""
+    schema = data.get("schema", DEPOSIT)
+    if schema not in SCHEMAS:
+        raise MappingConfigError(f"{path}: field 'schema': must be one of "
+                                 f"{', '.join(SCHEMAS)}, got {schema!r}")
+    if schema == RDM:
+        unknown = sorted(str(k) for k in data["metadata"] if k not in RDM_BODY_KEYS)
+        if unknown:
+            raise MappingConfigError(
+                f"{path}: field 'metadata': a schema: rdm mapping gives the record body, "
+                f"whose keys are {', '.join(sorted(RDM_BODY_KEYS))}; got {', '.join(unknown)}")
+        if not isinstance(data["metadata"].get("metadata"), dict):
+            raise MappingConfigError(f"{path}: field 'metadata.metadata': is required "
+                                     "(a mapping) in a schema: rdm mapping")
+    return schema
 
 
 def _empty(value: Any) -> bool:
@@ -232,6 +317,28 @@ def _nfc(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _nfc(v) for k, v in value.items()}
     return value
+
+
+def _add_rdm_key(record: SpecimenRecord, body: dict[str, Any]) -> None:
+    """Put the specimen key into an RDM body: an alternate identifier and the key subject.
+
+    :raises MappingError: when the mapping gave another identifier of the same scheme
+        (InvenioRDM allows one identifier per scheme)
+    """
+    metadata = body.setdefault("metadata", {})
+    identifier = alternate_identifier(record)
+    scheme = identifier_scheme(identifier)
+    identifiers = metadata.setdefault("identifiers", [])
+    if not any(i.get("identifier") == identifier for i in identifiers):
+        clash = next((i for i in identifiers if i.get("scheme") == scheme), None)
+        if clash is not None:
+            raise MappingError(record.key, "metadata.identifiers", (
+                f"the mapping gives the {scheme} identifier {clash.get('identifier')!r}, but "
+                f"the specimen's is {identifier!r} (InvenioRDM allows one per scheme)"))
+        identifiers.append({"identifier": identifier, "scheme": scheme})
+    subjects = metadata.setdefault("subjects", [])
+    if not any(s.get("subject") == key_keyword(record.key) for s in subjects):
+        subjects.append({"subject": key_keyword(record.key)})
 
 
 class Mapper:
@@ -327,8 +434,10 @@ class Mapper:
                                   hashlib.md5(content, usedforsecurity=False).hexdigest()))
         return tuple(files)
 
-    @staticmethod
-    def _add_key(record: SpecimenRecord, metadata: dict[str, Any]) -> None:
+    def _add_key(self, record: SpecimenRecord, metadata: dict[str, Any]) -> None:
+        if self.spec.schema == RDM:
+            _add_rdm_key(record, metadata)
+            return
         identifier = alternate_identifier(record)
         related = metadata.setdefault("related_identifiers", [])
         if not any(r.get("identifier") == identifier and r.get("relation") ==
@@ -353,8 +462,10 @@ class Mapper:
             files = self._files(record, context)
         except OSError as exc:
             raise MappingError(record.key, "files", f"cannot read file: {exc}") from exc
-        return MappedSpecimen(record.key, metadata, files, metadata_hash(metadata),
-                              self.spec.name, self.spec.version)
+        schema = self.spec.schema
+        return MappedSpecimen(record.key, metadata, files,
+                              metadata_hash(metadata, schema=schema), self.spec.name,
+                              self.spec.version, schema)
 
     def map_many(self, records: Iterable[SpecimenRecord]
                  ) -> Iterator[MappedSpecimen | MappingError]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zenodo.extract import extract_records, newest_modified
-from zenodo.mapping import Mapper, MappingError, load_mapping, specimen_search_query
+from zenodo.mapping import Mapper, MappingError, load_mapping, search_query_for
 from zenodo.payloads import PayloadStore, SpecimenPayload
 from zenodo.states import State
 from zenodo.validate import Validator, has_errors, quarantine_reasons
@@ -135,7 +135,10 @@ class Preparer:
         self.result.states[str(state)] += 1
         self._pending.append(
             SpecimenPayload(
-                mapped.key, mapped.metadata, mapped.files, specimen_search_query(mapped.key)
+                mapped.key,
+                mapped.metadata,
+                mapped.files,
+                search_query_for(mapped.schema, mapped.key),
             )
         )
         if len(self._pending) >= PAYLOAD_BATCH:

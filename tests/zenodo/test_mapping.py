@@ -20,6 +20,7 @@ from zenodo.mapping import (
     deposit_matches_key,
     load_mapping,
     metadata_hash,
+    search_query_for,
     specimen_search_query,
 )
 from zenodo_sandbox.testing import SandboxProcess
@@ -300,6 +301,19 @@ def test_metadata_hash_ignores_publication_date_but_nothing_else(tmp_path: Path)
     assert _mapper("pilot1", tmp_path).map(changed).metadata_hash != one.metadata_hash
 
 
+def test_deposit_hash_is_unchanged_so_existing_ledgers_do_not_turn_stale(tmp_path: Path) -> None:
+    metadata = {
+        "title": "Quercus robur L.",
+        "publication_date": "2026-03-01",
+        "keywords": ["Fagaceae", "specimen-key:K.1"],
+        "custom": {"dwc:decimalLatitude": [50.93]},
+    }
+    expected = "21a3026703d0a693c1ef9d343e3584174dc7f54db0e30c3aadcd3b050ee2447f"
+    assert metadata_hash(metadata) == metadata_hash(metadata, schema="deposit") == expected
+    mapped = _mapper("pilot1", tmp_path).map(make_record(tmp_path))
+    assert (mapped.schema, mapped.metadata_hash) == ("deposit", metadata_hash(mapped.metadata))
+
+
 def test_output_strings_are_nfc(tmp_path: Path) -> None:
     path = _write_mapping(tmp_path, 'metadata:\n  title: "Soja\u0301k {{ key }}"\n')
     md = Mapper(load_mapping(path), cache_dir=tmp_path).map(make_record(tmp_path)).metadata
@@ -308,6 +322,7 @@ def test_output_strings_are_nfc(tmp_path: Path) -> None:
 
 def test_search_query_escapes_quotes_and_matches_exactly() -> None:
     assert specimen_search_query('a"b\\c') == 'keywords:"specimen-key:a\\"b\\\\c"'
+    assert search_query_for("deposit", 'a"b\\c') == specimen_search_query('a"b\\c')
     assert deposit_matches_key({"keywords": ["specimen-key:K-1"]}, "K-1")
     assert not deposit_matches_key({"keywords": ["specimen-key:K.1"]}, "K-1")
 
