@@ -99,6 +99,12 @@ def commit_file(request: Request, recid: str, key: str) -> Response:
     return reply(rdm_files.commit(context(request), user_of(request), record_id(recid), key))
 
 
+@router.get(DRAFT + "/files/{key:path}")
+def read_file(request: Request, recid: str, key: str) -> Response:
+    """Read one file entry of the draft."""
+    return reply(rdm_files.read_file(context(request), user_of(request), record_id(recid), key))
+
+
 @router.delete(DRAFT + "/files/{key:path}")
 def delete_file(request: Request, recid: str, key: str) -> Response:
     """Delete a draft file (204)."""

@@ -8,10 +8,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from zenodo_sandbox import records
+from zenodo_sandbox import rdm, records
 from zenodo_sandbox.http import context, query_params, record_id, reply, user_of
 
 router = APIRouter()
+RDM_JSON = "application/vnd.inveniordm.v1+json"
 
 
 @router.get("/api/records")
@@ -42,8 +43,15 @@ def community_page(request: Request, slug: str) -> HTMLResponse:
 
 @router.get("/api/records/{recid}")
 def get_record(request: Request, recid: str) -> Response:
-    """Read a published record (404 unknown, 410 deleted)."""
-    return reply(records.read(context(request), record_id(recid)))
+    """Read a published record (404 unknown, 410 deleted).
+
+    Zenodo's legacy JSON by default; the InvenioRDM JSON when ``Accept`` asks for
+    ``application/vnd.inveniordm.v1+json``, as Zenodo and InvenioRDM answer.
+    """
+    ctx = context(request)
+    if RDM_JSON in request.headers.get("accept", ""):
+        return reply(rdm.read_record(ctx, record_id(recid)))
+    return reply(records.read(ctx, record_id(recid)))
 
 
 @router.get("/api/records/{recid}/versions/latest")

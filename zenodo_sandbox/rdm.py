@@ -20,7 +20,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from zenodo_sandbox import rdm_serialize
+from zenodo_sandbox import rdm_serialize, records
 from zenodo_sandbox.core import NOT_FOUND, VALIDATION_FAILED, ApiError, Context, owned
 from zenodo_sandbox.deposits import reindex
 from zenodo_sandbox.rdm_convert import legacy_to_rdm, rdm_to_legacy
@@ -78,6 +78,12 @@ def render_draft(ctx: Context, dep: Deposition, state: dict[str, Any]) -> dict[s
 def render_record(ctx: Context, dep: Deposition, state: dict[str, Any]) -> dict[str, Any]:
     """Return the published version of ``dep``."""
     return rdm_serialize.record(ctx, dep, state["record"] or {}, {}, draft=False)
+
+
+def read_record(ctx: Context, recid: int) -> dict[str, Any]:
+    """Return a published record (public; 404 unknown or never published, 410 deleted)."""
+    dep = records.published(ctx, recid)
+    return render_record(ctx, dep, load_state(ctx, dep))
 
 
 def draft_of(ctx: Context, user: str, recid: int) -> tuple[Deposition, dict[str, Any]]:

@@ -44,6 +44,15 @@ def list_files(ctx: Context, user: str, recid: int) -> dict[str, Any]:
     return _listing(ctx, dep, state)
 
 
+def read_file(ctx: Context, user: str, recid: int, key: str) -> dict[str, Any]:
+    """Return one file entry of the caller's draft (committed or pending; 404 otherwise)."""
+    dep, state = draft_of(ctx, user, recid)
+    for entry in _listing(ctx, dep, state)["entries"]:
+        if entry["key"] == key:
+            return entry
+    raise ApiError(404, NOT_FOUND)
+
+
 def _declared(item: Any) -> dict[str, Any]:
     if not isinstance(item, dict) or not isinstance(item.get("key"), str):
         raise ApiError(400, VALIDATION_FAILED, [{"field": "key", "messages": [

@@ -8,6 +8,7 @@ Messages never contain the access token.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -98,3 +99,13 @@ def field_errors_from_body(body: Any) -> list[tuple[str, str]]:
         elif "message" in entry:
             found.append((field, str(entry["message"])))
     return found
+
+
+def check_md5(answer: Mapping[str, Any], local_md5: str, *, name: str, operation: str) -> None:
+    """Raise :class:`ChecksumMismatch` unless the server's (``md5:``-prefixed) checksum is ours."""
+    remote_md5 = str(answer.get("checksum", "")).removeprefix("md5:")
+    if remote_md5 != local_md5:
+        raise ChecksumMismatch(
+            f"{operation}: {name}: server md5 {remote_md5} != local {local_md5}",
+            operation=operation,
+        )

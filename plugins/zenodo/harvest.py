@@ -137,7 +137,7 @@ class Harvester:
 
     def __init__(self, hook: ZenodoHook, options: HarvestOptions | None = None) -> None:
         self.hook = hook
-        self.options = options or HarvestOptions()
+        self.options = options or HarvestOptions(set_prefix=hook.options.oai_set_prefix)
 
     def set_spec(self, community: str) -> str:
         """Return the OAI set of a community."""
@@ -147,7 +147,7 @@ class Harvester:
                 until: datetime | None = None) -> HarvestResult:
         """Harvest the community's set (all of it, or records changed in ``[from_, until]``)."""
         stats = HarvestStats()
-        found: dict[int, HarvestedRecord] = {}
+        found: dict[str, HarvestedRecord] = {}
         for record in self.iter_records(community, from_=from_, until=until, stats=stats):
             found[record.record_id] = record
         return HarvestResult(
@@ -178,7 +178,7 @@ class Harvester:
         :param stats: filled in as the harvest goes.
         """
         stats = stats if stats is not None else HarvestStats()
-        seen: dict[int, str] = {}
+        seen: dict[str, str] = {}
         pending = self._windows(from_, until, stats)
         while pending:
             window = pending.pop(0)
@@ -287,20 +287,20 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def feed_shows(hook: ZenodoHook, community: str, record_ids: Collection[int], *,
+def feed_shows(hook: ZenodoHook, community: str, record_ids: Collection[int | str], *,
                since: datetime | str, options: HarvestOptions | None = None) -> tuple[int, int]:
     """Count how many of ``record_ids`` the community's feed shows; for the DAG's sensor.
 
     Cheap: one ``ListIdentifiers`` from ``since`` (minus the overlap), usually one request.
 
-    :param record_ids: the records the run published.
+    :param record_ids: the records the run published (compared as text: ``123`` is ``"123"``).
     :param since: when the run started publishing (datetime or OAI datestamp).
     :returns: ``(seen, expected)``.
     """
     harvester = Harvester(hook, options)
     start = parse_datestamp(since) if isinstance(since, str) else since
-    wanted = {int(r) for r in record_ids}
-    seen: set[int] = set()
+    wanted = {str(r) for r in record_ids}
+    seen: set[str] = set()
     if wanted:
         for record in harvester.iter_records(community, from_=start - harvester.options.overlap,
                                              verb="ListIdentifiers"):

@@ -32,12 +32,18 @@ CONNECTION_FIELDS: dict[str, dict[str, Any]] = {
     },
     "protocol": {
         "label": "Protocol",
-        "description": "deposit (legacy deposit API, 3 requests per one-file record) or rdm.",
+        "description": "deposit (legacy deposit API, 3 requests per one-file record) or rdm "
+                       "(InvenioRDM records API, 5; any InvenioRDM repository).",
         "schema": {
             "type": ["string", "null"],
             "default": "deposit",
             "enum": ["deposit", "rdm", None],
         },
+    },
+    "oai_set_prefix": {
+        "label": "OAI-PMH community set prefix",
+        "description": "user- on Zenodo; community- on other InvenioRDM repositories.",
+        "schema": {"type": ["string", "null"], "default": "user-"},
     },
 }
 

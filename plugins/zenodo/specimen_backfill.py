@@ -10,24 +10,19 @@ first and resolved by lookup when their answer is lost, like create and publish.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from zenodo.errors import UnknownOutcome, ValidationFailed
+from zenodo.ledger_rows import record_order
 from zenodo.states import State
 
 if TYPE_CHECKING:
     from zenodo.ledger import SpecimenRow
     from zenodo.payloads import SpecimenPayload
+    from zenodo.remote import RemoteDraft
     from zenodo.specimen_steps import Outcome, SpecimenSteps
 
 log = logging.getLogger(__name__)
-
-
-def is_published(deposition: dict[str, Any]) -> bool:
-    """Published and not open for an edit (``state`` done; ``submitted`` if no state)."""
-    if "state" in deposition:
-        return deposition["state"] == "done"
-    return bool(deposition.get("submitted"))
 
 
 def files_changed(row: SpecimenRow, payload: SpecimenPayload) -> bool:
@@ -39,13 +34,14 @@ def files_changed(row: SpecimenRow, payload: SpecimenPayload) -> bool:
 def refresh(steps: SpecimenSteps, row: SpecimenRow, payload: SpecimenPayload) -> Outcome | None:
     """Open the right kind of draft for a STALE specimen: an edit, or a new version."""
     operation = "newversion" if files_changed(row, payload) else "edit"
-    published_id = int(row.record_id or row.deposition_id or 0)
+    published_id = str(row.record_id or row.deposition_id)
     steps.write_intent(row.key, operation)
+    draft: RemoteDraft
     try:
         if operation == "edit":
-            draft = steps.hook.edit(published_id)
+            draft = steps.remote.edit(published_id)
         else:
-            draft = steps.hook.new_version(published_id)
+            draft = steps.remote.new_version(published_id)
     except UnknownOutcome as exc:
         log.warning("specimen %s: %s outcome unknown (%s): looking it up", row.key, operation, exc)
         return None
@@ -64,10 +60,10 @@ def resolve(
 ) -> Outcome | None:
     """After a lost edit/newversion answer: find the draft it opened, or go back to STALE."""
     if operation == "edit":
-        deposition = steps.hook.get_deposition(int(row.record_id or row.deposition_id or 0))
-        if deposition.get("state") == "inprogress":
+        found = steps.remote.get(str(row.record_id or row.deposition_id))
+        if found.editing:
             steps.found("draft")
-            steps.record_draft(row.key, deposition)
+            steps.record_draft(row.key, found)
         else:
             steps.found("not done")
             steps.transition(row.key, State.STALE, reason="lookup: edit did not happen")
@@ -75,22 +71,12 @@ def resolve(
     drafts = [
         d
         for d in steps.find_depositions(payload)
-        if not d.get("submitted") and str(d.get("conceptrecid")) == str(row.concept_recid)
+        if not d.submitted and str(d.concept_recid) == str(row.concept_recid)
     ]
     if drafts:
         steps.found("draft")
-        steps.record_draft(row.key, min(drafts, key=lambda d: int(d["id"])))
+        steps.record_draft(row.key, min(drafts, key=lambda d: record_order(d.id)))
     else:
         steps.found("nothing")
         steps.transition(row.key, State.STALE, reason="lookup: no new-version draft")
     return None
-
-
-def draft_metadata(deposition: dict[str, Any], payload: SpecimenPayload) -> dict[str, Any]:
-    """The metadata to PUT on a draft; an edit keeps the record's publication date."""
-    metadata = dict(payload.metadata)
-    if deposition.get("state") == "inprogress":
-        kept = (deposition.get("metadata") or {}).get("publication_date")
-        if kept:
-            metadata["publication_date"] = kept
-    return metadata

@@ -31,13 +31,13 @@ from zenodo.errors import (
     ZenodoError,
 )
 from zenodo.ledger import LeaseLost
-from zenodo.mapping import deposit_matches_key
+from zenodo.ledger_rows import record_order
 from zenodo.payloads import SpecimenPayload
 from zenodo.states import State
 
 if TYPE_CHECKING:
-    from zenodo.hooks.zenodo import ZenodoHook
     from zenodo.ledger import Ledger, SpecimenRow
+    from zenodo.remote import Remote, RemoteDraft
     from zenodo.stats import BatchStats
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ class SpecimenSteps:
     """The per-state steps, shared by the worker threads of one batch.
 
     :param collection: the ledger namespace.
-    :param hook: talks to Zenodo.
+    :param remote: the repository (deposit API or InvenioRDM records API).
     :param ledger: records every outcome.
     :param owner: the lease owner of this run.
     :param actor: written with every ledger event.
@@ -88,7 +88,7 @@ class SpecimenSteps:
     """
 
     collection: str
-    hook: ZenodoHook
+    remote: Remote
     ledger: Ledger
     owner: str
     actor: dict[str, Any]
@@ -159,11 +159,9 @@ class SpecimenSteps:
     # -- create ------------------------------------------------------------------------------
 
     def _create(self, row: SpecimenRow, payload: SpecimenPayload) -> Outcome | None:
-        return self._write(row.key, "create", lambda: self.hook.create_deposition(payload.metadata))
+        return self._write(row.key, "create", lambda: self.remote.create(payload.metadata))
 
-    def _write(
-        self, key: str, operation: str, send: Callable[[], dict[str, Any]]
-    ) -> Outcome | None:
+    def _write(self, key: str, operation: str, send: Callable[[], RemoteDraft]) -> Outcome | None:
         """Record the intent, send one non-idempotent write, record what it answered.
 
         A lost answer leaves the specimen UNKNOWN (the next step looks it up); a refusal
@@ -171,7 +169,7 @@ class SpecimenSteps:
         """
         self.write_intent(key, operation)
         try:
-            deposition = send()
+            draft = send()
         except UnknownOutcome as exc:
             log.warning("specimen %s: %s outcome unknown (%s): looking it up", key, operation, exc)
             return None
@@ -179,24 +177,24 @@ class SpecimenSteps:
             self._fail(key, exc, retryable=False)
             return Outcome("failed", str(exc))
         if operation == "publish":
-            self._record_published(key, deposition)
+            self._record_published(key, draft)
         else:
-            self.record_draft(key, deposition)
+            self.record_draft(key, draft)
             self._fresh.add(key)
         return None
 
     def _refresh(self, row: SpecimenRow, payload: SpecimenPayload) -> Outcome | None:
         return backfill.refresh(self, row, payload)
 
-    def record_draft(self, key: str, deposition: dict[str, Any]) -> None:
-        """Write the draft's id and bucket to the ledger (DRAFTED)."""
+    def record_draft(self, key: str, draft: RemoteDraft) -> None:
+        """Write the draft's id and upload target to the ledger (DRAFTED)."""
         self.ledger.record_draft(
             self.collection,
             key,
             owner=self.owner,
             actor=self.actor,
-            deposition_id=int(deposition["id"]),
-            bucket_url=deposition.get("links", {}).get("bucket"),
+            deposition_id=draft.id,
+            bucket_url=draft.upload_target,
         )
 
     # -- resolve an unknown outcome by lookup, never by writing again ------------------------
@@ -212,14 +210,14 @@ class SpecimenSteps:
     def _resolve_known(self, row: SpecimenRow, operation: str | None) -> Outcome | None:
         """The deposition id is known: read it and continue from what the server holds."""
         try:
-            deposition = self.hook.get_deposition(row.deposition_id)
+            draft = self.remote.get(row.deposition_id)
         except NotFound:
             self.found("vanished")
             self.transition(row.key, State.NEW, reason="lookup: deposition vanished")
             return None
-        if backfill.is_published(deposition):
+        if draft.published:
             self.found("published")
-            self._record_published(row.key, deposition)
+            self._record_published(row.key, draft)
             return None
         self.found("not done")
         target = State.UPLOADED if operation == "publish" else State.DRAFTED
@@ -237,12 +235,12 @@ class SpecimenSteps:
             self.transition(row.key, State.NEW, reason="lookup: no deposition, create again")
             return None
         keep = self._choose(found)
-        self.found("published" if keep.get("submitted") else "draft")
+        self.found("published" if keep.submitted else "draft")
         for extra in found:
-            if extra is not keep and not extra.get("submitted"):
-                log.warning("specimen %s: deleting duplicate draft %s", row.key, extra["id"])
-                self.hook.delete_deposition(int(extra["id"]))
-        if keep.get("submitted"):
+            if extra is not keep and not extra.submitted:
+                log.warning("specimen %s: deleting duplicate draft %s", row.key, extra.id)
+                self.remote.discard(extra.id)
+        if keep.submitted:
             self._record_published(row.key, keep)
         else:
             self.record_draft(row.key, keep)
@@ -253,54 +251,44 @@ class SpecimenSteps:
         if self.stats is not None:
             self.stats.lookup(what)
 
-    def find_depositions(self, payload: SpecimenPayload) -> list[dict[str, Any]]:
+    def find_depositions(self, payload: SpecimenPayload) -> list[RemoteDraft]:
         """Our depositions of this specimen (search hits checked for the exact key)."""
-        hits = self.hook.search_depositions(q=payload.search_query, size=100, all_versions=True)
-        return [d for d in hits if deposit_matches_key(d.get("metadata") or {}, payload.key)]
+        return self.remote.find(payload)
 
     @staticmethod
-    def _choose(found: list[dict[str, Any]]) -> dict[str, Any]:
-        published = [d for d in found if d.get("submitted")]
-        return min(published or found, key=lambda d: int(d["id"]))
+    def _choose(found: list[RemoteDraft]) -> RemoteDraft:
+        published = [d for d in found if d.submitted]
+        return min(published or found, key=lambda d: record_order(d.id))
 
     # -- files -------------------------------------------------------------------------------
 
     def _upload_files(self, row: SpecimenRow, payload: SpecimenPayload) -> Outcome | None:
-        bucket = row.bucket_url
-        on_server: dict[str, str] = {}
-        if row.key not in self._fresh or not bucket:
+        target = row.bucket_url
+        on_server: dict[str, str | None] = {}
+        if row.key not in self._fresh:
             try:
-                deposition = self.hook.get_deposition(row.deposition_id)
+                draft = self.remote.get(row.deposition_id)
             except NotFound:
                 self.transition(row.key, State.NEW, reason="draft vanished: create again")
                 return None
-            if backfill.is_published(deposition):
-                self._record_published(row.key, deposition)
+            if draft.published:
+                self._record_published(row.key, draft)
                 return None
-            bucket = deposition.get("links", {}).get("bucket") or bucket
-            metadata = backfill.draft_metadata(deposition, payload)
-            self.hook.update_deposition(row.deposition_id, metadata)
-            on_server = {
-                f["filename"]: f["checksum"].removeprefix("md5:")
-                for f in deposition.get("files", [])
-            }
+            target = draft.upload_target or target
+            self.remote.update(draft, payload.metadata)
+            on_server = {name: f.md5 for name, f in draft.files.items()}
             wanted = {f.name for f in payload.files}
-            for entry in deposition.get("files", []):
-                if entry["filename"] not in wanted:
-                    self.hook.delete_file(row.deposition_id, entry["id"])
+            for name in draft.files:
+                if name not in wanted:
+                    self.remote.delete_file(draft, name)
         for spec in payload.files:
-            if on_server.get(spec.name) == spec.md5:
-                answer = {"size": spec.size, "checksum": f"md5:{spec.md5}"}
+            if spec.md5 and on_server.get(spec.name) == spec.md5:
+                size, md5 = spec.size or 0, spec.md5
             else:
-                answer = self.hook.upload_file(bucket, spec.path, filename=spec.name)
+                size, md5 = self.remote.upload(row.deposition_id, spec, target=target)
             self.ledger.record_file(
-                self.collection,
-                row.key,
-                owner=self.owner,
-                actor=self.actor,
-                name=spec.name,
-                size=int(answer.get("size") or spec.size or 0),
-                md5=str(answer["checksum"]).removeprefix("md5:"),
+                self.collection, row.key, owner=self.owner, actor=self.actor,
+                name=spec.name, size=size, md5=md5,
             )
         self.ledger.record_uploaded(self.collection, row.key, owner=self.owner, actor=self.actor)
         return None
@@ -308,18 +296,21 @@ class SpecimenSteps:
     # -- publish -----------------------------------------------------------------------------
 
     def _publish(self, row: SpecimenRow, payload: SpecimenPayload) -> Outcome | None:
-        return self._write(row.key, "publish", lambda: self.hook.publish(row.deposition_id))
+        first = row.record_id is None
+        return self._write(
+            row.key, "publish", lambda: self.remote.publish(row.deposition_id, first=first)
+        )
 
-    def _record_published(self, key: str, deposition: dict[str, Any]) -> None:
+    def _record_published(self, key: str, draft: RemoteDraft) -> None:
         self.ledger.record_published(
             self.collection,
             key,
             owner=self.owner,
             actor=self.actor,
-            record_id=int(deposition.get("record_id") or deposition["id"]),
-            doi=deposition.get("doi"),
-            concept_doi=deposition.get("conceptdoi"),
-            concept_recid=deposition.get("conceptrecid"),
+            record_id=draft.record_id or draft.id,
+            doi=draft.doi,
+            concept_doi=draft.concept_doi,
+            concept_recid=draft.concept_recid,
         )
 
     # -- failures and retries ----------------------------------------------------------------

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from zenodo.breaker import ZenodoUnavailable
 from zenodo.errors import AuthFailed
 from zenodo.payloads import SpecimenPayload
+from zenodo.remote import Remote, remote_for
 from zenodo.specimen_steps import Outcome, SpecimenSteps
 from zenodo.stats import BatchStats, save_batch
 
@@ -174,6 +175,7 @@ def publish_specimens(
     lookup_waits: tuple[float, ...] = (1.0, 3.0, 6.0),
     progress_every: int = 50,
     record_stats: bool = True,
+    community: str | None = None,
 ) -> BatchResult:
     """Drive every specimen in ``keys`` to PUBLISHED (or to an uploaded draft) exactly once.
 
@@ -194,6 +196,8 @@ def publish_specimens(
         (Zenodo's search index lags its database).
     :param progress_every: log progress every this many specimens.
     :param record_stats: write the batch's statistics to the ledger (``batch_stats``).
+    :param community: the collection's community; with the RDM protocol a first publication
+        asks for inclusion by a review request (deposit metadata carries it already).
     :raises AuthFailed: the token is wrong: nothing in the batch can succeed.
     :raises ZenodoUnavailable: the hook's circuit breaker stayed open past its limit; every
         specimen keeps its ledger state, so a retry continues where this one stopped.
@@ -208,7 +212,8 @@ def publish_specimens(
     deadline = started + (2 * lease_seconds if busy_wait is None else busy_wait)
     hook.watch.add(stats)
     try:
-        final = _drive_all(collection, keys, hook=hook, ledger=ledger, payload_for=payload_for,
+        remote = remote_for(hook, community=community)
+        final = _drive_all(collection, keys, remote=remote, ledger=ledger, payload_for=payload_for,
                            concurrency=concurrency, publish=publish, owner=owner,
                            actor=actor or {}, lease_seconds=lease_seconds,
                            lookup_waits=lookup_waits, deadline=deadline, progress=progress)
@@ -232,7 +237,7 @@ def publish_specimens(
 
 
 def _drive_all(
-    collection: str, keys: list[str], *, hook: ZenodoHook, ledger: Ledger,
+    collection: str, keys: list[str], *, remote: Remote, ledger: Ledger,
     payload_for: Callable[[str], SpecimenPayload], concurrency: int, publish: bool, owner: str,
     actor: dict[str, Any], lease_seconds: float, lookup_waits: tuple[float, ...],
     deadline: float, progress: Progress,
@@ -241,7 +246,7 @@ def _drive_all(
     with LeaseKeeper(ledger, collection, owner, lease_seconds) as keeper:
         steps = SpecimenSteps(
             collection,
-            hook=hook,
+            remote=remote,
             ledger=ledger,
             owner=owner,
             actor=actor,

@@ -69,11 +69,15 @@ def run_env(
     airflow_db: None, sandbox: SandboxProcess, tmp_path: pathlib.Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Callable[..., RunEnv]]:
-    """Return ``make(n, ledger_url, hostile_share=0.2, retries=0)`` building a :class:`RunEnv`."""
+    """Return ``make(n, ledger_url, hostile_share=0.2, retries=0, protocol="deposit")``.
+
+    ``protocol="rdm"`` points the collection at the InvenioRDM records API with the
+    ``dwc-rich-rdm`` mapping.
+    """
     ledgers: list[Ledger] = []
 
     def make(n: int, ledger_url: str, *, hostile_share: float = 0.2,
-             retries: int = 0) -> RunEnv:
+             retries: int = 0, protocol: str = "deposit") -> RunEnv:
         sample = generate_sample(tmp_path / "sample", n=n, hostile_share=hostile_share, seed=11)
         env = {
             **sample.env(),
@@ -81,7 +85,8 @@ def run_env(
             "ZENODO_LEDGER_URL": ledger_url,
             "ZENODO_REPORTS_DIR": str(tmp_path / "reports"),
             "ZENODO_CACHE_DIR": str(tmp_path / "cache"),
-            "AIRFLOW_CONN_ZENODO_DEFAULT": sandbox.connection_json(),
+            "AIRFLOW_CONN_ZENODO_DEFAULT": sandbox.connection_json(protocol=protocol),
+            "SAMPLE_MAPPING": "dwc-rich-rdm" if protocol == "rdm" else "pilot1",
             "ZENODO_TASK_RETRIES": str(retries),
             "ZENODO_TASK_RETRY_DELAY": "0.5",
             "ZENODO_FEED_POKE_INTERVAL": "1",

@@ -7,7 +7,7 @@ import pathlib
 from typing import Any
 
 from zenodo.ledger import Ledger
-from zenodo.mapping import key_keyword, specimen_search_query
+from zenodo.mapping import key_keyword, search_query_for
 from zenodo.payloads import PayloadStore, SpecimenPayload
 from zenodo.specimen import FileSpec
 
@@ -37,10 +37,34 @@ def metadata_for(key: str, index: int, *, title_suffix: str = "") -> dict[str, A
     }
 
 
+def rdm_body_for(key: str, index: int, *, title_suffix: str = "") -> dict[str, Any]:
+    """A publishable InvenioRDM record body that carries the key as an RDM mapping would."""
+    return {
+        "metadata": {
+            "resource_type": {"id": "image-photo"},
+            "publication_date": "2026-11-24",
+            "title": f"Quercus robur L. (HERB{index:05d}){title_suffix}",
+            "creators": [{"person_or_org": {"type": "organizational",
+                                            "name": "Test Herbarium"}}],
+            "description": f"<p>Herbarium specimen HERB{index:05d}.</p>",
+            "rights": [{"id": "cc-by-4.0"}],
+            "subjects": [{"subject": "Fagaceae"}, {"subject": key_keyword(key)}],
+            "identifiers": [{"identifier": key, "scheme": "urn"}],
+        },
+        "custom_fields": {"dwc:family": ["Fagaceae"], "dwc:catalogNumber": [f"HERB{index:05d}"]},
+        "access": {"record": "public", "files": "public"},
+        "files": {"enabled": True},
+    }
+
+
 def register_specimens(
-    ledger: Ledger, tmp_path: pathlib.Path, count: int, *, start: int = 0, files_each: int = 1
+    ledger: Ledger, tmp_path: pathlib.Path, count: int, *, start: int = 0, files_each: int = 1,
+    schema: str = "deposit",
 ) -> list[str]:
-    """Write files, register ``count`` specimens as NEW and store their payloads."""
+    """Write files, register ``count`` specimens as NEW and store their payloads.
+
+    :param schema: ``deposit`` metadata, or an ``rdm`` record body.
+    """
     store = PayloadStore(ledger)
     folder = tmp_path / "images"
     folder.mkdir(exist_ok=True)
@@ -54,7 +78,7 @@ def register_specimens(
             path.write_bytes(content)
             md5 = hashlib.md5(content, usedforsecurity=False).hexdigest()
             specs.append(FileSpec(path, path.name, len(content), md5))
-        metadata = metadata_for(key, index)
+        metadata = rdm_body_for(key, index) if schema == "rdm" else metadata_for(key, index)
         ledger.register(
             COLLECTION,
             key,
@@ -64,7 +88,7 @@ def register_specimens(
             mapping_version="1",
             source_modified=None,
         )
-        payloads.append(SpecimenPayload(key, metadata, tuple(specs), specimen_search_query(key)))
+        payloads.append(SpecimenPayload(key, metadata, tuple(specs), search_query_for(schema, key)))
     store.put_many(COLLECTION, payloads)
     return [p.key for p in payloads]
 

@@ -17,7 +17,8 @@ DEFAULT_USER_AGENT = "specimen-to-zenodo/0.1 (Airflow pipeline for digitised spe
 
 #: Keys of ours in ``extra``; HttpHook would send any unknown key as an HTTP header.
 OWN_EXTRA_KEYS = frozenset(
-    {"user_agent", "rate_limit_profile", "connect_timeout", "read_timeout", "protocol", "community"}
+    {"user_agent", "rate_limit_profile", "connect_timeout", "read_timeout", "protocol", "community",
+     "oai_set_prefix"}
 )
 
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(s|sec|second|min|minute|h|hour)\s*$")
@@ -44,6 +45,8 @@ class ZenodoOptions:
     :param connect_timeout: seconds to open a connection.
     :param read_timeout: seconds to wait for an answer; past it a write's outcome is unknown.
     :param protocol: ``deposit`` (legacy deposit API) or ``rdm`` (InvenioRDM records API).
+    :param oai_set_prefix: a community's OAI-PMH set is this plus its slug: ``user-`` on
+        Zenodo, ``community-`` on other InvenioRDM repositories.
     """
 
     user_agent: str = DEFAULT_USER_AGENT
@@ -51,6 +54,7 @@ class ZenodoOptions:
     connect_timeout: float = 10.0
     read_timeout: float = 120.0
     protocol: str = "deposit"
+    oai_set_prefix: str = "user-"
 
     @classmethod
     def from_extra(cls, extra: dict[str, Any]) -> ZenodoOptions:
@@ -78,4 +82,5 @@ class ZenodoOptions:
             connect_timeout=float(get("connect_timeout") or 10.0),
             read_timeout=float(get("read_timeout") or 120.0),
             protocol=protocol,
+            oai_set_prefix=str(get("oai_set_prefix") or "user-"),
         )

@@ -35,6 +35,7 @@ from zenodo.errors import (
     UnknownOutcome,
     ValidationFailed,
     ZenodoError,
+    check_md5,
     field_errors_from_body,
 )
 from zenodo.hashing_reader import HashingReader
@@ -123,6 +124,12 @@ class ZenodoHook(HttpHook):
         session = super().get_conn(headers=headers, extra_options=extra_options)
         session.headers["User-Agent"] = self.options.user_agent
         session.verify = session.verify if session.verify not in (False, None) else True
+        # Proxy and CA settings come from the environment once, not on every request.
+        session.proxies.update(requests.utils.get_environ_proxies(self.base_url or ""))
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        if bundle and session.verify is True:
+            session.verify = bundle
+        session.trust_env = False
         return session
 
     def _configure_session_from_auth(
@@ -266,7 +273,8 @@ class ZenodoHook(HttpHook):
             raise NotFound(text, status=status, operation=operation)
         raise ZenodoError(text, status=status, operation=operation)
 
-    def _retrying(self, *retry_on: type[BaseException]) -> tenacity.Retrying:
+    def retrying(self, *retry_on: type[BaseException]) -> tenacity.Retrying:
+        """Retry with jittered backoff on ``retry_on`` (5xx by default): for idempotent calls."""
         return tenacity.Retrying(
             retry=tenacity.retry_if_exception_type(retry_on or (ServerError,)),
             stop=tenacity.stop_after_attempt(self.read_attempts),
@@ -276,7 +284,7 @@ class ZenodoHook(HttpHook):
 
     def read_json(self, endpoint: str, *, operation: str, kind: str = "api", **kwargs: Any) -> Any:
         """GET and decode JSON, retried with backoff on 5xx and network failures."""
-        for attempt in self._retrying():
+        for attempt in self.retrying():
             with attempt:
                 return self.request(
                     "GET", endpoint, operation=operation, kind=kind, **kwargs
@@ -287,6 +295,13 @@ class ZenodoHook(HttpHook):
         """Send a non-idempotent write once; decode the JSON answer (``None`` when empty)."""
         response = self.request(method, endpoint, operation=operation, write=True, **kwargs)
         return response.json() if response.content else None
+
+    def replace_json(self, method: str, endpoint: str, *, operation: str, **kwargs: Any) -> Any:
+        """Send an idempotent write (a PUT that replaces), retried on 5xx and lost answers."""
+        for attempt in self.retrying(ServerError, UnknownOutcome):
+            with attempt:
+                return self.write_json(method, endpoint, operation=operation, **kwargs)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     # -- deposit API -----------------------------------------------------------------------
 
@@ -312,7 +327,7 @@ class ZenodoHook(HttpHook):
             params["all_versions"] = "true"
         return self.read_json(DEPOSITIONS, operation="search", params=params)
 
-    def get_deposition(self, deposition_id: int) -> dict[str, Any]:
+    def get_deposition(self, deposition_id: int | str) -> dict[str, Any]:
         """Read one deposition (draft or published)."""
         return self.read_json(f"{DEPOSITIONS}/{int(deposition_id)}", operation="get")
 
@@ -321,25 +336,22 @@ class ZenodoHook(HttpHook):
         body = {"metadata": metadata} if metadata is not None else {}
         return self.write_json("POST", DEPOSITIONS, operation="create", json=body)
 
-    def update_deposition(self, deposition_id: int, metadata: dict[str, Any]) -> dict[str, Any]:
+    def update_deposition(
+        self, deposition_id: int | str, metadata: dict[str, Any]
+    ) -> dict[str, Any]:
         """Replace a draft's whole metadata (idempotent, so retried on 5xx)."""
-        endpoint = f"{DEPOSITIONS}/{int(deposition_id)}"
-        for attempt in self._retrying(ServerError, UnknownOutcome):
-            with attempt:
-                return self.write_json(
-                    "PUT", endpoint, operation="update", json={"metadata": metadata}
-                )
-        raise AssertionError("unreachable")  # pragma: no cover
+        return self.replace_json("PUT", f"{DEPOSITIONS}/{int(deposition_id)}",
+                                 operation="update", json={"metadata": metadata})
 
-    def delete_deposition(self, deposition_id: int) -> None:
+    def delete_deposition(self, deposition_id: int | str) -> None:
         """Delete an unpublished draft."""
         self.write_json("DELETE", f"{DEPOSITIONS}/{int(deposition_id)}", operation="delete")
 
-    def list_files(self, deposition_id: int) -> list[dict[str, Any]]:
+    def list_files(self, deposition_id: int | str) -> list[dict[str, Any]]:
         """List a deposition's files (``checksum`` is bare hex here)."""
         return self.read_json(f"{DEPOSITIONS}/{int(deposition_id)}/files", operation="list_files")
 
-    def delete_file(self, deposition_id: int, file_id: str) -> None:
+    def delete_file(self, deposition_id: int | str, file_id: str) -> None:
         """Delete one file of a draft."""
         endpoint = f"{DEPOSITIONS}/{int(deposition_id)}/files/{quote(file_id, safe='')}"
         self.write_json("DELETE", endpoint, operation="delete_file")
@@ -355,45 +367,46 @@ class ZenodoHook(HttpHook):
         """
         name = filename or os.path.basename(path)
         endpoint = f"{bucket_url.rstrip('/')}/{quote(name, safe='')}"
-        for attempt in self._retrying(ServerError, UnknownOutcome, ChecksumMismatch):
+        for attempt in self.retrying(ServerError, UnknownOutcome, ChecksumMismatch):
             with attempt:
-                with HashingReader.open(path) as reader:
-                    response = self.request(
-                        "PUT",
-                        endpoint,
-                        operation="file_put",
-                        write=True,
-                        data=reader,
-                        headers={"Content-Type": "application/octet-stream"},
-                    )
-                    local_md5 = reader.md5
-                answer = response.json()
-                remote_md5 = str(answer.get("checksum", "")).removeprefix("md5:")
-                if remote_md5 != local_md5:
-                    raise ChecksumMismatch(
-                        f"file_put: {name}: server md5 {remote_md5} != local {local_md5}",
-                        operation="file_put",
-                    )
+                answer, local_md5 = self.stream_file(endpoint, path, operation="file_put")
+                check_md5(answer, local_md5, name=name, operation="file_put")
                 return answer
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _action(self, deposition_id: int, action: str) -> dict[str, Any]:
+    def stream_file(
+        self, endpoint: str, path: str | os.PathLike[str], *, operation: str
+    ) -> tuple[dict[str, Any], str]:
+        """PUT a file's bytes from disk in chunks, once; return the JSON answer and our md5."""
+        with HashingReader.open(path) as reader:
+            response = self.request(
+                "PUT",
+                endpoint,
+                operation=operation,
+                write=True,
+                data=reader,
+                headers={"Content-Type": "application/octet-stream"},
+            )
+            local_md5 = reader.md5
+        return (response.json() if response.content else {}), local_md5
+
+    def _action(self, deposition_id: int | str, action: str) -> dict[str, Any]:
         endpoint = f"{DEPOSITIONS}/{int(deposition_id)}/actions/{action}"
         return self.write_json("POST", endpoint, operation=action)
 
-    def publish(self, deposition_id: int) -> dict[str, Any]:
+    def publish(self, deposition_id: int | str) -> dict[str, Any]:
         """Publish a draft. Never retried: on UnknownOutcome, GET the deposition."""
         return self._action(deposition_id, "publish")
 
-    def edit(self, deposition_id: int) -> dict[str, Any]:
+    def edit(self, deposition_id: int | str) -> dict[str, Any]:
         """Open a published deposition for a metadata edit (the DOI stays)."""
         return self._action(deposition_id, "edit")
 
-    def discard(self, deposition_id: int) -> dict[str, Any] | None:
+    def discard(self, deposition_id: int | str) -> dict[str, Any] | None:
         """Drop the open edit of a published deposition."""
         return self._action(deposition_id, "discard")
 
-    def new_version(self, deposition_id: int) -> dict[str, Any]:
+    def new_version(self, deposition_id: int | str) -> dict[str, Any]:
         """Start a new version of a published deposition and return the NEW draft.
 
         Today's Zenodo answers with the new draft; the documented form answers with the
@@ -467,7 +480,7 @@ class ZenodoHook(HttpHook):
             params = {"verb": verb, "resumptionToken": page.resumption_token}
 
     def _oai_page(self, params: dict[str, str]) -> OaiPage:
-        for attempt in self._retrying():
+        for attempt in self.retrying():
             with attempt:
                 response = self.request(
                     "GET", "oai2d", operation="oai", kind="oai", ok_statuses=(422,), params=params

@@ -4,10 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow.sdk.exceptions import AirflowSkipException
+from airflow.sdk.exceptions import AirflowException, AirflowSkipException
 
 from zenodo import runtime
 from zenodo.operators.base import ZenodoCollectionOperator
+
+
+def check_protocol(conn_id: str, mapping: str) -> None:
+    """Fail before anything is mapped if the mapping's schema is not the connection's protocol.
+
+    A ``deposit`` connection needs deposit metadata, an ``rdm`` one an RDM record body.
+    """
+    from zenodo.hooks.zenodo import ZenodoHook
+    from zenodo.mapping import load_mapping
+
+    protocol = ZenodoHook(conn_id).options.protocol
+    schema = load_mapping(mapping).schema
+    if schema != protocol:
+        raise AirflowException(
+            f"mapping {mapping!r} makes {schema} metadata, but connection {conn_id!r} uses "
+            f"protocol {protocol!r}: choose a mapping with 'schema: {protocol}' (e.g. "
+            f"{'dwc-rich-rdm' if protocol == 'rdm' else 'dwc-rich'}) or change extra.protocol"
+        )
 
 
 class ZenodoPrepareOperator(ZenodoCollectionOperator):
@@ -26,6 +44,7 @@ class ZenodoPrepareOperator(ZenodoCollectionOperator):
         if params.reconcile_only:
             raise AirflowSkipException("reconcile-only run: nothing is extracted")
         config = runtime.collection_config(self.collection_id)
+        check_protocol(config.zenodo_conn_id, params.mapping or config.mapping)
         ledger = runtime.open_ledger()
         since = None
         if not (params.backfill or params.only_keys):

@@ -70,6 +70,7 @@ class ZenodoUploadBatchOperator(ZenodoCollectionOperator):
             concurrency=params.concurrency or config.concurrency, publish=params.publish,
             batch_id=str(batch.get("batch_id", "batch")), owner=runtime.lease_owner(context),
             actor=runtime.actor(context), lookup_waits=self.lookup_waits,
+            community=config.community,
         )
         summary = result.as_dict()
         self.log.info("batch %s: %s in %.1fs", result.batch_id, summary["outcomes"],

@@ -16,6 +16,8 @@ def test_uri_form_builds_base_url_bearer_token_and_keeps_options_out_of_headers(
         "AIRFLOW_CONN_ZENODO_URI",
         "zenodo://:s3cret%2Ftoken@127.0.0.1:5000/http?user_agent=herbarium%2F1.0&read_timeout=7",
     )
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
     hook = ZenodoHook("zenodo_uri")
     session = hook.session()
     assert hook.base_url == "http://127.0.0.1:5000"
@@ -24,6 +26,18 @@ def test_uri_form_builds_base_url_bearer_token_and_keeps_options_out_of_headers(
     assert "user_agent" not in session.headers and "read_timeout" not in session.headers
     assert session.verify is True
     assert hook.options.read_timeout == 7.0
+
+
+def test_proxy_and_ca_settings_are_read_from_the_environment_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_ZENODO_PROXIED", "zenodo://:tok@zenodo.example.org/https")
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example.org:3128")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    session = ZenodoHook("zenodo_proxied").session()
+    assert session.proxies["https"] == "http://proxy.example.org:3128"
+    assert session.verify == "/etc/ssl/certs/ca-certificates.crt"
+    assert session.trust_env is False, "not re-read on every request"
 
 
 def test_the_constructor_does_no_io() -> None:
