@@ -25,10 +25,13 @@ DAG_ID = "herbarium_sample"
 COMMUNITY = "herbarium-sample"
 
 
-def configure_environment(work: Path, sandbox: SandboxProcess, sample_env: dict[str, str]) -> None:
+def configure_environment(work: Path, sandbox: SandboxProcess, sample_env: dict[str, str],
+                          *, protocol: str = "deposit") -> None:
     """Point Airflow, the collection and the ledger at the demo folder.
 
     Called before anything imports airflow, which reads its settings at import time.
+
+    :param protocol: ``deposit``, or ``rdm`` (the InvenioRDM records API with ``dwc-rich-rdm``).
     """
     os.environ.update(
         {
@@ -36,7 +39,8 @@ def configure_environment(work: Path, sandbox: SandboxProcess, sample_env: dict[
             "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
             "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW_CONN_ZENODO_DEFAULT": sandbox.connection_json(),
+            "AIRFLOW_CONN_ZENODO_DEFAULT": sandbox.connection_json(protocol=protocol),
+            "SAMPLE_MAPPING": "dwc-rich-rdm" if protocol == "rdm" else "pilot1",
             "ZENODO_LEDGER_URL": f"sqlite:///{work / 'ledger.db'}",
             "ZENODO_REPORTS_DIR": str(work / "reports"),
             "ZENODO_CACHE_DIR": str(work / "cache"),
@@ -94,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the pipeline on the sample collection.")
     parser.add_argument("--dir", default=".demo", help="working folder (wiped first)")
     parser.add_argument("-n", type=int, default=200, help="specimens in the sample")
+    parser.add_argument("--protocol", choices=("deposit", "rdm"), default="deposit",
+                        help="deposit API (default) or the InvenioRDM records API")
     args = parser.parse_args(argv)
     work = Path(args.dir).resolve()
     shutil.rmtree(work, ignore_errors=True)
@@ -105,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Sample: {sample.n_rows} rows in {sample.db_url}, images in {sample.image_root}")
     with SandboxProcess(limits_profile="none", data_dir=work / "sandbox") as sandbox:
         print(f"Sandbox: {sandbox.url} (admin API at {sandbox.url}/admin)")
-        configure_environment(work, sandbox, sample.env())
+        configure_environment(work, sandbox, sample.env(), protocol=args.protocol)
         run_id, report = run_dag()
         print_summary(run_id, report, sandbox, sample)
     return 0
