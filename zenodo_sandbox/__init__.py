@@ -46,7 +46,10 @@ sandbox deliberately differs:
   derived legacy view. Ids are answered as strings. Draft problems are listed in ``errors``
   (not refused) until publish. Content uploads need ``application/octet-stream``. A
   community-submission review is accepted at once (the caller curates every known
-  community), so ``submit-review`` publishes; see :mod:`zenodo_sandbox.rdm_community`.
+  community), so ``submit-review`` publishes; with ``--review curator`` it stays open until
+  ``POST /api/requests/{id}/actions/accept``. A review's receiver may name the community by
+  slug or by the id ``GET /api/communities/{slug}`` answers; see
+  :mod:`zenodo_sandbox.rdm_community`.
 * Indexing delays apply to deposit search, records search and the OAI-PMH feed; reads of a
   single deposition or record are immediate (database reads), as on Zenodo.
 """

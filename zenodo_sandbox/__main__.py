@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--oai-set-prefix", default="user-", help="community set prefix (user-)")
     p.add_argument("--oai-secret", default=None,
                    help="key signing resumption tokens (default: random per start)")
+    p.add_argument("--review", choices=("auto", "curator"), default="auto",
+                   help="community submissions: accepted at once (auto), or left open until "
+                        "POST /api/requests/{id}/actions/accept (curator)")
     p.add_argument("--doi-prefix", default="10.5072", help="DOI prefix (default %(default)s)")
     p.add_argument("--community", action="append", default=[], metavar="SLUG",
                    help="known communities (repeatable); unknown slugs are dropped silently at "
@@ -95,7 +98,7 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         limit_strategy=args.rate_limit_strategy, faults=faults,
         delays=IndexDelays(pick(args.deposit_index_delay), pick(args.records_index_delay),
                            pick(args.oai_index_delay)),
-        doi_prefix=args.doi_prefix, communities=tuple(args.community),
+        doi_prefix=args.doi_prefix, communities=tuple(args.community), review_mode=args.review,
         max_files=args.max_files, quota_bytes=args.quota_bytes,
         multipart_max_bytes=args.multipart_max_bytes, oai_page_size=args.oai_page_size,
         oai_token_ttl=args.oai_token_ttl, oai_set_prefix=args.oai_set_prefix,

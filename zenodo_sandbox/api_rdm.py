@@ -119,6 +119,12 @@ def import_files(request: Request, recid: str) -> Response:
     return reply(data, 201)
 
 
+@router.get(DRAFT + "/review")
+def get_review(request: Request, recid: str) -> Response:
+    """Read the draft's review request."""
+    return reply(rdm_community.read_review(context(request), user_of(request), record_id(recid)))
+
+
 @router.put(DRAFT + "/review")
 async def put_review(request: Request, recid: str) -> Response:
     """Set a community-submission review on the draft."""
@@ -149,3 +155,15 @@ def user_records(request: Request) -> Response:
     """Search the caller's records and drafts."""
     return reply(rdm_community.search(context(request), user_of(request),
                                       query_params(request)))
+
+
+@router.get("/api/communities/{name}")
+def get_community(request: Request, name: str) -> Response:
+    """A community by slug or id (its ``id`` is what a review's receiver names)."""
+    return reply(rdm_community.community(context(request), name))
+
+
+@router.post("/api/requests/{request_id}/actions/accept")
+def accept_request(request: Request, request_id: str) -> Response:
+    """Accept an open community submission (the caller counts as curator)."""
+    return reply(rdm_community.accept_request(context(request), user_of(request), request_id))

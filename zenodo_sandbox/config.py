@@ -116,6 +116,8 @@ class SandboxConfig:
     delays: IndexDelays = field(default_factory=IndexDelays)
     doi_prefix: str = "10.5072"
     communities: tuple[str, ...] = ()  # empty = any slug accepted
+    review_mode: str = "auto"  # auto: submissions accepted at once; curator: on accept
+    community_slugs: dict[str, str] = field(default_factory=dict)  # community id -> slug (runtime)
     max_files: int = 100
     quota_bytes: int = 50 * 10**9
     multipart_max_bytes: int = 100 * 10**6

@@ -55,6 +55,7 @@ _RULES: list[tuple[str, re.Pattern[str], str]] = [
     ("POST", re.compile(rf"{_RDM}/files/.+/commit"), "file_post"),
     ("DELETE", re.compile(rf"{_RDM}/files/.+"), "file_delete"),
     ("GET", re.compile(r"/api/user/records/?"), "list"),
+    ("POST", re.compile(r"/api/requests/[^/]+/actions/accept"), "publish"),
 ]
 _HTML = ("<html><head><title>{code} {text}</title></head><body><center><h1>{code} {text}"
          "</h1></center><hr><center>nginx</center></body></html>")

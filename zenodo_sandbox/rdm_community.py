@@ -1,11 +1,13 @@
 """Community inclusion through the RDM API, and the caller's own records search.
 
 Choice (unconfirmed on Zenodo): the sandbox has no curators, so the caller counts as a
-curator of every community it knows (any slug, or those given with ``--community``). A
-``community-submission`` review is therefore accepted at once: ``submit-review`` publishes
-the draft into the community (202 with the accepted request). ``POST
-/api/records/{id}/communities`` includes a published record at once, too. Community ids are
-slugs (the sandbox has no community UUIDs).
+curator of every community it knows (any slug, or those given with ``--community``). By
+default (``--review auto``) a ``community-submission`` review is accepted at once:
+``submit-review`` publishes the draft into the community (202 with the accepted request).
+With ``--review curator`` the request stays ``submitted`` until the caller accepts it
+(:mod:`zenodo_sandbox.rdm_requests`). ``POST /api/records/{id}/communities`` includes a
+published record at once. A community is named by its slug or by its id (a UUID derived from
+the slug, as ``GET /api/communities/{slug}`` shows).
 """
 
 from __future__ import annotations
@@ -27,19 +29,27 @@ def _known(ctx: Context, slug: Any) -> bool:
     return isinstance(slug, str) and bool(slug) and (not allowed or slug in allowed)
 
 
+def slug_of(ctx: Context, name: Any) -> Any:
+    """The slug of a community named by slug or by id (ids as ``GET /api/communities`` shows)."""
+    return ctx.config.community_slugs.get(name, name) if isinstance(name, str) else name
+
+
 def _request(ctx: Context, dep: Deposition, review: dict[str, Any]) -> dict[str, Any]:
     status = review["status"]
     return {"id": review["id"], "type": review["type"], "status": status,
             "is_open": status == "submitted", "is_closed": status in ("accepted", "declined"),
             "receiver": review["receiver"], "topic": {"record": str(dep.id)},
             "created": iso(review["created"]), "updated": iso(review["updated"]),
-            "links": {"self": ctx.url(f"/api/requests/{review['id']}")}}
+            "links": {"self": ctx.url(f"/api/requests/{review['id']}"),
+                      "actions": {"accept": ctx.url(
+                          f"/api/requests/{review['id']}/actions/accept")}
+                      if status == "submitted" else {}}}
 
 
 def put_review(ctx: Context, user: str, recid: int, body: Any) -> dict[str, Any]:
     """Set the draft's community-submission review (200); only for never-published drafts."""
     receiver = body.get("receiver") if isinstance(body, dict) else None
-    slug = receiver.get("community") if isinstance(receiver, dict) else None
+    slug = slug_of(ctx, receiver.get("community") if isinstance(receiver, dict) else None)
     if not isinstance(body, dict) or body.get("type") != "community-submission":
         raise ApiError(400, VALIDATION_FAILED, [{"field": "type", "messages": [
             "Invalid request type: expected 'community-submission'."]}])
@@ -50,6 +60,9 @@ def put_review(ctx: Context, user: str, recid: int, body: Any) -> dict[str, Any]
         dep, state = draft_of(ctx, user, recid)
         if dep.submitted:
             raise ApiError(400, "You cannot create a review for a published record.")
+        if (state["review"] or {}).get("status") == "submitted":
+            raise ApiError(400, "The draft is in review: its open request must be accepted, "
+                                "declined or cancelled first.")
         now = ctx.clock()
         state["review"] = {"id": uuid.uuid4().hex, "type": "community-submission",
                            "receiver": {"community": slug}, "status": "created",
@@ -58,16 +71,56 @@ def put_review(ctx: Context, user: str, recid: int, body: Any) -> dict[str, Any]
     return _request(ctx, dep, state["review"])
 
 
+def read_review(ctx: Context, user: str, recid: int) -> dict[str, Any]:
+    """The draft's review request (404 when it has none)."""
+    dep, state = draft_of(ctx, user, recid)
+    if state["review"] is None:
+        raise ApiError(404, NOT_FOUND)
+    return _request(ctx, dep, state["review"])
+
+
 def submit_review(ctx: Context, user: str, recid: int) -> dict[str, Any]:
-    """Submit the review; it is accepted at once, which publishes the record (202)."""
+    """Submit the review (202): accepted at once (publishing the record) unless curated."""
     with ctx.storage.transaction() as db:
         dep, state = draft_of(ctx, user, recid)
         review = state["review"]
         if review is None or review["status"] != "created":
             raise ApiError(400, "No review request to submit: set one with PUT .../review.")
-        review.update(status="accepted", updated=ctx.clock())
-        publish_in(ctx, db, dep, state, (review["receiver"]["community"],))
+        if ctx.config.review_mode == "curator":
+            review.update(status="submitted", updated=ctx.clock())
+            save(db, dep, state)
+        else:
+            review.update(status="accepted", updated=ctx.clock())
+            publish_in(ctx, db, dep, state, (review["receiver"]["community"],))
     return _request(ctx, dep, review)
+
+
+def accept_request(ctx: Context, user: str, request_id: str) -> dict[str, Any]:
+    """Accept a submitted community submission of the caller's (who counts as curator): the
+    record is published into the community (200 with the request)."""
+    with ctx.storage.transaction() as db:
+        for dep in ctx.storage.all_depositions(user):
+            state = load_state(ctx, dep)
+            review = state.get("review")
+            if review and review["id"] == request_id and state["draft"] is not None:
+                if review["status"] != "submitted":
+                    raise ApiError(400, f"The request is {review['status']}, not open.")
+                review.update(status="accepted", updated=ctx.clock())
+                publish_in(ctx, db, dep, state, (review["receiver"]["community"],))
+                return _request(ctx, dep, review)
+    raise ApiError(404, NOT_FOUND)
+
+
+def community(ctx: Context, name: str) -> dict[str, Any]:
+    """A community by slug or id (404 for slugs outside ``--community`` when given)."""
+    slug = slug_of(ctx, name)
+    if not _known(ctx, slug):
+        raise ApiError(404, UNKNOWN_COMMUNITY)
+    ident = str(uuid.uuid5(uuid.NAMESPACE_URL, f"community:{slug}"))
+    ctx.config.community_slugs[ident] = slug
+    return {"id": ident, "slug": slug, "metadata": {"title": slug},
+            "links": {"self": ctx.url(f"/api/communities/{ident}"),
+                      "self_html": ctx.url(f"/communities/{slug}")}}
 
 
 def add_communities(ctx: Context, user: str, recid: int, body: Any) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from zenodo.errors import (
+    AuthFailed,
     ChecksumMismatch,
     NotFound,
     ServerError,
@@ -86,6 +87,7 @@ class RdmRemote:
     def __init__(self, hook: ZenodoHook, *, community: str | None = None) -> None:
         self.hook = hook
         self.community = community
+        self._community_ident: str | None = None
 
     @staticmethod
     def _draft(draft_id: str, tail: str = "") -> str:
@@ -200,19 +202,51 @@ class RdmRemote:
         return draft_of(data)
 
     def _submit_to_community(self, draft_id: str) -> RemoteDraft:
-        review = {"receiver": {"community": self.community}, "type": "community-submission"}
-        self.hook.replace_json("PUT", self._draft(draft_id, "/review"), operation="review",
-                               json=review)
-        request = self.hook.write_json(
-            "POST", self._draft(draft_id, "/actions/submit-review"), operation="publish",
-            json={"payload": {"content": "Digitised specimen", "format": "html"}})
-        if (request or {}).get("status") != "accepted":
-            raise ZenodoError(
-                f"publish: community {self.community} review request "
-                f"{(request or {}).get('id')} is {(request or {}).get('status')}: a curator "
-                "must accept it; the record is published when they do",
-                operation="publish")
+        """Ask the community to include the draft; a curator's acceptance publishes it.
+
+        The review is set and submitted; if the request stays open and the token may accept
+        it (a curator of the community), it is accepted. A draft already in review (an
+        earlier try whose answer was lost) skips straight to accepting its open request.
+        """
+        review = {"receiver": {"community": self._community_id()},
+                  "type": "community-submission"}
+        try:
+            self.hook.replace_json("PUT", self._draft(draft_id, "/review"), operation="review",
+                                   json=review)
+            request = self.hook.write_json(
+                "POST", self._draft(draft_id, "/actions/submit-review"), operation="publish",
+                json={"payload": {"content": "Digitised specimen", "format": "html"}})
+        except ValidationFailed:
+            request = self.hook.read_json(self._draft(draft_id, "/review"), operation="review")
+            if (request or {}).get("status") != "submitted":
+                raise
+        if (request or {}).get("status") == "submitted":
+            request = self._accept(request)
         return self._record(draft_id)
+
+    def _accept(self, request: dict[str, Any]) -> dict[str, Any]:
+        accept = ((request.get("links") or {}).get("actions") or {}).get("accept")
+        waiting = ZenodoError(
+            f"publish: review request {request.get('id')} to community {self.community} is "
+            "open: a curator must accept it; the record is published when they do",
+            operation="publish")
+        if not accept:
+            raise waiting
+        try:
+            answer = self.hook.write_json("POST", accept, operation="publish", json={})
+        except (AuthFailed, NotFound) as exc:  # this token may not curate the community
+            raise waiting from exc
+        if (answer or {}).get("status") != "accepted":
+            raise waiting
+        return answer
+
+    def _community_id(self) -> str:
+        """The community's id (a review's receiver names it by id), looked up once."""
+        if self._community_ident is None:
+            data = self.hook.read_json(f"api/communities/{quote(str(self.community), safe='')}",
+                                       operation="community")
+            self._community_ident = str(data["id"])
+        return self._community_ident
 
     def edit(self, record_id: str) -> RemoteDraft:
         """POST …/draft: the published record opens an edit draft (same id, same DOI)."""

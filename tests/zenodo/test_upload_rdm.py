@@ -60,7 +60,24 @@ def test_first_publication_asks_the_community_by_review_request(
     kinds = [r["path"].rsplit("/", 1)[-1] for r in sandbox.admin.requests()["requests"]]
     assert kinds.count("review") == 4 and kinds.count("submit-review") == 4
     assert kinds.count("publish") == 0
-    assert sandbox.admin.requests()["total"] == 28, "7 requests per record with a review"
+    assert sandbox.admin.requests()["total"] == 1 + 4 * 7, (
+        "the community's id once, then 7 requests per record with a review")
+
+
+def test_a_review_left_open_is_accepted_by_a_curator_token(
+    sqlite_ledger: Ledger, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with SandboxProcess(limits_profile="none", extra_args=["--review", "curator"]) as curated:
+        monkeypatch.setenv("AIRFLOW_CONN_CURATED", curated.connection_json(protocol="rdm"))
+        hook = ZenodoHook("curated", backoff_max=0.5)
+        keys = register_specimens(sqlite_ledger, tmp_path, 3, schema="rdm")
+        result = run_batch(sqlite_ledger, hook, keys, community=COMMUNITY)
+        assert result.outcomes == {"published": 3}
+        assert_server_and_ledger_agree(curated, sqlite_ledger, keys)
+        assert len(curated.admin.records(community=COMMUNITY)) == 3
+        accepts = [r for r in curated.admin.requests()["requests"]
+                   if r["path"].endswith("/actions/accept")]
+        assert len(accepts) == 3
 
 
 def test_faults_on_rdm_end_published_exactly_once(

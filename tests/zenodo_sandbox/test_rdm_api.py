@@ -154,6 +154,32 @@ def test_review_submission_publishes_into_the_community(sandbox, api):
     assert sandbox.admin.requests(token=sandbox.user)["total"] == 7  # 5 + review + get
 
 
+def test_a_curated_review_stays_open_until_accepted_and_locks_the_draft():
+    with SandboxProcess(limits_profile="none", extra_args=["--review", "curator"]) as box:
+        session = requests.Session()
+        session.headers.update(box.headers())
+        community = session.get(f"{box.url}/api/communities/meisebg").json()
+        assert community["slug"] == "meisebg" and len(community["id"]) == 36
+        draft = create(session, box.url)
+        add_file(session, draft, "sheet.jpg", JPEG)
+        review = {"type": "community-submission", "receiver": {"community": community["id"]}}
+        assert session.put(draft["links"]["review"], json=review).status_code == 200
+        submitted = session.post(draft["links"]["submit-review"], json={}).json()
+        assert submitted["status"] == "submitted" and submitted["is_open"]
+        assert session.get(f"{box.url}/api/records/{draft['id']}").status_code == 404
+        assert session.get(draft["links"]["review"]).json()["status"] == "submitted"
+        again = session.put(draft["links"]["review"], json=review)
+        assert again.status_code == 400 and "in review" in again.json()["message"]
+        accepted = session.post(submitted["links"]["actions"]["accept"], json={})
+        assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
+        record = session.get(f"{box.url}/api/records/{draft['id']}").json()
+        assert record["metadata"]["communities"] == [{"id": "meisebg"}]
+        rdm = session.get(f"{box.url}/api/records/{draft['id']}",
+                          headers={"Accept": "application/vnd.inveniordm.v1+json"}).json()
+        assert rdm["is_published"] and rdm["parent"]["communities"]["ids"] == ["meisebg"]
+        assert rdm["metadata"]["title"] == RDM_BODY["metadata"]["title"]
+
+
 def test_community_sets_can_use_the_invenio_prefix():
     with SandboxProcess(limits_profile="none",
                         extra_args=["--oai-set-prefix", "community-"]) as box:
