@@ -26,7 +26,8 @@ from zenodo.specimen import is_uri
 
 _SPECIMEN_URN = "urn:specimen:"
 _DOI = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)?(10\.\d{4,9}/\S+)$", re.IGNORECASE)
-_OWN_RECORD_URL = re.compile(r"/records?/\d+/?$")
+#: A repository's own record page: Zenodo's ``/records/123``, InvenioRDM's ``/records/abcde-12345``.
+_OWN_RECORD_URL = re.compile(r"/records?/(\d+|[0-9a-z]{5}-[0-9a-z]{5})/?$")
 #: A record id as the ledger can store it: 1 to 64 characters, no space, ``/`` or ``:``.
 _RECORD_ID = re.compile(r"[^\s/:]{1,64}")
 _Q = f"{{{OAI_NS}}}"

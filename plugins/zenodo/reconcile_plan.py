@@ -68,8 +68,10 @@ def concept_recid(concept_doi: str | None) -> str | None:
     return match.group(1) if match else None
 
 
-def _order(record: HarvestedRecord) -> tuple[int, int, str]:
-    return record_order(record.record_id)
+def _order(record: HarvestedRecord) -> tuple[int, int, str, str]:
+    """Oldest first: Zenodo's numeric ids by value; InvenioRDM's random ids by last update."""
+    kind, number, text = record_order(record.record_id)
+    return kind, number, record.datestamp if kind else "", text
 
 
 def choose(records: list[HarvestedRecord], row: SpecimenRow | None) -> HarvestedRecord:

@@ -243,6 +243,8 @@ def test_key_rules() -> None:
     assert key_from_identifiers([], ["https://zenodo.org/records/5", "10.5281/zenodo.5",
                                      "https://example.org/s/1"]) == "https://example.org/s/1"
     assert key_from_identifiers(["Quercus"], ["https://zenodo.org/records/5"]) is None
+    assert key_from_identifiers([], ["https://rdm.example.org/records/abcde-12345",
+                                     "https://example.org/s/2"]) == "https://example.org/s/2"
 
 
 def test_a_record_without_an_oai_identifier_is_named_in_the_error() -> None:

@@ -314,3 +314,18 @@ def test_report_as_dict_counts_every_list(
     assert data["collection"] == C and data["community"] == "herb" and data["complete"]
     assert len(oai_requests(fresh)) == 1
     ledger.dispose()
+
+
+def test_the_newest_invenio_rdm_version_is_the_last_updated_not_the_largest_id(
+    sqlite_url: str,
+) -> None:
+    ledger = _ledger(sqlite_url)
+    _as(ledger, "RDM-V", State.UNKNOWN)
+    rows = {r.key: r for r in ledger.rows(C)}
+    versions = [HarvestedRecord(rid, f"10.1234/{rid}", "10.1234/parent-1", stamp, False, "RDM-V")
+                for rid, stamp in (("zzzzz-00001", "2025-01-01T00:00:00Z"),
+                                   ("aaaaa-00002", "2025-03-01T00:00:00Z"))]
+    result = plan(rows, versions, complete=True, now=datetime.now(UTC), grace=timedelta(0))
+    assert [(a.kind, a.record.record_id) for a in result.actions] == [("adopt", "aaaaa-00002")]
+    ledger.dispose()
+
