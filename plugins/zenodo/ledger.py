@@ -2,9 +2,11 @@
 
 Each public write is one short transaction: lock the row (``SELECT ... FOR UPDATE`` on
 PostgreSQL; ``BEGIN IMMEDIATE`` on SQLite), check the lease and the transition, update the row
-and append the event. Writes by the engine take ``owner`` and raise :class:`LeaseLost` unless the
-row's lease names that owner, so a stale worker can never record remote ids. (An expired lease
-still counts as held until another worker claims the row: then the write is refused.)
+and append the event (a write that records several steps at once, such as the last file,
+UPLOADED and the publish intent, appends one event per state change).
+Writes by the engine take ``owner`` and raise :class:`LeaseLost` unless the row's lease names
+that owner, so a stale worker can never record remote ids. (An expired lease still counts as
+held until another worker claims the row: then the write is refused.)
 """
 
 from __future__ import annotations
@@ -30,21 +32,13 @@ from zenodo.ledger_rows import (
     as_id,
     carry_uploads,
     clip,
+    confirm_file,
     parse_files,
 )
 from zenodo.states import IllegalTransition, State, check_transition
 
-__all__ = [
-    "EventRow",
-    "FileEntry",
-    "IllegalTransition",
-    "LeaseLost",
-    "Ledger",
-    "SpecimenNotFound",
-    "SpecimenRow",
-    "State",
-    "Watermarks",
-]
+__all__ = ["EventRow", "FileEntry", "IllegalTransition", "LeaseLost", "Ledger",
+           "SpecimenNotFound", "SpecimenRow", "State", "Watermarks"]
 
 Actor = Mapping[str, Any] | str | None
 _Change = Callable[[Mapping[str, Any], State], tuple[State, dict[str, Any], dict[str, Any]]]
@@ -295,20 +289,15 @@ class Ledger(LeaseMixin):
     def record_file(self, collection: str, key: str, *, owner: str, name: str, size: int,
                     md5: str, actor: Actor = None) -> SpecimenRow:
         """Mark one file confirmed by the server (md5 matched); the state stays DRAFTED."""
-        def change(row: Mapping[str, Any], state: State) -> tuple[State, dict[str, Any], dict]:
-            files = [FileEntry(**f) for f in row["files"]]
-            match = [f for f in files if f.name == name]
-            if not match:
-                raise ValueError(f"specimen {collection}/{key}: files: no file named {name!r}")
-            if (match[0].size, match[0].md5) != (size, md5.lower()):
-                raise ValueError(
-                    f"specimen {collection}/{key}: files[{name!r}]: server has size={size} "
-                    f"md5={md5}, ledger expects size={match[0].size} md5={match[0].md5}"
-                )
-            done = [FileEntry(*f.identity, uploaded=f.uploaded or f.name == name) for f in files]
-            return state, {"files": [f.to_json() for f in done]}, {}
-        return self._guarded(collection, key, owner, actor, change,
+        return self._guarded(collection, key, owner, actor,
+                             self._file_confirmed(collection, key, name, size, md5),
                              expect=(State.DRAFTED, State.UPLOADED))
+
+    @staticmethod
+    def _file_confirmed(collection: str, key: str, name: str, size: int, md5: str) -> _Change:
+        """The change that marks file ``name`` uploaded, after checking size and md5."""
+        return lambda row, state: (state, {"files": confirm_file(
+            collection, key, row["files"], name=name, size=size, md5=md5)}, {})
 
     def reset_files(self, collection: str, key: str, *, owner: str,
                     actor: Actor = None) -> SpecimenRow:
@@ -319,30 +308,47 @@ class Ledger(LeaseMixin):
         return self._guarded(collection, key, owner, actor, change,
                              expect=(State.DRAFTED, State.UPLOADED))
 
-    def record_uploaded(self, collection: str, key: str, *, owner: str,
-                        actor: Actor = None) -> SpecimenRow:
-        """Move to UPLOADED; every file must have been confirmed with :meth:`record_file`."""
-        def change(row: Mapping[str, Any], _state: State) -> tuple[State, dict[str, Any], dict]:
+    def record_uploaded(self, collection: str, key: str, *, owner: str, actor: Actor = None,
+                        files: Iterable[tuple[str, int, str]] = (),
+                        intent: str | None = None) -> SpecimenRow:
+        """Move to UPLOADED; every file must have been confirmed with :meth:`record_file`.
+
+        In the same transaction (one event per state change, as if written one by one):
+
+        :param files: ``(name, size, md5)`` of files the server just confirmed, marked first.
+        :param intent: the next write (``publish``), recorded as UNKNOWN right after UPLOADED
+            (see :meth:`record_unknown`); send it only after this returns.
+        """
+        def uploaded(row: Mapping[str, Any], _state: State) -> tuple[State, dict[str, Any], dict]:
             missing = [f["name"] for f in row["files"] if not f["uploaded"]]
             if missing:
                 raise ValueError(f"specimen {collection}/{key}: files not uploaded: {missing}")
             return State.UPLOADED, {}, {}
-        return self._guarded(collection, key, owner, actor, change)
+        changes = [self._file_confirmed(collection, key, *f) for f in files]
+        changes.append(uploaded)
+        if intent is not None:
+            changes.append(self._unknown(intent, f"{intent} sent; outcome not yet seen"))
+        return self._guarded(collection, key, owner, actor, *changes,
+                             expect=(State.DRAFTED, State.UPLOADED) if files else None)
 
     def record_published(self, collection: str, key: str, *, owner: str, record_id: int | str,
                          doi: str, concept_doi: str | None = None,
                          concept_recid: int | str | None = None, verified: bool = False,
-                         actor: Actor = None) -> SpecimenRow:
-        """Persist the published record's ids (as text): PUBLISHED (VERIFIED when ``verified``)."""
+                         actor: Actor = None, release: bool = False) -> SpecimenRow:
+        """Persist the published record's ids (as text): PUBLISHED (VERIFIED when ``verified``).
+
+        :param release: also give up ``owner``'s lease, in the same transaction (the specimen
+            needs no more writes).
+        """
         ids = {
             "record_id": as_id(collection, key, "record_id", record_id), "doi": doi,
             "concept_doi": concept_doi,
             "concept_recid": as_id(collection, key, "concept_recid", concept_recid),
         }
         to = State.VERIFIED if verified else State.PUBLISHED
-        return self.transition(collection, key, to, owner=owner, actor=actor,
-                               detail={"record_id": ids["record_id"], "doi": doi},
-                               retry_after=None, **ids)
+        detail = {"record_id": ids["record_id"], "doi": doi}
+        return self._guarded(collection, key, owner, actor, lambda _row, _state: (
+            to, {**ids, "retry_after": None}, detail), release=release)
 
     def record_failure(self, collection: str, key: str, *, owner: str, kind: str,
                        message: str, status: int | None = None,
@@ -371,7 +377,11 @@ class Ledger(LeaseMixin):
 
         :param operation: the write, e.g. ``create``, ``publish``, ``newversion``.
         """
-        return self._error(collection, key, owner, actor, State.UNKNOWN, {
+        return self._guarded(collection, key, owner, actor, self._unknown(operation, message))
+
+    def _unknown(self, operation: str, message: str) -> _Change:
+        """The change that records a write in doubt (UNKNOWN with the operation)."""
+        return self._error_change(State.UNKNOWN, {
             "last_error_kind": f"{_UNKNOWN_KIND}{operation}"[:50], "last_error_status": None,
             "last_error_message": clip(message), "last_error_at": self._clock()})
 
@@ -397,16 +407,26 @@ class Ledger(LeaseMixin):
 
     def _error(self, collection: str, key: str, owner: str, actor: Actor, to: State,
                values: dict[str, Any]) -> SpecimenRow:
+        return self._guarded(collection, key, owner, actor, self._error_change(to, values))
+
+    @staticmethod
+    def _error_change(to: State, values: dict[str, Any]) -> _Change:
         def change(row: Mapping[str, Any], _state: State) -> tuple[State, dict[str, Any], dict]:
             return to, {**values, "attempts": row["attempts"] + 1}, {
                 "kind": values["last_error_kind"], "status": values["last_error_status"]}
-        return self._guarded(collection, key, owner, actor, change)
+        return change
 
     # -- internals --
 
-    def _guarded(self, collection: str, key: str, owner: str, actor: Actor, change: _Change,
-                 *, expect: Iterable[State] | None = None,
-                 to: State | None = None) -> SpecimenRow:
+    def _guarded(self, collection: str, key: str, owner: str, actor: Actor, *changes: _Change,
+                 expect: Iterable[State] | None = None, to: State | None = None,
+                 release: bool = False) -> SpecimenRow:
+        """Apply ``changes`` in order to the leased row in one transaction; return the result.
+
+        Each change sees the row as the previous one left it and writes its own event.
+
+        :param release: clear the lease in the same transaction.
+        """
         with self._db.write() as conn:
             now = self._clock()
             row = self._lock(conn, collection, key)
@@ -418,11 +438,16 @@ class Ledger(LeaseMixin):
             if expect is not None and state not in set(expect):
                 raise IllegalTransition(collection, key, state, to or state,
                                         f"needs {'/'.join(sorted(expect))}")
-            to, values, detail = change(row, state)
-            self._apply(conn, row, to, values, now, actor, detail)
-            return SpecimenRow.from_mapping({**row, **values, "state": to.value,
-                                             "prior_state": self._prior(row, state, to),
-                                             "updated_at": now})
+            current, written = dict(row), {}
+            for change in changes:
+                target, values, detail = change(current, State(current["state"]))
+                values = self._moved(conn, current, target, values, now, actor, detail)
+                current.update(values)
+                written.update(values)
+            if release:
+                written.update(lease_owner=None, lease_expires=None)
+            self._update(conn, collection, key, written, now)
+            return SpecimenRow.from_mapping({**current, **written, "updated_at": now})
 
     @staticmethod
     def _prior(row: Mapping[str, Any], state: State, to: State) -> str | None:
@@ -432,12 +457,18 @@ class Ledger(LeaseMixin):
 
     def _apply(self, conn: sa.Connection, row: Mapping[str, Any], to: State,
                values: dict[str, Any], now: datetime, actor: Actor, detail: dict) -> None:
+        values = self._moved(conn, row, to, values, now, actor, detail)
+        self._update(conn, row["collection"], row["key"], values, now)
+
+    def _moved(self, conn: sa.Connection, row: Mapping[str, Any], to: State,
+               values: dict[str, Any], now: datetime, actor: Actor,
+               detail: dict) -> dict[str, Any]:
+        """Check the move to ``to``, write its event if the state changes; return the values."""
         collection, key, state = row["collection"], row["key"], State(row["state"])
         check_transition(collection, key, state, to)
-        values = {**values, "state": to.value, "prior_state": self._prior(row, state, to)}
-        self._update(conn, collection, key, values, now)
         if to != state:
             self._event(conn, collection, key, state, to, now, actor, detail)
+        return {**values, "state": to.value, "prior_state": self._prior(row, state, to)}
 
     @staticmethod
     def _lock(conn: sa.Connection, collection: str, key: str) -> Mapping[str, Any] | None:

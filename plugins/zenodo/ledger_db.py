@@ -1,8 +1,11 @@
 """Database plumbing shared by the ledger and the pacer: engines, write transactions, migrations.
 
 SQLite runs in WAL mode with a busy timeout; a write transaction there starts with
-``BEGIN IMMEDIATE`` so two writers queue instead of failing on a lock upgrade. PostgreSQL uses
-plain transactions; callers lock rows with ``SELECT ... FOR UPDATE``.
+``BEGIN IMMEDIATE`` so two writers queue instead of failing on a lock upgrade. Threads of one
+process also queue for an SQLite engine's write lock in Python first: SQLite's busy handler
+polls with growing sleeps (up to 100 ms), so sixteen threads racing for the database lock
+would leave it idle between writers. PostgreSQL uses plain transactions; callers lock rows
+with ``SELECT ... FOR UPDATE``.
 """
 
 from __future__ import annotations
@@ -10,8 +13,9 @@ from __future__ import annotations
 import os
 import pathlib
 import threading
+import weakref
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -24,6 +28,10 @@ SQLITE_BUSY_TIMEOUT_S = 60.0
 _WRITE_OPTION = "zenodo_ledger_write"
 T = TypeVar("T")
 _MIGRATION_LOCK = 0x5A454E4F444F  # "ZENODO": serialises concurrent migrations on PostgreSQL
+#: SQLite engine -> the lock its writing threads queue on (shared by ledger and pacer).
+_SQLITE_WRITERS: weakref.WeakKeyDictionary[sa.Engine, threading.RLock] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def make_engine(url: str) -> sa.Engine:
@@ -35,6 +43,7 @@ def make_engine(url: str) -> sa.Engine:
     if sa_url.get_backend_name() != "sqlite":
         return sa.create_engine(sa_url, pool_pre_ping=True)
     engine = sa.create_engine(sa_url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+    _SQLITE_WRITERS[engine] = threading.RLock()
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -88,7 +97,9 @@ class EngineHolder:
     @contextmanager
     def write(self) -> Iterator[sa.Connection]:
         """Run one write transaction: commit on success, roll back on error."""
-        with self.engine.connect() as conn:
+        engine = self.engine
+        writers = _SQLITE_WRITERS.get(engine)
+        with writers if writers is not None else nullcontext(), engine.connect() as conn:
             conn.execution_options(**{_WRITE_OPTION: True})
             with conn.begin():
                 yield conn

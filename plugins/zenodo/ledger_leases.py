@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from zenodo.ledger_db import EngineHolder
 from zenodo.ledger_models import Specimen, Watermark
-from zenodo.ledger_rows import Watermarks
+from zenodo.ledger_rows import SpecimenRow, Watermarks
 
 _T = Specimen.__table__
 _W = Watermark.__table__
@@ -57,6 +57,28 @@ class LeaseMixin:
                     sa.update(_T).where(free).values(**lease).returning(_T.c.key)
                 ).scalars())
         return [k for k in wanted if k in claimed]
+
+    def claim_row(self, collection: str, key: str, *, owner: str,
+                  ttl_s: float) -> SpecimenRow | None:
+        """Lease one specimen like :meth:`claim`; return its row as claimed (None: not free)."""
+        with self._db.write() as conn:
+            now = self._clock()
+            free = sa.and_(
+                _T.c.collection == collection, _T.c.key == key,
+                sa.or_(_T.c.lease_owner.is_(None), _T.c.lease_owner == owner,
+                       _T.c.lease_expires < now),
+            )
+            if conn.dialect.name == "postgresql":
+                locked = conn.execute(
+                    sa.select(_T.c.key).where(free).with_for_update(skip_locked=True)
+                ).first()
+                if locked is None:
+                    return None
+            lease = {"lease_owner": owner, "lease_expires": now + timedelta(seconds=ttl_s)}
+            row = conn.execute(
+                sa.update(_T).where(free).values(**lease).returning(*_T.c)
+            ).mappings().first()
+        return SpecimenRow.from_mapping(row) if row is not None else None
 
     def renew(self, collection: str, keys: Iterable[str], *, owner: str, ttl_s: float) -> list[str]:
         """Extend the leases this owner still holds; return those keys (the others are lost)."""

@@ -152,6 +152,26 @@ def parse_files(collection: str, key: str, files: Iterable[Any]) -> list[FileEnt
     return entries
 
 
+def confirm_file(collection: str, key: str, files: Iterable[Mapping[str, Any]], *, name: str,
+                 size: int, md5: str) -> list[dict[str, Any]]:
+    """Return the ledger's ``files`` JSON with ``name`` marked uploaded.
+
+    :raises ValueError: naming the specimen and the file, when the ledger has no such file or
+        the server's size or md5 differ from the ledger's.
+    """
+    entries = [FileEntry(**f) for f in files]
+    match = [f for f in entries if f.name == name]
+    if not match:
+        raise ValueError(f"specimen {collection}/{key}: files: no file named {name!r}")
+    if (match[0].size, match[0].md5) != (size, md5.lower()):
+        raise ValueError(
+            f"specimen {collection}/{key}: files[{name!r}]: server has size={size} "
+            f"md5={md5}, ledger expects size={match[0].size} md5={match[0].md5}"
+        )
+    return [FileEntry(*f.identity, uploaded=f.uploaded or f.name == name).to_json()
+            for f in entries]
+
+
 def carry_uploads(old: Iterable[FileEntry], new: list[FileEntry]) -> list[FileEntry]:
     """Mark a new file uploaded when the very same file was uploaded before.
 

@@ -4,7 +4,8 @@ A published specimen turns STALE when its source row or the mapping changed. If 
 metadata changed, the record is edited in place (edit → PUT metadata → publish; same DOI). If
 its files changed, a new version is made (newversion → replace the changed files → publish;
 new DOI, same concept DOI, the old DOI still resolves). Both writes are recorded as intents
-first and resolved by lookup when their answer is lost, like create and publish.
+first and resolved by lookup when their answer is lost, like create and publish. Like every
+step, each returns the row its last ledger write returned.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from zenodo.ledger import SpecimenRow
     from zenodo.payloads import SpecimenPayload
     from zenodo.remote import RemoteDraft
-    from zenodo.specimen_steps import Outcome, SpecimenSteps
+    from zenodo.specimen_steps import SpecimenSteps, Step
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +32,11 @@ def files_changed(row: SpecimenRow, payload: SpecimenPayload) -> bool:
     return sent != {(f.name, f.md5) for f in payload.files}
 
 
-def refresh(steps: SpecimenSteps, row: SpecimenRow, payload: SpecimenPayload) -> Outcome | None:
+def refresh(steps: SpecimenSteps, row: SpecimenRow, payload: SpecimenPayload) -> Step:
     """Open the right kind of draft for a STALE specimen: an edit, or a new version."""
     operation = "newversion" if files_changed(row, payload) else "edit"
     published_id = str(row.record_id or row.deposition_id)
-    steps.write_intent(row.key, operation)
+    intent = steps.write_intent(row.key, operation)
     draft: RemoteDraft
     try:
         if operation == "edit":
@@ -44,30 +45,27 @@ def refresh(steps: SpecimenSteps, row: SpecimenRow, payload: SpecimenPayload) ->
             draft = steps.remote.new_version(published_id)
     except UnknownOutcome as exc:
         log.warning("specimen %s: %s outcome unknown (%s): looking it up", row.key, operation, exc)
-        return None
+        return intent
     except ValidationFailed as exc:
         # e.g. a new-version draft already exists ("remove all files first"): find it.
         log.warning(
             "specimen %s: %s refused (%s): looking for an open draft", row.key, operation, exc
         )
-        return None
-    steps.record_draft(row.key, draft)
-    return None
+        return intent
+    return steps.record_draft(row.key, draft)
 
 
 def resolve(
     steps: SpecimenSteps, row: SpecimenRow, operation: str, payload: SpecimenPayload
-) -> Outcome | None:
+) -> Step:
     """After a lost edit/newversion answer: find the draft it opened, or go back to STALE."""
     if operation == "edit":
         found = steps.remote.get(str(row.record_id or row.deposition_id))
         if found.editing:
             steps.found("draft")
-            steps.record_draft(row.key, found)
-        else:
-            steps.found("not done")
-            steps.transition(row.key, State.STALE, reason="lookup: edit did not happen")
-        return None
+            return steps.record_draft(row.key, found)
+        steps.found("not done")
+        return steps.transition(row.key, State.STALE, reason="lookup: edit did not happen")
     drafts = [
         d
         for d in steps.find_depositions(payload)
@@ -75,8 +73,6 @@ def resolve(
     ]
     if drafts:
         steps.found("draft")
-        steps.record_draft(row.key, min(drafts, key=lambda d: record_order(d.id)))
-    else:
-        steps.found("nothing")
-        steps.transition(row.key, State.STALE, reason="lookup: no new-version draft")
-    return None
+        return steps.record_draft(row.key, min(drafts, key=lambda d: record_order(d.id)))
+    steps.found("nothing")
+    return steps.transition(row.key, State.STALE, reason="lookup: no new-version draft")

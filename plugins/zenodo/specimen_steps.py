@@ -11,6 +11,13 @@ Rules (DESIGN.md, "Rules that keep records exactly-once"):
   file PUTs: a one-file specimen costs 3 requests (create, PUT, publish). A draft resumed
   from an earlier run is read first, its metadata rewritten (the source may have changed
   since) and only missing or different files are sent.
+
+Each handler returns the row its last ledger write returned (the next step starts from it,
+without reading the ledger again) or the specimen's :class:`Outcome`. Writes that always
+follow each other share one transaction: the last file, UPLOADED and the publish intent; the
+published ids and the lease's release. After a lost create answer, a search that finds nothing
+*defers* the specimen (``Outcome("deferred", after=wait)``): the caller drives it again after
+the wait, and the worker thread serves other specimens meanwhile. The lease stays held.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from zenodo import specimen_backfill as backfill
 from zenodo.breaker import ZenodoUnavailable
@@ -64,11 +71,17 @@ class Outcome:
 
     name: str
     reason: str = ""
+    #: ``deferred`` only: drive the specimen again after this many seconds.
+    after: float = 0.0
 
     @property
     def ok(self) -> bool:
         """Whether the specimen reached what the run asked for."""
         return self.name in ("published", "drafted", "already_published")
+
+
+#: What one step leads to: the specimen's row after the step's last write, or how it ended.
+Step: TypeAlias = "Outcome | SpecimenRow"
 
 
 @dataclass
@@ -98,41 +111,64 @@ class SpecimenSteps:
     keeper: LeaseKeeperLike | None = None
     stats: BatchStats | None = None
     _fresh: set[str] = field(default_factory=set)
+    _waits: dict[str, list[float]] = field(default_factory=dict)
 
     # -- the loop ----------------------------------------------------------------------------
 
     def drive(self, key: str, payload_for: Callable[[str], SpecimenPayload]) -> Outcome:
-        """Claim ``key`` and step it until it is done, failed, or held by someone else."""
-        if not self.ledger.claim(
-            self.collection, [key], owner=self.owner, ttl_s=self.lease_seconds
-        ):
+        """Claim ``key`` and step it until it is done, failed, deferred or held by another.
+
+        A ``deferred`` specimen keeps its lease (the keeper renews it) until it is driven
+        again, or given up with :meth:`let_go`.
+        """
+        row = self.ledger.claim_row(
+            self.collection, key, owner=self.owner, ttl_s=self.lease_seconds
+        )
+        if row is None:
             return Outcome("busy", "another worker holds this specimen's lease")
         if self.keeper is not None:
             self.keeper.hold(key)
+        outcome, last = Outcome("stopped", "the batch was stopped"), row
+        try:
+            outcome, last = self._run(row, payload_for)
+            return outcome
+        finally:
+            if outcome.name != "deferred":
+                self.let_go(key, holding=last.lease_owner is not None)
+
+    def let_go(self, key: str, *, holding: bool = True) -> None:
+        """Forget ``key`` and give its lease up (``holding=False``: a write released it)."""
+        if self.keeper is not None:
+            self.keeper.drop(key)
+        self._fresh.discard(key)
+        self._waits.pop(key, None)
+        if holding:
+            self.ledger.release(self.collection, [key], owner=self.owner)
+
+    def _run(
+        self, row: SpecimenRow, payload_for: Callable[[str], SpecimenPayload]
+    ) -> tuple[Outcome, SpecimenRow]:
+        """Step a claimed specimen; return how it ended and its last row."""
+        key = row.key
         try:
             payload = payload_for(key)
             for _ in range(MAX_STEPS):
-                row = self.ledger.get(self.collection, key)
-                outcome = self._step(row, payload)
-                if outcome is not None:
-                    return outcome
-            return Outcome("stuck", f"no final state after {MAX_STEPS} steps")
+                step = self._step(row, payload)
+                if isinstance(step, Outcome):
+                    return step, row
+                row = step
+            return Outcome("stuck", f"no final state after {MAX_STEPS} steps"), row
         except LeaseLost as exc:
-            return Outcome("lease_lost", str(exc))
+            return Outcome("lease_lost", str(exc)), row
         except (AuthFailed, ZenodoUnavailable):
             raise
         except ZenodoError as exc:
-            return self._fail_safely(key, exc, str(exc))
+            return self._fail_safely(key, exc, str(exc)), row
         except Exception as exc:
             log.exception("specimen %s: unexpected error", key)
-            return self._fail_safely(key, exc, f"{type(exc).__name__}: {exc}")
-        finally:
-            if self.keeper is not None:
-                self.keeper.drop(key)
-            self._fresh.discard(key)
-            self.ledger.release(self.collection, [key], owner=self.owner)
+            return self._fail_safely(key, exc, f"{type(exc).__name__}: {exc}"), row
 
-    def _step(self, row: SpecimenRow, payload: SpecimenPayload) -> Outcome | None:
+    def _step(self, row: SpecimenRow, payload: SpecimenPayload) -> Step:
         if self.keeper is None:  # without a keeper thread, each step renews the lease itself
             self.ledger.renew(
                 self.collection, [row.key], owner=self.owner, ttl_s=self.lease_seconds
@@ -158,37 +194,36 @@ class SpecimenSteps:
 
     # -- create ------------------------------------------------------------------------------
 
-    def _create(self, row: SpecimenRow, payload: SpecimenPayload) -> Outcome | None:
-        return self._write(row.key, "create", lambda: self.remote.create(payload.metadata))
+    def _create(self, row: SpecimenRow, payload: SpecimenPayload) -> Step:
+        intent = self.write_intent(row.key, "create")
+        return self._send(intent, "create", lambda: self.remote.create(payload.metadata))
 
-    def _write(self, key: str, operation: str, send: Callable[[], RemoteDraft]) -> Outcome | None:
-        """Record the intent, send one non-idempotent write, record what it answered.
+    def _send(self, intent: SpecimenRow, operation: str, send: Callable[[], RemoteDraft]) -> Step:
+        """Send one non-idempotent write whose ``intent`` is recorded; record what it answered.
 
         A lost answer leaves the specimen UNKNOWN (the next step looks it up); a refusal
         (400) fails it for good: sending the same request again would be refused again.
         """
-        self.write_intent(key, operation)
+        key = intent.key
         try:
             draft = send()
         except UnknownOutcome as exc:
             log.warning("specimen %s: %s outcome unknown (%s): looking it up", key, operation, exc)
-            return None
+            return intent
         except ValidationFailed as exc:
             self._fail(key, exc, retryable=False)
             return Outcome("failed", str(exc))
         if operation == "publish":
-            self._record_published(key, draft)
-        else:
-            self.record_draft(key, draft)
-            self._fresh.add(key)
-        return None
+            return self._record_published(key, draft)
+        self._fresh.add(key)
+        return self.record_draft(key, draft)
 
-    def _refresh(self, row: SpecimenRow, payload: SpecimenPayload) -> Outcome | None:
+    def _refresh(self, row: SpecimenRow, payload: SpecimenPayload) -> Step:
         return backfill.refresh(self, row, payload)
 
-    def record_draft(self, key: str, draft: RemoteDraft) -> None:
+    def record_draft(self, key: str, draft: RemoteDraft) -> SpecimenRow:
         """Write the draft's id and upload target to the ledger (DRAFTED)."""
-        self.ledger.record_draft(
+        return self.ledger.record_draft(
             self.collection,
             key,
             owner=self.owner,
@@ -199,7 +234,7 @@ class SpecimenSteps:
 
     # -- resolve an unknown outcome by lookup, never by writing again ------------------------
 
-    def _resolve(self, row: SpecimenRow, payload: SpecimenPayload) -> Outcome | None:
+    def _resolve(self, row: SpecimenRow, payload: SpecimenPayload) -> Step:
         operation = self.ledger.pending_operation(row)
         if operation in ("edit", "newversion"):
             return backfill.resolve(self, row, operation, payload)
@@ -207,33 +242,33 @@ class SpecimenSteps:
             return self._resolve_known(row, operation)
         return self._resolve_create(row, payload)
 
-    def _resolve_known(self, row: SpecimenRow, operation: str | None) -> Outcome | None:
+    def _resolve_known(self, row: SpecimenRow, operation: str | None) -> Step:
         """The deposition id is known: read it and continue from what the server holds."""
         try:
             draft = self.remote.get(row.deposition_id)
         except NotFound:
             self.found("vanished")
-            self.transition(row.key, State.NEW, reason="lookup: deposition vanished")
-            return None
+            return self.transition(row.key, State.NEW, reason="lookup: deposition vanished")
         if draft.published:
             self.found("published")
-            self._record_published(row.key, draft)
-            return None
+            return self._record_published(row.key, draft)
         self.found("not done")
         target = State.UPLOADED if operation == "publish" else State.DRAFTED
-        self.transition(row.key, target, reason=f"lookup: {operation or 'write'} did not happen")
-        return None
+        return self.transition(
+            row.key, target, reason=f"lookup: {operation or 'write'} did not happen"
+        )
 
-    def _resolve_create(self, row: SpecimenRow, payload: SpecimenPayload) -> Outcome | None:
+    def _resolve_create(self, row: SpecimenRow, payload: SpecimenPayload) -> Step:
+        """Search for the deposition a lost create may have made; defer while the index lags."""
         found = self.find_depositions(payload)
-        waits = list(self.lookup_waits)
-        while not found and waits:
-            time.sleep(waits.pop(0))
-            found = self.find_depositions(payload)
         if not found:
+            waits = self._waits.setdefault(row.key, list(self.lookup_waits))
+            if waits:
+                return Outcome("deferred", "lookup: nothing found yet", after=waits.pop(0))
+            self._waits.pop(row.key, None)
             self.found("nothing")
-            self.transition(row.key, State.NEW, reason="lookup: no deposition, create again")
-            return None
+            return self.transition(row.key, State.NEW, reason="lookup: no deposition, create again")
+        self._waits.pop(row.key, None)
         keep = self._choose(found)
         self.found("published" if keep.submitted else "draft")
         for extra in found:
@@ -241,10 +276,8 @@ class SpecimenSteps:
                 log.warning("specimen %s: deleting duplicate draft %s", row.key, extra.id)
                 self.remote.discard(extra.id)
         if keep.submitted:
-            self._record_published(row.key, keep)
-        else:
-            self.record_draft(row.key, keep)
-        return None
+            return self._record_published(row.key, keep)
+        return self.record_draft(row.key, keep)
 
     def found(self, what: str) -> None:
         """Count one lookup of an unknown outcome and what it found, in the batch's stats."""
@@ -262,18 +295,18 @@ class SpecimenSteps:
 
     # -- files -------------------------------------------------------------------------------
 
-    def _upload_files(self, row: SpecimenRow, payload: SpecimenPayload) -> Outcome | None:
+    def _upload_files(self, row: SpecimenRow, payload: SpecimenPayload) -> Step:
+        """Send the files; record the last one with UPLOADED (and the publish intent), then
+        publish at once: the intent is committed before the publish request leaves."""
         target = row.bucket_url
         on_server: dict[str, str | None] = {}
         if row.key not in self._fresh:
             try:
                 draft = self.remote.get(row.deposition_id)
             except NotFound:
-                self.transition(row.key, State.NEW, reason="draft vanished: create again")
-                return None
+                return self.transition(row.key, State.NEW, reason="draft vanished: create again")
             if draft.published:
-                self._record_published(row.key, draft)
-                return None
+                return self._record_published(row.key, draft)
             target = draft.upload_target or target
             self.remote.update(draft, payload.metadata)
             on_server = {name: f.md5 for name, f in draft.files.items()}
@@ -281,28 +314,40 @@ class SpecimenSteps:
             for name in draft.files:
                 if name not in wanted:
                     self.remote.delete_file(draft, name)
+        confirmed: list[tuple[str, int, str]] = []
         for spec in payload.files:
+            if confirmed:  # every file but the last is recorded as soon as it is confirmed
+                self.ledger.record_file(self.collection, row.key, owner=self.owner,
+                                        actor=self.actor, name=confirmed[0][0],
+                                        size=confirmed[0][1], md5=confirmed[0][2])
+                confirmed.clear()
             if spec.md5 and on_server.get(spec.name) == spec.md5:
                 size, md5 = spec.size or 0, spec.md5
             else:
                 size, md5 = self.remote.upload(row.deposition_id, spec, target=target)
-            self.ledger.record_file(
-                self.collection, row.key, owner=self.owner, actor=self.actor,
-                name=spec.name, size=size, md5=md5,
-            )
-        self.ledger.record_uploaded(self.collection, row.key, owner=self.owner, actor=self.actor)
-        return None
+            confirmed.append((spec.name, size, md5))
+        uploaded = self.ledger.record_uploaded(
+            self.collection, row.key, owner=self.owner, actor=self.actor, files=confirmed,
+            intent="publish" if self.publish else None,
+        )
+        if not self.publish:
+            return uploaded
+        return self._send(uploaded, "publish", self._publisher(uploaded))
 
     # -- publish -----------------------------------------------------------------------------
 
-    def _publish(self, row: SpecimenRow, payload: SpecimenPayload) -> Outcome | None:
-        first = row.record_id is None
-        return self._write(
-            row.key, "publish", lambda: self.remote.publish(row.deposition_id, first=first)
-        )
+    def _publish(self, row: SpecimenRow, payload: SpecimenPayload) -> Step:
+        intent = self.write_intent(row.key, "publish")
+        return self._send(intent, "publish", self._publisher(row))
 
-    def _record_published(self, key: str, draft: RemoteDraft) -> None:
-        self.ledger.record_published(
+    def _publisher(self, row: SpecimenRow) -> Callable[[], RemoteDraft]:
+        """The publish request of ``row``'s draft (a first publication asks for inclusion)."""
+        first = row.record_id is None
+        return lambda: self.remote.publish(row.deposition_id, first=first)
+
+    def _record_published(self, key: str, draft: RemoteDraft) -> SpecimenRow:
+        """Write the published record's ids and give the lease up, in one transaction."""
+        return self.ledger.record_published(
             self.collection,
             key,
             owner=self.owner,
@@ -311,14 +356,15 @@ class SpecimenSteps:
             doi=draft.doi,
             concept_doi=draft.concept_doi,
             concept_recid=draft.concept_recid,
+            release=True,
         )
 
     # -- failures and retries ----------------------------------------------------------------
 
-    def _retry(self, row: SpecimenRow, payload: SpecimenPayload) -> Outcome | None:
+    def _retry(self, row: SpecimenRow, payload: SpecimenPayload) -> Step:
         """Go back to the state the specimen failed in (UNKNOWN if a write was in doubt)."""
         self.ledger.retry(self.collection, row.key, owner=self.owner, actor=self.actor)
-        return None
+        return self.ledger.get(self.collection, row.key)
 
     def _fail_safely(self, key: str, exc: BaseException, reason: str) -> Outcome:
         """Record a retryable failure; if even that fails, say so and leave the row as is."""
@@ -328,9 +374,9 @@ class SpecimenSteps:
             log.exception("specimen %s: could not record the failure in the ledger", key)
         return Outcome("failed", reason)
 
-    def write_intent(self, key: str, operation: str) -> None:
+    def write_intent(self, key: str, operation: str) -> SpecimenRow:
         """Record that a non-idempotent write is about to be sent (UNKNOWN until answered)."""
-        self.ledger.record_unknown(
+        return self.ledger.record_unknown(
             self.collection,
             key,
             owner=self.owner,
@@ -339,9 +385,9 @@ class SpecimenSteps:
             message=f"{operation} sent; outcome not yet seen",
         )
 
-    def transition(self, key: str, to: State, *, reason: str) -> None:
+    def transition(self, key: str, to: State, *, reason: str) -> SpecimenRow:
         """Move a specimen to ``to`` with the reason in the event."""
-        self.ledger.transition(
+        return self.ledger.transition(
             self.collection, key, to, owner=self.owner, actor=self.actor, detail={"reason": reason}
         )
 

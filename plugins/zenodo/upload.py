@@ -2,23 +2,26 @@
 
 ``publish_specimens`` is plain Python (no Airflow): give it keys, a :class:`ZenodoHook`, a
 :class:`~zenodo.ledger.Ledger` and a way to get each specimen's payload (metadata + files).
-Each worker thread claims a specimen's lease, then loops: read the ledger state, do the one
-step that state calls for, write the outcome to the ledger, until the specimen is published
-(or left as a reviewed draft, or failed with a reason). The steps live in
-:mod:`zenodo.specimen_steps`; this module runs them concurrently and reports progress.
+Each worker thread claims a specimen's lease, then loops: do the one step its ledger state
+calls for, write the outcome to the ledger (the row written is the next step's state), until
+the specimen is published (or left as a reviewed draft, or failed with a reason). A specimen
+whose lost create answer is still being looked up waits off the thread and is driven again
+when its wait is over. The steps live in :mod:`zenodo.specimen_steps`; this module runs them
+concurrently and reports progress.
 """
 
 from __future__ import annotations
 
+import heapq
 import logging
 import os
 import socket
 import threading
 import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -260,7 +263,8 @@ def _drive_all(
         pending = keys
         with ThreadPoolExecutor(max(1, concurrency), thread_name_prefix="zenodo") as pool:
             while pending:
-                final.update(_run_pass(pool, steps, pending, payload_for, progress))
+                final.update(_run_pass(pool, steps, pending, payload_for, progress,
+                                       max(1, concurrency)))
                 pending = [k for k in pending if final[k].name == "busy"]
                 if not pending or time.monotonic() >= deadline:
                     break
@@ -275,17 +279,42 @@ def _run_pass(
     keys: list[str],
     payload_for: Callable[[str], SpecimenPayload],
     progress: Progress,
+    workers: int,
 ) -> dict[str, Outcome]:
-    """Drive ``keys`` once on the pool; an auth failure or a long outage stops the batch."""
-    futures = {pool.submit(steps.drive, key, payload_for): key for key in keys}
+    """Drive ``keys`` once on the pool; an auth failure or a long outage stops the batch.
+
+    At most ``workers`` specimens are in the pool at once, so a deferred specimen (its
+    lookup waits for the search index) is driven again as soon as its wait is over, ahead of
+    the specimens not started yet; meanwhile its thread serves them.
+    """
+    waiting = deque(keys)
+    later: list[tuple[float, str]] = []  # (when due, key), a heap
+    running: dict[Future[Outcome], str] = {}
     outcomes: dict[str, Outcome] = {}
     try:
-        for future in as_completed(futures):
-            outcome = outcomes[futures[future]] = future.result()
-            if outcome.name != "busy":
-                progress.step(outcome.ok, outcome.name)
+        while waiting or later or running:
+            now = time.monotonic()
+            while len(running) < workers and (waiting or (later and later[0][0] <= now)):
+                key = heapq.heappop(later)[1] if later and later[0][0] <= now else waiting.popleft()
+                running[pool.submit(steps.drive, key, payload_for)] = key
+            pause = max(0.0, later[0][0] - now) if later else None
+            if not running:
+                time.sleep(pause or 0.0)
+                continue
+            done, _ = wait(running, timeout=pause, return_when=FIRST_COMPLETED)
+            for future in done:
+                key = running.pop(future)
+                outcome = future.result()
+                if outcome.name == "deferred":
+                    heapq.heappush(later, (time.monotonic() + outcome.after, key))
+                    continue
+                outcomes[key] = outcome
+                if outcome.name != "busy":
+                    progress.step(outcome.ok, outcome.name)
     except (AuthFailed, ZenodoUnavailable):
-        for future in futures:
+        for future in running:
             future.cancel()
+        for _due, key in later:
+            steps.let_go(key)
         raise
     return outcomes
