@@ -77,7 +77,7 @@ class DepositRemote:
         bucket = target or self.get(draft_id).upload_target
         if not bucket:
             raise ZenodoError(f"deposition {draft_id} has no bucket link", operation="file_put")
-        answer = self.hook.upload_file(bucket, spec.path, filename=spec.name)
+        answer = self.hook.upload_file(bucket, spec.path, filename=spec.name, md5=spec.md5)
         return int(answer.get("size") or spec.size or 0), str(answer["checksum"]).removeprefix(
             "md5:")
 

@@ -155,7 +155,7 @@ class RdmRemote:
             with attempt:  # a content PUT replaces: safe to send again
                 _answer, local_md5 = self.hook.stream_file(
                     self._file(draft_id, spec.name, "/content"), spec.path,
-                    operation="file_content")
+                    operation="file_content", md5=spec.md5)
         entry = self._commit(draft_id, spec.name)
         try:
             check_md5(entry, local_md5, name=spec.name, operation="file_commit")

@@ -357,38 +357,45 @@ class ZenodoHook(HttpHook):
         self.write_json("DELETE", endpoint, operation="delete_file")
 
     def upload_file(
-        self, bucket_url: str, path: str | os.PathLike[str], *, filename: str | None = None
+        self, bucket_url: str, path: str | os.PathLike[str], *, filename: str | None = None,
+        md5: str | None = None,
     ) -> dict[str, Any]:
         """Stream a file to the deposition's bucket and check the server's md5 against ours.
 
-        Memory stays constant for any file size: the body is read from disk in chunks and
-        hashed on the way. A PUT replaces the file, so failures (network, 5xx, checksum
-        mismatch) are retried by sending the file again.
+        Memory stays constant for any file size: the body is read from disk in chunks. Our
+        md5 is ``md5`` when known (computed when the specimen was prepared), else computed on
+        the way. A PUT replaces the file, so failures (network, 5xx, checksum mismatch) are
+        retried by sending the file again.
         """
         name = filename or os.path.basename(path)
         endpoint = f"{bucket_url.rstrip('/')}/{quote(name, safe='')}"
         for attempt in self.retrying(ServerError, UnknownOutcome, ChecksumMismatch):
             with attempt:
-                answer, local_md5 = self.stream_file(endpoint, path, operation="file_put")
+                answer, local_md5 = self.stream_file(endpoint, path, operation="file_put",
+                                                     md5=md5)
                 check_md5(answer, local_md5, name=name, operation="file_put")
                 return answer
         raise AssertionError("unreachable")  # pragma: no cover
 
     def stream_file(
-        self, endpoint: str, path: str | os.PathLike[str], *, operation: str
+        self, endpoint: str, path: str | os.PathLike[str], *, operation: str,
+        md5: str | None = None,
     ) -> tuple[dict[str, Any], str]:
-        """PUT a file's bytes from disk in chunks, once; return the JSON answer and our md5."""
-        with HashingReader.open(path) as reader:
+        """PUT a file's bytes from disk in chunks, once; return the JSON answer and our md5.
+
+        :param md5: the file's known md5; without it the md5 is computed while sending.
+        """
+        with HashingReader.open(path) if md5 is None else open(path, "rb") as body:
             response = self.request(
                 "PUT",
                 endpoint,
                 operation=operation,
                 write=True,
-                data=reader,
+                data=body,
                 headers={"Content-Type": "application/octet-stream"},
             )
-            local_md5 = reader.md5
-        return (response.json() if response.content else {}), local_md5
+            local_md5 = md5 or body.md5  # type: ignore[union-attr]
+        return (response.json() if response.content else {}), local_md5.lower()
 
     def _action(self, deposition_id: int | str, action: str) -> dict[str, Any]:
         endpoint = f"{DEPOSITIONS}/{int(deposition_id)}/actions/{action}"

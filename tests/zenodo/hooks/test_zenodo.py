@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+import pathlib
+
 import pytest
 
-from zenodo.errors import AuthFailed, NotFound, UnknownOutcome, ValidationFailed
+from zenodo.errors import (
+    AuthFailed,
+    ChecksumMismatch,
+    NotFound,
+    UnknownOutcome,
+    ValidationFailed,
+)
 from zenodo.hooks.zenodo import ZenodoHook
 from zenodo_sandbox.testing import SandboxProcess
 
@@ -78,3 +87,18 @@ def test_reads_are_retried_through_5xx(sandbox: SandboxProcess, zenodo_hook: Zen
     for _ in range(10):
         assert zenodo_hook.get_deposition(draft["id"])["id"] == draft["id"]
     assert sandbox.admin.faults()["injected"], "some reads met a 5xx and were retried"
+
+
+def test_a_known_md5_is_checked_against_the_servers_and_a_mismatch_is_refused(
+    sandbox: SandboxProcess, zenodo_hook: ZenodoHook, tmp_path: pathlib.Path
+) -> None:
+    path = tmp_path / "sheet.jpg"
+    path.write_bytes(b"\xff\xd8 a herbarium sheet \xff\xd9")
+    md5 = hashlib.md5(path.read_bytes(), usedforsecurity=False).hexdigest()
+    bucket = zenodo_hook.create_deposition()["links"]["bucket"]
+    answer = zenodo_hook.upload_file(bucket, path, filename="sheet.jpg", md5=md5)
+    assert answer["checksum"] == f"md5:{md5}"
+    with pytest.raises(ChecksumMismatch, match="server md5"):  # the file changed since prepare
+        zenodo_hook.upload_file(bucket, path, filename="other.jpg", md5="0" * 32)
+    puts = sandbox.admin.requests(kind="file_put")["total"]
+    assert puts == 1 + zenodo_hook.read_attempts, "a mismatch is sent again, then refused"
