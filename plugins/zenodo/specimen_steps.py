@@ -112,6 +112,7 @@ class SpecimenSteps:
     stats: BatchStats | None = None
     _fresh: set[str] = field(default_factory=set)
     _waits: dict[str, list[float]] = field(default_factory=dict)
+    _steps_left: dict[str, int] = field(default_factory=dict)
 
     # -- the loop ----------------------------------------------------------------------------
 
@@ -142,17 +143,23 @@ class SpecimenSteps:
             self.keeper.drop(key)
         self._fresh.discard(key)
         self._waits.pop(key, None)
+        self._steps_left.pop(key, None)
         if holding:
             self.ledger.release(self.collection, [key], owner=self.owner)
 
     def _run(
         self, row: SpecimenRow, payload_for: Callable[[str], SpecimenPayload]
     ) -> tuple[Outcome, SpecimenRow]:
-        """Step a claimed specimen; return how it ended and its last row."""
+        """Step a claimed specimen; return how it ended and its last row.
+
+        The step budget spans the specimen's deferrals in this run, so a create that keeps
+        failing with an unknown outcome ends "stuck" instead of cycling forever.
+        """
         key = row.key
         try:
             payload = payload_for(key)
-            for _ in range(MAX_STEPS):
+            while self._steps_left.setdefault(key, MAX_STEPS) > 0:
+                self._steps_left[key] -= 1
                 step = self._step(row, payload)
                 if isinstance(step, Outcome):
                     return step, row
