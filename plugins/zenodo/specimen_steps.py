@@ -152,19 +152,21 @@ class SpecimenSteps:
     ) -> tuple[Outcome, SpecimenRow]:
         """Step a claimed specimen; return how it ended and its last row.
 
-        The step budget spans the specimen's deferrals in this run, so a create that keeps
-        failing with an unknown outcome ends "stuck" instead of cycling forever.
+        The budget counts the steps that changed the ledger, across the specimen's deferrals
+        in this run: a create that keeps failing with an unknown outcome ends "stuck" instead
+        of cycling forever.
         """
         key = row.key
         try:
             payload = payload_for(key)
-            while self._steps_left.setdefault(key, MAX_STEPS) > 0:
-                self._steps_left[key] -= 1
+            while True:
+                if self._steps_left.get(key, MAX_STEPS) <= 0 and not self._settled(row):
+                    return Outcome("stuck", f"no final state after {MAX_STEPS} steps"), row
                 step = self._step(row, payload)
-                if isinstance(step, Outcome):
+                if isinstance(step, Outcome):  # done, failed, or deferred: not a step taken
                     return step, row
+                self._steps_left[key] = self._steps_left.get(key, MAX_STEPS) - 1
                 row = step
-            return Outcome("stuck", f"no final state after {MAX_STEPS} steps"), row
         except LeaseLost as exc:
             return Outcome("lease_lost", str(exc)), row
         except (AuthFailed, ZenodoUnavailable):
@@ -174,6 +176,12 @@ class SpecimenSteps:
         except Exception as exc:
             log.exception("specimen %s: unexpected error", key)
             return self._fail_safely(key, exc, f"{type(exc).__name__}: {exc}"), row
+
+    def _settled(self, row: SpecimenRow) -> bool:
+        """Whether the row's state needs no more writes in this run."""
+        state = State(row.state)
+        return state in (State.PUBLISHED, State.VERIFIED, State.QUARANTINED) or (
+            state is State.UPLOADED and not self.publish)
 
     def _step(self, row: SpecimenRow, payload: SpecimenPayload) -> Step:
         if self.keeper is None:  # without a keeper thread, each step renews the lease itself

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 import requests
+from requests.utils import super_len
 
 if TYPE_CHECKING:
     from zenodo.breaker import CircuitBreaker
@@ -39,10 +40,7 @@ def body_size(kwargs: Mapping[str, Any]) -> int:
     data = kwargs.get("data")
     if data is None or isinstance(data, dict):
         return 0
-    try:
-        return len(data)
-    except TypeError:
-        return 0
+    return int(super_len(data))  # what requests sends as Content-Length (files: their size)
 
 
 def transport_kind(exc: BaseException) -> str:
