@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -39,46 +40,37 @@ class LeaseMixin:
         wanted = list(dict.fromkeys(keys))
         claimed: set[str] = set()
         for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start:start + _CHUNK]
             with self._db.write() as conn:
-                now = self._clock()
-                free = sa.and_(
-                    _T.c.collection == collection, _T.c.key.in_(chunk),
-                    sa.or_(_T.c.lease_owner.is_(None), _T.c.lease_owner == owner,
-                           _T.c.lease_expires < now),
-                )
-                if conn.dialect.name == "postgresql":
-                    locked = list(conn.execute(
-                        sa.select(_T.c.key).where(free).with_for_update(skip_locked=True)
-                    ).scalars())
-                    free = sa.and_(_T.c.collection == collection, _T.c.key.in_(locked))
-                lease = {"lease_owner": owner, "lease_expires": now + timedelta(seconds=ttl_s)}
-                claimed.update(conn.execute(
-                    sa.update(_T).where(free).values(**lease).returning(_T.c.key)
-                ).scalars())
+                claimed.update(self._take(conn, collection, wanted[start:start + _CHUNK],
+                                          owner, ttl_s, _T.c.key).scalars())
         return [k for k in wanted if k in claimed]
 
     def claim_row(self, collection: str, key: str, *, owner: str,
                   ttl_s: float) -> SpecimenRow | None:
         """Lease one specimen like :meth:`claim`; return its row as claimed (None: not free)."""
         with self._db.write() as conn:
-            now = self._clock()
-            free = sa.and_(
-                _T.c.collection == collection, _T.c.key == key,
-                sa.or_(_T.c.lease_owner.is_(None), _T.c.lease_owner == owner,
-                       _T.c.lease_expires < now),
-            )
-            if conn.dialect.name == "postgresql":
-                locked = conn.execute(
-                    sa.select(_T.c.key).where(free).with_for_update(skip_locked=True)
-                ).first()
-                if locked is None:
-                    return None
-            lease = {"lease_owner": owner, "lease_expires": now + timedelta(seconds=ttl_s)}
-            row = conn.execute(
-                sa.update(_T).where(free).values(**lease).returning(*_T.c)
-            ).mappings().first()
+            row = self._take(conn, collection, [key], owner, ttl_s, *_T.c).mappings().first()
         return SpecimenRow.from_mapping(row) if row is not None else None
+
+    def _take(self, conn: sa.Connection, collection: str, keys: list[str], owner: str,
+              ttl_s: float, *columns: Any) -> sa.CursorResult[Any]:
+        """Lease those of ``keys`` no other live lease holds; return ``columns`` of them.
+
+        On PostgreSQL rows another transaction is claiming right now are skipped, not waited for.
+        """
+        now = self._clock()
+        free = sa.and_(
+            _T.c.collection == collection, _T.c.key.in_(keys),
+            sa.or_(_T.c.lease_owner.is_(None), _T.c.lease_owner == owner,
+                   _T.c.lease_expires < now),
+        )
+        if conn.dialect.name == "postgresql":
+            locked = list(conn.execute(
+                sa.select(_T.c.key).where(free).with_for_update(skip_locked=True)
+            ).scalars())
+            free = sa.and_(_T.c.collection == collection, _T.c.key.in_(locked))
+        lease = {"lease_owner": owner, "lease_expires": now + timedelta(seconds=ttl_s)}
+        return conn.execute(sa.update(_T).where(free).values(**lease).returning(*columns))
 
     def renew(self, collection: str, keys: Iterable[str], *, owner: str, ttl_s: float) -> list[str]:
         """Extend the leases this owner still holds; return those keys (the others are lost)."""
