@@ -11,6 +11,7 @@ directly. Ids are text (``"abcde-12345"``); the same search finds drafts and rec
 from __future__ import annotations
 
 import logging
+import threading
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -88,6 +89,7 @@ class RdmRemote:
         self.hook = hook
         self.community = community
         self._community_ident: str | None = None
+        self._community_lock = threading.Lock()  # the batch's threads share this remote
 
     @staticmethod
     def _draft(draft_id: str, tail: str = "") -> str:
@@ -242,11 +244,13 @@ class RdmRemote:
 
     def _community_id(self) -> str:
         """The community's id (a review's receiver names it by id), looked up once."""
-        if self._community_ident is None:
-            data = self.hook.read_json(f"api/communities/{quote(str(self.community), safe='')}",
-                                       operation="community")
-            self._community_ident = str(data["id"])
-        return self._community_ident
+        with self._community_lock:
+            if self._community_ident is None:
+                data = self.hook.read_json(
+                    f"api/communities/{quote(str(self.community), safe='')}",
+                    operation="community")
+                self._community_ident = str(data["id"])
+            return self._community_ident
 
     def edit(self, record_id: str) -> RemoteDraft:
         """POST …/draft: the published record opens an edit draft (same id, same DOI)."""
