@@ -329,20 +329,19 @@ class SpecimenSteps:
             for name in draft.files:
                 if name not in wanted:
                     self.remote.delete_file(draft, name)
-        confirmed: list[tuple[str, int, str]] = []
-        for spec in payload.files:
-            if confirmed:  # every file but the last is recorded as soon as it is confirmed
-                self.ledger.record_file(self.collection, row.key, owner=self.owner,
-                                        actor=self.actor, name=confirmed[0][0],
-                                        size=confirmed[0][1], md5=confirmed[0][2])
-                confirmed.clear()
+        last: list[tuple[str, int, str]] = []  # recorded with UPLOADED, in one transaction
+        for index, spec in enumerate(payload.files):
             if spec.md5 and on_server.get(spec.name) == spec.md5:
                 size, md5 = spec.size or 0, spec.md5
             else:
                 size, md5 = self.remote.upload(row.deposition_id, spec, target=target)
-            confirmed.append((spec.name, size, md5))
+            if index == len(payload.files) - 1:
+                last.append((spec.name, size, md5))
+            else:
+                self.ledger.record_file(self.collection, row.key, owner=self.owner,
+                                        actor=self.actor, name=spec.name, size=size, md5=md5)
         uploaded = self.ledger.record_uploaded(
-            self.collection, row.key, owner=self.owner, actor=self.actor, files=confirmed,
+            self.collection, row.key, owner=self.owner, actor=self.actor, files=last,
             intent="publish" if self.publish else None,
         )
         if not self.publish:
