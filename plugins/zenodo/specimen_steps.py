@@ -95,7 +95,7 @@ class SpecimenSteps:
     :param actor: written with every ledger event.
     :param publish: ``False`` stops at UPLOADED (drafts left for review).
     :param lease_seconds: lease length; renewed by the keeper (or before each step without one).
-    :param lookup_waits: waits between searches for a deposition after a lost create.
+    :param lookup_waits: after a lost create, the waits before each search for its deposition.
     :param keeper: renews the leases of the specimens being driven, if given.
     :param stats: counts the unknown-outcome lookups and what they found, if given.
     """
@@ -274,10 +274,19 @@ class SpecimenSteps:
         )
 
     def _resolve_create(self, row: SpecimenRow, payload: SpecimenPayload) -> Step:
-        """Search for the deposition a lost create may have made; defer while the index lags."""
+        """Search for the deposition a lost create may have made, once per lookup wait.
+
+        The first search waits ``lookup_waits[0]``: the search index lags the database, so a
+        search at once would find nothing and only spend a request of the rate limit.
+        """
+        waits = self._waits.get(row.key)
+        if waits is None:
+            waits = self._waits[row.key] = list(self.lookup_waits)
+            if waits:
+                return Outcome("deferred", "lookup: waiting for the search index",
+                               after=waits.pop(0))
         found = self.find_depositions(payload)
         if not found:
-            waits = self._waits.setdefault(row.key, list(self.lookup_waits))
             if waits:
                 return Outcome("deferred", "lookup: nothing found yet", after=waits.pop(0))
             self._waits.pop(row.key, None)

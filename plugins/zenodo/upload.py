@@ -195,8 +195,8 @@ def publish_specimens(
     :param lease_seconds: how long a claim holds unless renewed (a live run renews it).
     :param busy_wait: how long to keep retrying specimens whose lease another worker holds
         (a killed worker's leases expire after ``lease_seconds``); default twice the lease.
-    :param lookup_waits: waits between deposit searches after an unknown-outcome create
-        (Zenodo's search index lags its database).
+    :param lookup_waits: after an unknown-outcome create, the waits before each deposit
+        search (Zenodo's search index lags its database): one search per wait.
     :param progress_every: log progress every this many specimens.
     :param record_stats: write the batch's statistics to the ledger (``batch_stats``).
     :param community: the collection's community; with the RDM protocol a first publication

@@ -42,6 +42,23 @@ def test_publishes_each_specimen_once_with_three_requests(
     assert log["total"] == 60, "create + one file PUT + publish per specimen"
 
 
+def test_a_lost_create_is_searched_for_only_after_the_first_lookup_wait(
+    sandbox: SandboxProcess, zenodo_hook: ZenodoHook, sqlite_ledger: Ledger, tmp_path: pathlib.Path
+) -> None:
+    # Every create is made, then its answer is lost: the deposit must be found, not made again.
+    sandbox.admin.set_faults({"seed": 3, "kinds": {"create": {"commit_then_fail": 1.0}}})
+    keys = register_specimens(sqlite_ledger, tmp_path, 3)
+    result = run_batch(sqlite_ledger, zenodo_hook, keys, concurrency=1, lookup_waits=(0.4, 1.0))
+    assert result.outcomes == {"published": 3}
+    assert_server_and_ledger_agree(sandbox, sqlite_ledger, keys)
+    entries = sandbox.admin.requests()["requests"]
+    creates = [e for e in entries if e["kind"] == "create"]
+    searches = [e for e in entries if e["kind"] == "list"]
+    assert len(creates) == 3 and len(searches) == 3, "one search finds each deposit"
+    for create, search in zip(creates, searches, strict=True):
+        assert search["time"] - create["time"] >= 0.4, "no search before the index can know"
+
+
 def test_500_specimens_with_faults_end_published_exactly_once(
     sandbox: SandboxProcess, zenodo_hook: ZenodoHook, ledger: Ledger, tmp_path: pathlib.Path
 ) -> None:

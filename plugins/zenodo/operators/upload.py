@@ -35,7 +35,7 @@ class ZenodoUploadBatchOperator(ZenodoCollectionOperator):
     specimens keep their ledger state (see :mod:`zenodo.breaker`).
 
     :param batch: ``{"batch_id": ..., "keys": [...]}`` from the plan step.
-    :param lookup_waits: waits between deposit searches after a lost create answer.
+    :param lookup_waits: after a lost create answer, the waits before each deposit search.
     """
 
     template_fields: Sequence[str] = ("collection_id", "batch")
