@@ -4,7 +4,9 @@ Per record: create the deposition with its metadata, PUT the file into its bucke
 N worker threads, each with its own keep-alive session. No pacer, no ledger, no lookup:
 any error (a non-2xx status or a broken connection) is logged and the whole record is
 retried blindly from the create, after a short pause, up to ``attempts`` times. A publish
-whose answer was lost is therefore published again as a new record: a duplicate.
+whose answer was lost is therefore published again as a new record: a duplicate. (The
+pilot's Celery uploader did not retry at all: a failed record waited for the operator's next
+batch. The three tries only help the baseline.)
 """
 
 from __future__ import annotations

@@ -41,8 +41,9 @@ class Row:
     :param ratio: ``measured / bound`` (at-least rows) or ``bound / measured`` (at-most
         rows); ``None`` when it has no meaning (a count that must be 0).
     :param target: the target, as printed.
-    :param passed: whether the target is met.
+    :param passed: whether the target is met (always true for a context row).
     :param note: context printed under the table.
+    :param scored: ``False`` for a context row: printed, held to no target.
     """
 
     benchmark: str
@@ -53,6 +54,7 @@ class Row:
     target: str
     passed: bool
     note: str = ""
+    scored: bool = True
 
 
 def at_least(benchmark: str, measured: float, bound: float, unit: str, target: float,
@@ -70,6 +72,13 @@ def at_most(benchmark: str, measured: float, bound: float, unit: str, note: str 
     return Row(benchmark, measured, bound, unit, ratio, target, measured <= bound, note)
 
 
+def for_context(benchmark: str, measured: float, bound: float, unit: str,
+                note: str = "") -> Row:
+    """A row printed beside the scored ones to explain them; it has no target."""
+    ratio = measured / bound if bound else None
+    return Row(benchmark, measured, bound, unit, ratio, "-", True, note, scored=False)
+
+
 def _number(value: float, unit: str) -> str:
     if unit == "%":
         return f"{value:.2f} %"
@@ -85,7 +94,8 @@ def format_table(rows: Iterable[Row]) -> str:
     header = ("benchmark", "measured", "bound", "ratio", "target", "pass")
     cells = [header] + [
         (r.benchmark, _number(r.measured, r.unit), _number(r.bound, r.unit),
-         "-" if r.ratio is None else f"{r.ratio:.3f}", r.target, "yes" if r.passed else "NO")
+         "-" if r.ratio is None else f"{r.ratio:.3f}", r.target,
+         "-" if not r.scored else "yes" if r.passed else "NO")
         for r in rows
     ]
     widths = [max(len(line[i]) for line in cells) for i in range(len(header))]

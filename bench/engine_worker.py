@@ -33,7 +33,8 @@ class WorkerSpec:
     :param conn_id: the Airflow connection id; ``conn_json`` is its JSON form.
     :param keys: the worker's specimens (its "map index" slice).
     :param concurrency: threads in the worker.
-    :param limit_per_min: the shared pacer's limit (``None``: no pacer, 429s only).
+    :param limit: the shared pacer's limit as ``(requests, window seconds)`` (``None``: no
+        pacer, 429s only).
     :param lease_seconds: the engine's lease length.
     :param busy_wait: how long to retry specimens leased by another (dead) worker.
     :param lookup_waits: waits between deposit searches after a lost create.
@@ -44,7 +45,7 @@ class WorkerSpec:
     conn_json: str
     keys: tuple[str, ...]
     concurrency: int = 4
-    limit_per_min: int | None = None
+    limit: tuple[int, float] | None = None
     lease_seconds: float = 120.0
     busy_wait: float | None = None
     lookup_waits: tuple[float, ...] = (1.0, 3.0, 6.0)
@@ -57,8 +58,8 @@ def run_worker(spec: WorkerSpec, ready: Any, go: Any, results: Any) -> None:
     ledger = Ledger(spec.ledger_url)
     store = PayloadStore(ledger)
     pacers = {}
-    if spec.limit_per_min:
-        pacers["api"] = Pacer(ledger.engine, f"{spec.conn_id}:api", [(spec.limit_per_min, 60.0)])
+    if spec.limit:
+        pacers["api"] = Pacer(ledger.engine, f"{spec.conn_id}:api", [spec.limit])
     hook = ZenodoHook(spec.conn_id, pacers=pacers, backoff_max=2.0)
     ready.put(os.getpid())
     go.wait()

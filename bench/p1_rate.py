@@ -39,7 +39,7 @@ def run(sizes: Sizes, work: pathlib.Path, facts: dict[str, Any]) -> list[Row]:
         slices = [tuple(keys[i:: sizes.p1_workers]) for i in range(sizes.p1_workers)]
         group = WorkerGroup([
             WorkerSpec(ledger.url, CONN_ID, conn, part, concurrency=sizes.p1_threads,
-                       limit_per_min=limit)
+                       limit=(limit, 60.0))
             for part in slices
         ])
         group.wait_ready()

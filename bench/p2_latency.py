@@ -68,5 +68,4 @@ def run(sizes: Sizes, work: pathlib.Path, facts: dict[str, Any]) -> list[Row]:
             f"{latency * 1000:.1f} ms mean; {per_record:.3f} requests per record; "
             f"concurrency {CONCURRENCY}; engine CPU {1000 * cpu / max(published, 1):.0f} ms "
             "per record")
-    facts["p2_latency_s"] = latency
     return [at_least("P2 latency-bound records/s", measured, bound, "rec/s", 0.90, note)]

@@ -14,7 +14,7 @@ from dataclasses import replace
 import pytest
 
 from bench.__main__ import run_suite
-from bench.common import QUICK, Row, at_least, at_most, format_table
+from bench.common import QUICK, Row, at_least, at_most, for_context, format_table
 from bench.p5_reconcile import full_harvest_bound
 from bench.p6_scale import PILOT_RECORDS, days
 
@@ -83,3 +83,10 @@ def test_the_bounds_are_the_documented_arithmetic() -> None:
 def test_format_table_lists_notes() -> None:
     table = format_table([at_most("R2 lost", 0, 0, "", "killed at 20")])
     assert "notes:" in table and "R2 lost: killed at 20" in table
+
+
+def test_a_context_row_shows_its_ratio_and_no_verdict() -> None:
+    row = for_context("P3 no limit", 120, 100, "rec/min", "both latency-bound")
+    assert row.passed and not row.scored and row.ratio == 1.2
+    line = format_table([row]).splitlines()[2]
+    assert [c.strip() for c in line.split("|")][3:] == ["1.200", "-", "-"]
