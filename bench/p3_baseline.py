@@ -187,16 +187,14 @@ def run(sizes: Sizes, work: pathlib.Path, facts: dict[str, Any]) -> list[Row]:
         f"{name}: baseline made {b.census.duplicates} duplicates and left {b.census.drafts} "
         f"drafts, ours left {o.census.drafts} drafts"
         for name, b, o in (("limited", base, ours), ("no limit", free_base, free_ours)))
-    worst = max((ours, free_ours), key=lambda o: (o.census.duplicates, o.census.lost))
+    both = (ours.census, free_ours.census)
     return [
         at_least("P3 records/min vs baseline, Zenodo limits", ours.per_minute, base.per_minute,
                  "rec/min", 1.5, limited_note),
         for_context("P3 records/min vs baseline, no limit", free_ours.per_minute,
                     free_base.per_minute, "rec/min", free_note),
-        at_most("P3 our duplicates (sandbox)", ours.census.duplicates
-                + free_ours.census.duplicates, 0, "", dup_note),
-        at_most("P3 ours not published", ours.census.lost + free_ours.census.lost, 0, "",
-                f"after {worst.passes} pass(es)"),
-        at_most("P3 ours ledger != sandbox", ours.census.mismatched
-                + free_ours.census.mismatched, 0, ""),
+        at_most("P3 our duplicates (sandbox)", sum(c.duplicates for c in both), 0, "", dup_note),
+        at_most("P3 ours not published", sum(c.lost for c in both), 0, "",
+                f"after {ours.passes} pass(es) with the limit, {free_ours.passes} without"),
+        at_most("P3 ours ledger != sandbox", sum(c.mismatched for c in both), 0, ""),
     ]
