@@ -47,7 +47,7 @@ def run(sizes: Sizes, work: pathlib.Path, facts: dict[str, Any]) -> list[Row]:
         started = time.monotonic()
         group.release()
         outcomes = group.join()
-        minutes = (time.monotonic() - started) / 60
+        minutes = (group.finished - started) / 60
         counts = sandbox.admin.requests()["counts"]
     finally:
         sandbox.stop()

@@ -121,7 +121,7 @@ def run_ours(ledger: Ledger, keys: list[str], conn: str,
         started = time.monotonic()
         group.release()
         group.join()
-        elapsed += time.monotonic() - started
+        elapsed += group.finished - started
         pending = [k for k in pending
                    if State(ledger.get(COLLECTION, k).state) is not State.PUBLISHED]
     return elapsed, passes

@@ -17,12 +17,17 @@ without reading the ledger again) or the specimen's :class:`Outcome`. Writes tha
 follow each other share one transaction: the last file, UPLOADED and the publish intent; the
 published ids and the lease's release. After a lost create answer, a search that finds nothing
 *defers* the specimen (``Outcome("deferred", after=wait)``): the caller drives it again after
-the wait, and the worker thread serves other specimens meanwhile. The lease stays held.
+the wait, and the worker thread serves other specimens meanwhile. The lease stays held. A 5xx
+or a dropped connection on an idempotent request (a read, a file PUT, a metadata PUT) defers
+the specimen the same way, after each of ``retry_waits`` in turn: the ledger did not change,
+so driving it again repeats the step (the hook tries such requests once on the engine's
+threads, see :meth:`~zenodo.hooks.zenodo.ZenodoHook.leave_retries_to_caller`).
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,7 +37,9 @@ from zenodo import specimen_backfill as backfill
 from zenodo.breaker import ZenodoUnavailable
 from zenodo.errors import (
     AuthFailed,
+    ChecksumMismatch,
     NotFound,
+    ServerError,
     UnknownOutcome,
     ValidationFailed,
     ZenodoError,
@@ -96,6 +103,8 @@ class SpecimenSteps:
     :param publish: ``False`` stops at UPLOADED (drafts left for review).
     :param lease_seconds: lease length; renewed by the keeper (or before each step without one).
     :param lookup_waits: after a lost create, the waits before each search for its deposition.
+    :param retry_waits: after a transient failure of an idempotent request, the waits before
+        each new try of the step (stretched by up to half at random); then the specimen fails.
     :param keeper: renews the leases of the specimens being driven, if given.
     :param stats: counts the unknown-outcome lookups and what they found, if given.
     """
@@ -108,11 +117,14 @@ class SpecimenSteps:
     publish: bool = True
     lease_seconds: float = 900.0
     lookup_waits: tuple[float, ...] = (1.0, 3.0, 6.0)
+    retry_waits: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0)
     keeper: LeaseKeeperLike | None = None
     stats: BatchStats | None = None
-    _fresh: set[str] = field(default_factory=set)
+    #: Specimens whose draft this run created: the files confirmed on it (name → md5).
+    _fresh: dict[str, dict[str, str]] = field(default_factory=dict)
     _waits: dict[str, list[float]] = field(default_factory=dict)
     _steps_left: dict[str, int] = field(default_factory=dict)
+    _retries: dict[str, int] = field(default_factory=dict)
 
     # -- the loop ----------------------------------------------------------------------------
 
@@ -141,9 +153,10 @@ class SpecimenSteps:
         """Forget ``key`` and give its lease up (``holding=False``: a write released it)."""
         if self.keeper is not None:
             self.keeper.drop(key)
-        self._fresh.discard(key)
+        self._fresh.pop(key, None)
         self._waits.pop(key, None)
         self._steps_left.pop(key, None)
+        self._retries.pop(key, None)
         if holding:
             self.ledger.release(self.collection, [key], owner=self.owner)
 
@@ -166,16 +179,33 @@ class SpecimenSteps:
                 if isinstance(step, Outcome):  # done, failed, or deferred: not a step taken
                     return step, row
                 self._steps_left[key] = self._steps_left.get(key, MAX_STEPS) - 1
+                self._retries.pop(key, None)
                 row = step
         except LeaseLost as exc:
             return Outcome("lease_lost", str(exc)), row
         except (AuthFailed, ZenodoUnavailable):
             raise
+        except (ServerError, UnknownOutcome, ChecksumMismatch) as exc:
+            return self._again_later(key, exc), row
         except ZenodoError as exc:
             return self._fail_safely(key, exc, str(exc)), row
         except Exception as exc:
             log.exception("specimen %s: unexpected error", key)
             return self._fail_safely(key, exc, f"{type(exc).__name__}: {exc}"), row
+
+    def _again_later(self, key: str, exc: ZenodoError) -> Outcome:
+        """Defer ``key`` after a transient failure, or fail it once its retry waits are spent.
+
+        Only idempotent requests get here (a lost create or publish answer is looked up
+        instead), and the failed step wrote nothing, so the step is simply tried again.
+        """
+        tries = self._retries.get(key, 0)
+        if tries >= len(self.retry_waits):
+            return self._fail_safely(key, exc, str(exc))
+        self._retries[key] = tries + 1
+        wait = self.retry_waits[tries] * random.uniform(1.0, 1.5)
+        log.info("specimen %s: %s; trying again in %.1f s", key, exc, wait)
+        return Outcome("deferred", f"retry: {exc}", after=wait)
 
     def _settled(self, row: SpecimenRow) -> bool:
         """Whether the row's state needs no more writes in this run."""
@@ -230,7 +260,7 @@ class SpecimenSteps:
             return Outcome("failed", str(exc))
         if operation == "publish":
             return self._record_published(key, draft)
-        self._fresh.add(key)
+        self._fresh[key] = {}
         return self.record_draft(key, draft)
 
     def _refresh(self, row: SpecimenRow, payload: SpecimenPayload) -> Step:
@@ -323,8 +353,9 @@ class SpecimenSteps:
         """Send the files; record the last one with UPLOADED (and the publish intent), then
         publish at once: the intent is committed before the publish request leaves."""
         target = row.bucket_url
-        on_server: dict[str, str | None] = {}
-        if row.key not in self._fresh:
+        fresh = self._fresh.get(row.key)
+        on_server: dict[str, str | None] = dict(fresh or {})
+        if fresh is None:
             try:
                 draft = self.remote.get(row.deposition_id)
             except NotFound:
@@ -349,6 +380,8 @@ class SpecimenSteps:
             else:
                 self.ledger.record_file(self.collection, row.key, owner=self.owner,
                                         actor=self.actor, name=spec.name, size=size, md5=md5)
+                if fresh is not None:  # a failure later repeats the step without this file
+                    fresh[spec.name] = md5
         uploaded = self.ledger.record_uploaded(
             self.collection, row.key, owner=self.owner, actor=self.actor, files=last,
             intent="publish" if self.publish else None,

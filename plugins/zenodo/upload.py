@@ -5,9 +5,10 @@
 Each worker thread claims a specimen's lease, then loops: do the one step its ledger state
 calls for, write the outcome to the ledger (the row written is the next step's state), until
 the specimen is published (or left as a reviewed draft, or failed with a reason). A specimen
-whose lost create answer is still being looked up waits off the thread and is driven again
-when its wait is over. The steps live in :mod:`zenodo.specimen_steps`; this module runs them
-concurrently and reports progress.
+whose lost create answer is still being looked up, or whose request failed for a moment (a 5xx,
+a dropped connection), waits off the thread and is driven again when its wait is over. The
+steps live in :mod:`zenodo.specimen_steps`; this module runs them concurrently and reports
+progress.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ import heapq
 import logging
 import os
 import socket
+import sys
 import threading
 import time
 import uuid
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +40,11 @@ if TYPE_CHECKING:
     from zenodo.ledger import Ledger
 
 log = logging.getLogger(__name__)
+
+#: The interpreter's thread switch interval while a batch runs (Python's default: 5 ms).
+SWITCH_INTERVAL_S = 0.001
+_switch_lock = threading.Lock()
+_switch_users: list[float] = []  # the interval each running batch found, oldest first
 
 
 @dataclass
@@ -176,6 +184,7 @@ def publish_specimens(
     lease_seconds: float = 120.0,
     busy_wait: float | None = None,
     lookup_waits: tuple[float, ...] = (1.0, 3.0, 6.0),
+    retry_waits: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0),
     progress_every: int = 50,
     record_stats: bool = True,
     community: str | None = None,
@@ -197,6 +206,8 @@ def publish_specimens(
         (a killed worker's leases expire after ``lease_seconds``); default twice the lease.
     :param lookup_waits: after an unknown-outcome create, the waits before each deposit
         search (Zenodo's search index lags its database): one search per wait.
+    :param retry_waits: after a 5xx or a dropped connection on an idempotent request, the
+        waits (off the thread) before each new try; then the specimen fails for a later run.
     :param progress_every: log progress every this many specimens.
     :param record_stats: write the batch's statistics to the ledger (``batch_stats``).
     :param community: the collection's community; with the RDM protocol a first publication
@@ -217,9 +228,11 @@ def publish_specimens(
     try:
         remote = remote_for(hook, community=community)
         final = _drive_all(collection, keys, remote=remote, ledger=ledger, payload_for=payload_for,
+                           thread_setup=hook.leave_retries_to_caller,
                            concurrency=concurrency, publish=publish, owner=owner,
                            actor=actor or {}, lease_seconds=lease_seconds,
-                           lookup_waits=lookup_waits, deadline=deadline, progress=progress)
+                           lookup_waits=lookup_waits, retry_waits=retry_waits,
+                           deadline=deadline, progress=progress)
         for key in keys:
             outcome = final[key]
             result.outcomes[outcome.name] += 1
@@ -241,11 +254,16 @@ def publish_specimens(
 
 def _drive_all(
     collection: str, keys: list[str], *, remote: Remote, ledger: Ledger,
-    payload_for: Callable[[str], SpecimenPayload], concurrency: int, publish: bool, owner: str,
+    payload_for: Callable[[str], SpecimenPayload], thread_setup: Callable[[], None],
+    concurrency: int, publish: bool, owner: str,
     actor: dict[str, Any], lease_seconds: float, lookup_waits: tuple[float, ...],
-    deadline: float, progress: Progress,
+    retry_waits: tuple[float, ...], deadline: float, progress: Progress,
 ) -> dict[str, Outcome]:
-    """Drive ``keys`` on a thread pool, again while some are held by another worker."""
+    """Drive ``keys`` on a thread pool, again while some are held by another worker.
+
+    ``thread_setup`` runs on each pool thread first: the hook leaves retries to the engine,
+    which defers a specimen after a transient failure instead of sleeping on the thread.
+    """
     with LeaseKeeper(ledger, collection, owner, lease_seconds) as keeper:
         steps = SpecimenSteps(
             collection,
@@ -256,12 +274,14 @@ def _drive_all(
             publish=publish,
             lease_seconds=lease_seconds,
             lookup_waits=lookup_waits,
+            retry_waits=retry_waits,
             keeper=keeper,
             stats=progress.stats,
         )
         final: dict[str, Outcome] = {}
         pending = keys
-        with ThreadPoolExecutor(max(1, concurrency), thread_name_prefix="zenodo") as pool:
+        with _quick_thread_switches(), ThreadPoolExecutor(
+                max(1, concurrency), thread_name_prefix="zenodo", initializer=thread_setup) as pool:
             while pending:
                 final.update(_run_pass(pool, steps, pending, payload_for, progress,
                                        max(1, concurrency)))
@@ -318,3 +338,24 @@ def _run_pass(
             steps.let_go(key)
         raise
     return outcomes
+
+
+@contextmanager
+def _quick_thread_switches() -> Iterator[None]:
+    """Let threads take turns every :data:`SWITCH_INTERVAL_S` while batches run, then restore.
+
+    The engine's threads queue for the ledger's write lock (SQLite has one writer). The thread
+    holding it gives the GIL up in every database call and must get it back to go on; at the
+    default 5 ms interval it may wait that long each time while the others run, and the whole
+    pool ends up queued on the lock (measured: a third of the batch's time).
+    """
+    with _switch_lock:
+        _switch_users.append(sys.getswitchinterval())
+        sys.setswitchinterval(min(SWITCH_INTERVAL_S, _switch_users[0]))
+    try:
+        yield
+    finally:
+        with _switch_lock:
+            found = _switch_users.pop()
+            if not _switch_users:  # the last batch out: ``found`` is what the first one found
+                sys.setswitchinterval(found)

@@ -189,3 +189,36 @@ def test_a_1gb_file_uploads_in_constant_memory(
     for _ in range(1024):
         zeros.update(b"\0" * (1 << 20))
     assert deposition["files"][0]["md5"] == zeros.hexdigest()
+
+
+def test_batches_shorten_the_thread_switch_interval_until_the_last_one_ends() -> None:
+    from zenodo import upload
+
+    original = sys.getswitchinterval()
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen: dict[str, float] = {}
+
+    def first_batch() -> None:
+        with upload._quick_thread_switches():
+            first_in.set()
+            second_in.wait(10)
+        seen["first ended"] = sys.getswitchinterval()
+        first_out.set()
+
+    def second_batch() -> None:
+        first_in.wait(10)
+        with upload._quick_thread_switches():
+            seen["both running"] = sys.getswitchinterval()
+            second_in.set()
+            first_out.wait(10)
+
+    threads = [threading.Thread(target=first_batch), threading.Thread(target=second_batch)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert seen["both running"] == pytest.approx(upload.SWITCH_INTERVAL_S)
+    assert seen["first ended"] == pytest.approx(upload.SWITCH_INTERVAL_S), (
+        "a batch still runs after the first one ends"
+    )
+    assert sys.getswitchinterval() == pytest.approx(original)

@@ -5,11 +5,12 @@ and one ``requests`` session per thread are made lazily, and behaviour comes fro
 overridable steps. The access token travels only in the ``Authorization`` header; it is
 registered with Airflow's secret masker and never put in a URL, a log line or an exception.
 
-Reads and file PUTs (idempotent: a PUT replaces the file) are retried with backoff. Writes
-(create, publish, edit, discard, new version, delete) are never retried blindly: a timeout,
-dropped connection or 5xx raises :class:`~zenodo.errors.UnknownOutcome`, and the caller
-looks the record up. A 429 is a pacing matter: the shared pacer is told, every worker waits,
-and the same request is sent again (the server did not perform it).
+Reads and file PUTs (idempotent: a PUT replaces the file) are retried with backoff, or tried
+once on a thread whose caller retries later itself. Writes (create, publish, edit, discard,
+new version, delete) are never retried blindly: a timeout, dropped connection or 5xx raises
+:class:`~zenodo.errors.UnknownOutcome`, and the caller looks the record up. A 429 is a
+pacing matter: the shared pacer is told, every worker waits, and the same request is sent
+again (the server did not perform it).
 """
 
 from __future__ import annotations
@@ -273,11 +274,23 @@ class ZenodoHook(HttpHook):
             raise NotFound(text, status=status, operation=operation)
         raise ZenodoError(text, status=status, operation=operation)
 
+    def leave_retries_to_caller(self) -> None:
+        """Try idempotent calls made on this thread once from now on; raise a failure at once.
+
+        For a caller that retries later itself and serves other work meanwhile (the upload
+        engine's threads): a backoff slept here would hold a thread that could be sending.
+        """
+        self._local.try_once = True
+
     def retrying(self, *retry_on: type[BaseException]) -> tenacity.Retrying:
-        """Retry with jittered backoff on ``retry_on`` (5xx by default): for idempotent calls."""
+        """Retry with jittered backoff on ``retry_on`` (5xx by default): for idempotent calls.
+
+        On a thread that :meth:`leave_retries_to_caller`, the call is tried once.
+        """
+        attempts = 1 if getattr(self._local, "try_once", False) else self.read_attempts
         return tenacity.Retrying(
             retry=tenacity.retry_if_exception_type(retry_on or (ServerError,)),
-            stop=tenacity.stop_after_attempt(self.read_attempts),
+            stop=tenacity.stop_after_attempt(attempts),
             wait=tenacity.wait_exponential_jitter(initial=0.5, max=self.backoff_max),
             reraise=True,
         )
