@@ -25,7 +25,8 @@ from alembic.config import Config
 MIGRATIONS_DIR = pathlib.Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "ledger_alembic_version"
 SQLITE_BUSY_TIMEOUT_S = 60.0
-_WRITE_OPTION = "zenodo_ledger_write"
+#: The execution option that marks a write transaction (BEGIN IMMEDIATE on SQLite).
+WRITE_OPTION = "zenodo_ledger_write"
 T = TypeVar("T")
 _MIGRATION_LOCK = 0x5A454E4F444F  # "ZENODO": serialises concurrent migrations on PostgreSQL
 #: SQLite engine -> the lock its writing threads queue on (shared by ledger and pacer).
@@ -57,7 +58,7 @@ def make_engine(url: str) -> sa.Engine:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        immediate = conn.get_execution_options().get(_WRITE_OPTION, False)
+        immediate = conn.get_execution_options().get(WRITE_OPTION, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
@@ -100,7 +101,7 @@ class EngineHolder:
         engine = self.engine
         writers = _SQLITE_WRITERS.get(engine)
         with writers if writers is not None else nullcontext(), engine.connect() as conn:
-            conn.execution_options(**{_WRITE_OPTION: True})
+            conn.execution_options(**{WRITE_OPTION: True})
             with conn.begin():
                 yield conn
 
@@ -136,7 +137,7 @@ class EngineHolder:
 def _migration_transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
     """Hold the migration lock (SQLite: the write lock; PostgreSQL: an advisory lock)."""
     with engine.connect() as conn:
-        conn.execution_options(**{_WRITE_OPTION: True})
+        conn.execution_options(**{WRITE_OPTION: True})
         with conn.begin():
             if conn.dialect.name == "postgresql":
                 conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})

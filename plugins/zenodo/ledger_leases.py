@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from zenodo.ledger_db import EngineHolder
 from zenodo.ledger_models import Specimen, Watermark
 from zenodo.ledger_rows import SpecimenRow, Watermarks
+from zenodo.states import State
 
 _T = Specimen.__table__
 _W = Watermark.__table__
@@ -28,6 +29,10 @@ class LeaseMixin:
 
     _db: EngineHolder
     _clock: Callable[[], datetime]
+    # Ledger's own steps, for the claim that records an intent in the same transaction.
+    _unknown: Callable[[str, str], Callable[..., tuple[State, dict[str, Any], dict]]]
+    _moved: Callable[..., dict[str, Any]]
+    _update: Callable[..., None]
 
     # -- leases (DESIGN rule 7) --
 
@@ -45,12 +50,24 @@ class LeaseMixin:
                                           owner, ttl_s, _T.c.key).scalars())
         return [k for k in wanted if k in claimed]
 
-    def claim_row(self, collection: str, key: str, *, owner: str,
-                  ttl_s: float) -> SpecimenRow | None:
-        """Lease one specimen like :meth:`claim`; return its row as claimed (None: not free)."""
+    def claim_to_create(self, collection: str, key: str, *, owner: str, ttl_s: float,
+                        actor: dict[str, Any] | None = None) -> tuple[SpecimenRow | None, bool]:
+        """Lease one specimen like :meth:`claim`; a NEW one also gets its create intent.
+
+        Returns the row as claimed (None: not free) and whether the intent was written (the
+        row is then UNKNOWN with ``create`` pending, as :meth:`record_unknown` leaves it, in
+        the claim's own transaction): the caller sends the create next, one write sooner.
+        """
         with self._db.write() as conn:
             row = self._take(conn, collection, [key], owner, ttl_s, *_T.c).mappings().first()
-        return SpecimenRow.from_mapping(row) if row is not None else None
+            if row is None or row["state"] != State.NEW.value:
+                return (SpecimenRow.from_mapping(row) if row is not None else None), False
+            now = self._clock()
+            change = self._unknown("create", "create sent; outcome not yet seen")
+            target, values, detail = change(row, State.NEW)
+            values = self._moved(conn, row, target, values, now, actor, detail)
+            self._update(conn, collection, key, values, now)
+        return SpecimenRow.from_mapping({**row, **values, "updated_at": now}), True
 
     def _take(self, conn: sa.Connection, collection: str, keys: list[str], owner: str,
               ttl_s: float, *columns: Any) -> sa.CursorResult[Any]:

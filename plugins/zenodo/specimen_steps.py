@@ -125,20 +125,25 @@ class SpecimenSteps:
     _waits: dict[str, list[float]] = field(default_factory=dict)
     _steps_left: dict[str, int] = field(default_factory=dict)
     _retries: dict[str, int] = field(default_factory=dict)
+    #: Specimens whose claim recorded the create intent: the create is their next request.
+    _unsent: set[str] = field(default_factory=set)
 
     # -- the loop ----------------------------------------------------------------------------
 
     def drive(self, key: str, payload_for: Callable[[str], SpecimenPayload]) -> Outcome:
         """Claim ``key`` and step it until it is done, failed, deferred or held by another.
 
+        Claiming a NEW specimen records its create intent in the same transaction.
         A ``deferred`` specimen keeps its lease (the keeper renews it) until it is driven
         again, or given up with :meth:`let_go`.
         """
-        row = self.ledger.claim_row(
-            self.collection, key, owner=self.owner, ttl_s=self.lease_seconds
+        row, intended = self.ledger.claim_to_create(
+            self.collection, key, owner=self.owner, ttl_s=self.lease_seconds, actor=self.actor
         )
         if row is None:
             return Outcome("busy", "another worker holds this specimen's lease")
+        if intended:
+            self._unsent.add(key)
         if self.keeper is not None:
             self.keeper.hold(key)
         outcome, last = Outcome("stopped", "the batch was stopped"), row
@@ -157,6 +162,7 @@ class SpecimenSteps:
         self._waits.pop(key, None)
         self._steps_left.pop(key, None)
         self._retries.pop(key, None)
+        self._unsent.discard(key)
         if holding:
             self.ledger.release(self.collection, [key], owner=self.owner)
 
@@ -225,6 +231,9 @@ class SpecimenSteps:
             return Outcome("quarantined", "invalid input: not sent")
         if state is State.UPLOADED and not self.publish:
             return Outcome("drafted")
+        if row.key in self._unsent:
+            self._unsent.discard(row.key)
+            return self._send_create(row, payload)
         handler = {
             State.NEW: self._create,
             State.UNKNOWN: self._resolve,
@@ -240,7 +249,10 @@ class SpecimenSteps:
     # -- create ------------------------------------------------------------------------------
 
     def _create(self, row: SpecimenRow, payload: SpecimenPayload) -> Step:
-        intent = self.write_intent(row.key, "create")
+        return self._send_create(self.write_intent(row.key, "create"), payload)
+
+    def _send_create(self, intent: SpecimenRow, payload: SpecimenPayload) -> Step:
+        """Send the create whose ``intent`` is recorded."""
         return self._send(intent, "create", lambda: self.remote.create(payload.metadata))
 
     def _send(self, intent: SpecimenRow, operation: str, send: Callable[[], RemoteDraft]) -> Step:

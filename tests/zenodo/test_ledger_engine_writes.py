@@ -1,6 +1,7 @@
 """The ledger writes the upload engine relies on to save round trips, on SQLite and PostgreSQL:
-a claim that returns the row, the last file + UPLOADED + publish intent in one transaction, and
-the published ids written together with the lease's release."""
+a claim that returns the row (and records a NEW specimen's create intent), the last file +
+UPLOADED + publish intent in one transaction, and the published ids written together with the
+lease's release."""
 
 from __future__ import annotations
 
@@ -21,18 +22,36 @@ def drafted(ledger: Ledger, key: str = "k1", owner: str = "w1") -> None:
     ledger.record_draft(C, key, owner=owner, deposition_id=7, bucket_url="http://b/7")
 
 
-def test_claim_row_returns_the_claimed_row_or_none_while_another_holds_it(
+def test_claiming_a_new_specimen_to_create_records_the_intent_in_the_same_write(
+    ledger: Ledger,
+) -> None:
+    ledger.register(C, "k1", metadata_hash="h", files=FILES, mapping_name="m",
+                    mapping_version="1", source_modified=None, actor="test")
+    row, intended = ledger.claim_to_create(C, "k1", owner="w1", ttl_s=60, actor={"by": "t"})
+    stored = ledger.get(C, "k1")
+    assert intended
+    for seen in (row, stored):
+        assert seen is not None and seen.state == State.UNKNOWN
+        assert seen.prior_state == State.NEW and Ledger.pending_operation(seen) == "create"
+        assert (seen.lease_owner, seen.attempts) == ("w1", 1)
+    (event,) = [e for e in ledger.events(C, "k1") if e.to_state == State.UNKNOWN]
+    assert event.from_state == State.NEW and event.actor == {"by": "t"}
+
+
+def test_claiming_to_create_returns_a_specimen_that_is_not_new_as_it_is_or_none_if_held(
     ledger: Ledger,
 ) -> None:
     drafted(ledger)
     ledger.release(C, ["k1"], owner="w1")
-    row = ledger.claim_row(C, "k1", owner="w2", ttl_s=60)
-    assert row is not None
+    events = len(ledger.events(C, "k1"))
+    row, intended = ledger.claim_to_create(C, "k1", owner="w2", ttl_s=60)
+    assert not intended and row is not None
     assert (row.state, row.deposition_id, row.lease_owner) == (State.DRAFTED, "7", "w2")
     assert row.lease_expires is not None and [f.name for f in row.files] == ["a.jpg", "b.json"]
-    assert ledger.claim_row(C, "k1", owner="w3", ttl_s=60) is None
-    assert ledger.claim_row(C, "k1", owner="w2", ttl_s=60) is not None  # its own lease
-    assert ledger.claim_row(C, "ghost", owner="w2", ttl_s=60) is None
+    assert len(ledger.events(C, "k1")) == events
+    assert ledger.claim_to_create(C, "k1", owner="w3", ttl_s=60) == (None, False)
+    assert ledger.claim_to_create(C, "k1", owner="w2", ttl_s=60)[0] is not None  # its own lease
+    assert ledger.claim_to_create(C, "ghost", owner="w3", ttl_s=60) == (None, False)
     assert ledger.get(C, "k1").lease_owner == "w2"
 
 

@@ -18,9 +18,11 @@ import time
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from tests.zenodo.engine_helpers import assert_server_and_ledger_agree, run_batch
 from tests.zenodo.payload_factory import COLLECTION, register_specimens
+from zenodo import ledger_db
 from zenodo.hooks.zenodo import ZenodoHook
 from zenodo.ledger import Ledger
 from zenodo.states import State
@@ -40,6 +42,25 @@ def test_publishes_each_specimen_once_with_three_requests(
     assert_server_and_ledger_agree(sandbox, sqlite_ledger, keys)
     log = sandbox.admin.requests()
     assert log["total"] == 60, "create + one file PUT + publish per specimen"
+
+
+def test_a_one_file_specimen_costs_four_ledger_writes(
+    sandbox: SandboxProcess, zenodo_hook: ZenodoHook, sqlite_ledger: Ledger, tmp_path: pathlib.Path
+) -> None:
+    keys = register_specimens(sqlite_ledger, tmp_path, 5)
+    commits: list[int] = []
+
+    def count_writes(conn: sa.Connection) -> None:
+        if conn.get_execution_options().get(ledger_db.WRITE_OPTION):
+            commits.append(1)
+
+    sa.event.listen(sqlite_ledger.engine, "commit", count_writes)
+    result = run_batch(sqlite_ledger, zenodo_hook, keys, concurrency=1, record_stats=False)
+    assert result.outcomes == {"published": 5}
+    assert_server_and_ledger_agree(sandbox, sqlite_ledger, keys)
+    assert len(commits) == 4 * 5, (
+        "claim + create intent, draft, last file + UPLOADED + publish intent, published + release"
+    )
 
 
 def test_a_lost_create_is_searched_for_only_after_the_first_lookup_wait(
