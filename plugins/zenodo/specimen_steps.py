@@ -125,8 +125,6 @@ class SpecimenSteps:
     _waits: dict[str, list[float]] = field(default_factory=dict)
     _steps_left: dict[str, int] = field(default_factory=dict)
     _retries: dict[str, int] = field(default_factory=dict)
-    #: Specimens whose claim recorded the create intent: the create is their next request.
-    _unsent: set[str] = field(default_factory=set)
 
     # -- the loop ----------------------------------------------------------------------------
 
@@ -142,13 +140,11 @@ class SpecimenSteps:
         )
         if row is None:
             return Outcome("busy", "another worker holds this specimen's lease")
-        if intended:
-            self._unsent.add(key)
         if self.keeper is not None:
             self.keeper.hold(key)
         outcome, last = Outcome("stopped", "the batch was stopped"), row
         try:
-            outcome, last = self._run(row, payload_for)
+            outcome, last = self._run(row, payload_for, create_first=intended)
             return outcome
         finally:
             if outcome.name != "deferred":
@@ -162,14 +158,16 @@ class SpecimenSteps:
         self._waits.pop(key, None)
         self._steps_left.pop(key, None)
         self._retries.pop(key, None)
-        self._unsent.discard(key)
         if holding:
             self.ledger.release(self.collection, [key], owner=self.owner)
 
     def _run(
-        self, row: SpecimenRow, payload_for: Callable[[str], SpecimenPayload]
+        self, row: SpecimenRow, payload_for: Callable[[str], SpecimenPayload], *,
+        create_first: bool = False,
     ) -> tuple[Outcome, SpecimenRow]:
         """Step a claimed specimen; return how it ended and its last row.
+
+        ``create_first``: the claim recorded the create intent, so the first step sends it.
 
         The budget counts the steps that changed the ledger, across the specimen's deferrals
         in this run: a create that keeps failing with an unknown outcome ends "stuck" instead
@@ -181,7 +179,9 @@ class SpecimenSteps:
             while True:
                 if self._steps_left.get(key, MAX_STEPS) <= 0 and not self._settled(row):
                     return Outcome("stuck", f"no final state after {MAX_STEPS} steps"), row
-                step = self._step(row, payload)
+                step = (self._send_create(row, payload) if create_first
+                        else self._step(row, payload))
+                create_first = False
                 if isinstance(step, Outcome):  # done, failed, or deferred: not a step taken
                     return step, row
                 self._steps_left[key] = self._steps_left.get(key, MAX_STEPS) - 1
@@ -231,9 +231,6 @@ class SpecimenSteps:
             return Outcome("quarantined", "invalid input: not sent")
         if state is State.UPLOADED and not self.publish:
             return Outcome("drafted")
-        if row.key in self._unsent:
-            self._unsent.discard(row.key)
-            return self._send_create(row, payload)
         handler = {
             State.NEW: self._create,
             State.UNKNOWN: self._resolve,
