@@ -4,6 +4,11 @@ The sandbox enforces Zenodo's per-token limit scaled for speed (moving window, a
 the workers (spawned processes, like mapped tasks) share one :class:`~zenodo.pacer.Pacer`
 kept in the ledger database. Rate bound: records/min <= limit / 3 (create, PUT, publish).
 The 429 share is counted on the sandbox's request log.
+
+The bound is the steady rate. The pacer counts the moving window as the server does, so an
+idle token's first window's budget goes at once (a 2-minute run from idle measured 1.17 of this
+bound); the timed run therefore starts with the window already in use, as it is an hour into a
+collection's upload: :func:`fill_one_window` spends it evenly first.
 """
 
 from __future__ import annotations
@@ -24,6 +29,9 @@ from bench.common import (
     use_connection,
 )
 from bench.engine_worker import WorkerGroup, WorkerSpec
+from zenodo.hooks.zenodo import ZenodoHook
+from zenodo.ledger import Ledger
+from zenodo.pacer import Pacer
 
 CONN_ID = "zenodo_bench_p1"
 
@@ -43,6 +51,7 @@ def run(sizes: Sizes, work: pathlib.Path, facts: dict[str, Any]) -> list[Row]:
             for part in slices
         ])
         group.wait_ready()
+        fill_one_window(ledger, limit)
         sandbox.admin.clear_requests()
         started = time.monotonic()
         group.release()
@@ -66,3 +75,14 @@ def run(sizes: Sizes, work: pathlib.Path, facts: dict[str, Any]) -> list[Row]:
         at_most("P1 429s share of requests", 100 * limited / max(total, 1), 1.0, "%",
                 f"{limited} x 429 of {total} requests"),
     ]
+
+
+def fill_one_window(ledger: Ledger, limit: int, window: float = 60.0) -> None:
+    """Send reads evenly at ``limit`` per ``window`` for one window, through the shared pacer."""
+    hook = ZenodoHook(CONN_ID, pacers={"api": Pacer(ledger.engine, f"{CONN_ID}:api",
+                                                    [(limit, window)])})
+    deposition = hook.create_deposition({"title": "P1: a window in use"})["id"]
+    started = time.monotonic()
+    for tick in range(1, limit):
+        time.sleep(max(0.0, started + tick * window / limit - time.monotonic()))
+        hook.get_deposition(deposition)

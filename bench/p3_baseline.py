@@ -9,7 +9,8 @@ and publish, 1 % resets mid-upload. Two conditions:
   minute with time scaled six-fold, 100 per 10 s (moving window; a refused request is not
   counted, as on Zenodo), so the run spans many windows as a collection's upload does. The
   hourly limit is left out: a run of two minutes cannot reach it. Ours takes its requests
-  from the shared pacer at that limit. The baseline has no pacer, so it meets 429s, and each
+  from the shared pacer, which counts the moving window as the server does, so both clients
+  spend the first window's budget at once. The baseline has no pacer, so it meets 429s, and each
   one costs it the record's attempt: the requests already spent on it count against the
   limit for nothing, and the attempt starts again from the create.
 - **No rate limit** (context, no target): both clients are bound by latency at three requests a

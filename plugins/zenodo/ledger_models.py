@@ -124,12 +124,12 @@ class Watermark(Base):
 
 
 class PacerBucket(Base):
-    """The shared state of one rate limiter: one theoretical arrival time per window."""
+    """The shared state of one rate limiter: its requests per slot of each moving window."""
 
     __tablename__ = "pacer_buckets"
 
     bucket: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
-    tats: Mapped[dict[str, float]] = mapped_column(sa.JSON)
+    windows: Mapped[dict[str, list[list[int]]]] = mapped_column(sa.JSON)
     blocked_until: Mapped[float] = mapped_column(sa.Double, default=0.0)
     server_remaining: Mapped[int | None] = mapped_column(sa.Integer)
     server_reset: Mapped[float | None] = mapped_column(sa.Double)

@@ -1,15 +1,17 @@
 """One rate pacer shared by every worker process, its state kept in the ledger database.
 
-Each limit ``(count, period_s)`` is paced with GCRA (a "virtual scheduling" token bucket):
-requests are spaced ``period / (count × (1 - margin))`` apart, with ``burst`` of them allowed
-back to back, so several windows (per minute, per hour) are honoured at once by spacing at the
-binding rate instead of spending a minute's budget and stalling. ``acquire`` takes its slot in
-one short transaction on the bucket's row (PostgreSQL ``SELECT ... FOR UPDATE``; SQLite
-``BEGIN IMMEDIATE``) and then sleeps until that slot, so the rate holds across processes and
-machines. ``observe`` believes the server over the estimate: when the server says its window
-is empty (``X-RateLimit-Remaining: 0``) no worker sends before ``X-RateLimit-Reset``, and a
-429 blocks every worker until the reset. A positive ``Remaining`` is not spent down as a
-budget: under a moving window the reset frees one slot, not the whole window.
+Each limit ``(count, period_s)`` is counted as Zenodo counts it, in a moving window (see
+:mod:`zenodo.pacer_windows`): a request goes when every window has room for it, so an idle
+token's first requests go at once and a run shorter than the hour is bound by the minute's
+limit, not paced at the hourly rate from its first request. When the hour's budget is spent
+the pacer waits until its oldest requests leave the window, as the server would. ``acquire``
+takes its slot in one short transaction on the bucket's row (PostgreSQL
+``SELECT ... FOR UPDATE``; SQLite ``BEGIN IMMEDIATE``) and then sleeps until that slot, so the
+limits hold across processes and machines. ``observe`` believes the server over the count:
+when the server says its window is empty (``X-RateLimit-Remaining: 0``) no worker sends before
+``X-RateLimit-Reset``, and a 429 blocks every worker until the reset. A positive ``Remaining``
+is not spent down as a budget: under a moving window the reset frees one slot, not the whole
+window.
 
 On PostgreSQL the database's clock is used, so workers on different machines agree on time.
 """
@@ -28,10 +30,14 @@ import sqlalchemy as sa
 
 from zenodo.ledger_db import EngineHolder
 from zenodo.ledger_models import PacerBucket
+from zenodo.pacer_windows import Counts, MovingWindow
 
 log = logging.getLogger(__name__)
 
 _B = PacerBucket.__table__
+
+#: A wait longer than this is logged, so a spent hourly budget does not look like a hang.
+_LONG_WAIT_S = 10.0
 
 #: Zenodo's documented limits for a token (reference: zenodo-api.md §4.1).
 ZENODO_AUTHENTICATED: list[tuple[int, float]] = [(100, 60.0), (5000, 3600.0)]
@@ -48,27 +54,20 @@ class PacerTimeout(TimeoutError):
 class BucketState:
     """A snapshot of a bucket's shared state (epoch seconds on the pacer's clock)."""
 
-    tats: dict[str, float]
+    windows: dict[str, Counts]
     blocked_until: float
     server_remaining: int | None
     server_reset: float | None
 
 
-@dataclass(frozen=True)
-class _Window:
-    key: str
-    interval: float  # seconds between two requests
-    tolerance: float  # how far ahead of the schedule a request may go (the burst)
-
-
 class Pacer:
-    """A token bucket shared through the database by every process using the same ``bucket``.
+    """A moving-window rate limiter shared through the database by every process using ``bucket``.
 
     :param url: the ledger database URL, or the engine of a :class:`~zenodo.ledger.Ledger`.
     :param bucket: the bucket's name (one per token and endpoint class, e.g. ``zenodo:api``).
     :param limits: ``(count, period_s)`` pairs, all enforced at once.
     :param margin: fraction of each limit left unused, for jitter between us and the server.
-    :param burst: how many requests may go back to back after an idle spell.
+    :param transit_s: how long after its slot a request may reach the server (and be counted).
     :param horizon_s: a slot at most this far ahead is reserved at once; later ones are re-asked.
     :param default_block_s: how long a 429 without ``Retry-After`` / reset headers blocks.
     :param clock: epoch seconds now (tests inject one; default the database or local clock).
@@ -77,22 +76,20 @@ class Pacer:
 
     def __init__(
         self, url: str | sa.Engine, bucket: str, limits: Sequence[tuple[int, float]], *,
-        margin: float = 0.02, burst: int = 1, horizon_s: float = 1.0,
+        margin: float = 0.02, transit_s: float = 0.1, horizon_s: float = 1.0,
         default_block_s: float = 60.0, clock: Callable[[], float] | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if not limits:
             raise ValueError(f"pacer {bucket!r}: limits: at least one (count, period_s) needed")
-        if not 0 <= margin < 1 or burst < 1:
-            raise ValueError(f"pacer {bucket!r}: margin must be in [0, 1) and burst >= 1")
+        if not 0 <= margin < 1 or transit_s < 0:
+            raise ValueError(f"pacer {bucket!r}: margin must be in [0, 1) and transit_s >= 0")
+        if any(count <= 0 or period <= 0 for count, period in limits):
+            raise ValueError(f"pacer {bucket!r}: limits: bad limit in {list(limits)}")
         self._db = EngineHolder(url)
         self.bucket = bucket
-        self._windows = []
-        for count, period in limits:
-            if count <= 0 or period <= 0:
-                raise ValueError(f"pacer {bucket!r}: limits: bad limit ({count}, {period})")
-            interval = period / (count * (1 - margin))
-            self._windows.append(_Window(f"{count}/{period:g}", interval, (burst - 1) * interval))
+        self._windows = [MovingWindow.of(count, period, margin=margin, transit=transit_s)
+                         for count, period in limits]
         self._horizon = horizon_s
         self._default_block = default_block_s
         self._clock = clock
@@ -108,6 +105,9 @@ class Pacer:
         while True:
             left = None if timeout is None else timeout - waited
             taken, wait = self._db.write_retrying(partial(self._try_take, left=left))
+            if waited == 0.0 and wait > _LONG_WAIT_S:
+                log.info("pacer %s: the token's budget is spent; next request in %.0f s",
+                         self.bucket, wait if taken else wait + self._horizon)
             self._sleep(wait)
             waited += wait
             if taken:
@@ -135,17 +135,16 @@ class Pacer:
             row = conn.execute(sa.select(_B).where(_B.c.bucket == self.bucket)).mappings().first()
         if row is None:
             return BucketState({}, 0.0, None, None)
-        return BucketState(dict(row["tats"]), row["blocked_until"], row["server_remaining"],
+        return BucketState(dict(row["windows"]), row["blocked_until"], row["server_remaining"],
                            row["server_reset"])
 
     # -- one transaction each --
 
     def _try_take(self, conn: sa.Connection, *, left: float | None) -> tuple[bool, float]:
         row, now = self._lock(conn)
-        tats = dict(row["tats"])
-        slot = max(now, row["blocked_until"])
-        for w in self._windows:
-            slot = max(slot, tats.get(w.key, now) - w.tolerance)
+        counts = {w.key: w.live(row["windows"].get(w.key, []), now) for w in self._windows}
+        slot = max(now, row["blocked_until"],
+                   *(w.earliest(counts[w.key], now) for w in self._windows))
         remaining, reset = row["server_remaining"], row["server_reset"]
         if remaining is not None and reset is not None and reset > slot and remaining <= 0:
             slot = reset
@@ -155,8 +154,8 @@ class Pacer:
         if wait > self._horizon:
             return False, wait - self._horizon
         for w in self._windows:
-            tats[w.key] = max(tats.get(w.key, now), slot) + w.interval
-        values: dict[str, Any] = {"tats": tats, "updated_at": now}
+            w.record(counts[w.key], slot)
+        values: dict[str, Any] = {"windows": counts, "updated_at": now}
         conn.execute(sa.update(_B).where(_B.c.bucket == self.bucket).values(values))
         return True, wait
 
@@ -175,7 +174,7 @@ class Pacer:
             # The latest answer wins. With a moving window (Zenodo's) the reset is when the
             # oldest request leaves the window, so "remaining" is not a budget to spend
             # before it: only an empty window (0) holds requests back until the reset; the
-            # spacing above keeps us under the limit otherwise.
+            # window counts above keep us under the limit otherwise.
             values.update(server_remaining=remaining, server_reset=reset)
         conn.execute(sa.update(_B).where(_B.c.bucket == self.bucket).values(values))
 
@@ -188,7 +187,7 @@ class Pacer:
         query = sa.select(*columns).where(_B.c.bucket == self.bucket).with_for_update()
         row = conn.execute(query).mappings().first()
         if row is None:
-            conn.execute(sa.insert(_B).values(bucket=self.bucket, tats={}, blocked_until=0.0,
+            conn.execute(sa.insert(_B).values(bucket=self.bucket, windows={}, blocked_until=0.0,
                                               updated_at=time.time()))
             row = conn.execute(query).mappings().one()
         if use_db_clock:

@@ -129,10 +129,9 @@ def test_collection_run_on_two_celery_workers(
         assert [r for r in log if r["status"] == 429] == []
         assert len(paced) > LIMIT  # more than one window's budget: the limit binds
         busiest = max_in_window(paced, WINDOW)
-        assert busiest <= LIMIT
+        assert 0.9 * LIMIT <= busiest <= LIMIT, "a window is used to the full, never beyond"
         span = paced[-1] - paced[0]
         rate = (len(paced) - 1) / span * WINDOW
-        assert rate <= LIMIT * 1.01, f"{rate:.1f}/min against {LIMIT}/min"
 
     print(
         f"\nCelery run: {len(sample.valid_keys)} records published by {len(uploads)} upload "

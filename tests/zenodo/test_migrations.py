@@ -203,11 +203,40 @@ def test_downgrading_to_0004_casts_numeric_ids_back_and_refuses_other_ids(
     ledger_db.upgrade(engine)
     with engine.begin() as conn:
         conn.execute(sa.text("UPDATE specimens SET record_id = 'abcde-12345' WHERE key = 'k2'"))
+    head = _version(engine)
     with pytest.raises(RuntimeError, match=r"specimens\.record_id .*'abcde-12345'"):
         ledger_db.downgrade(engine, "0004")
-    with engine.connect() as conn:
-        version = conn.execute(sa.text("SELECT version_num FROM ledger_alembic_version"))
-        assert version.scalar_one() == "0005"
+    assert _version(engine) == head, "the failed downgrade changed nothing"
     assert ledger.get("c", "k2").record_id == "abcde-12345"
     ledger.dispose()
+    engine.dispose()
+
+
+def _version(engine: sa.Engine) -> str:
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SELECT version_num FROM ledger_alembic_version")).scalar_one()
+
+
+def test_0006_renames_the_pacers_column_and_empties_its_table_both_ways(
+    database_url: str
+) -> None:
+    engine = ledger_db.make_engine(database_url)
+    ledger_db.upgrade(engine, "0005")
+    insert = sa.text("INSERT INTO pacer_buckets (bucket, tats, blocked_until, updated_at) "
+                     "VALUES ('zenodo:api', '{\"100/60\": 1.0}', 0, 0)")
+    with engine.begin() as conn:
+        conn.execute(insert)
+    ledger_db.upgrade(engine, "0006")
+    columns = {c["name"] for c in sa.inspect(engine).get_columns("pacer_buckets")}
+    assert "windows" in columns and "tats" not in columns
+    with engine.begin() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM pacer_buckets")).scalar_one() == 0
+        conn.execute(sa.text(
+            "INSERT INTO pacer_buckets (bucket, windows, blocked_until, updated_at) "
+            "VALUES ('zenodo:api', '{\"100/60\": [[1, 2]]}', 0, 0)"))
+    ledger_db.downgrade(engine, "0005")
+    columns = {c["name"] for c in sa.inspect(engine).get_columns("pacer_buckets")}
+    assert "tats" in columns and "windows" not in columns
+    with engine.begin() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM pacer_buckets")).scalar_one() == 0
     engine.dispose()
