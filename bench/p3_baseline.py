@@ -183,7 +183,9 @@ def run(sizes: Sizes, work: pathlib.Path, facts: dict[str, Any]) -> list[Row]:
     limited_note = (f"sandbox limit {LIMIT[0]} per {LIMIT[1]:g} s (rate bound "
                     f"{bound:.0f} rec/min); "
                     f"ours {ours.describe()}, {ours.per_minute / bound:.2f} of the rate bound; "
-                    f"baseline {base.describe()}; concurrency {CONCURRENCY}, latency "
+                    f"baseline {base.describe()}; the most any client within the limit could "
+                    f"reach here is {bound / base.per_minute:.2f}x the baseline (rate bound / "
+                    f"baseline); concurrency {CONCURRENCY}, latency "
                     f"{LATENCY_S * 1000:.0f} ms")
     free_note = f"ours {free_ours.describe()}; baseline {free_base.describe()}"
     dup_note = "; ".join(
