@@ -16,7 +16,7 @@ and publish, 1 % resets mid-upload. Two conditions:
 - **No rate limit** (context, no target): both clients are bound by latency at three requests a
   record. Ours frees the thread during every wait (a retry after a 5xx, a lookup after a lost
   answer) where the baseline sleeps on it, so ours is faster, by how much depends on where
-  the faults fall (1.0 to 1.55 times in repeated runs on the 2-core machine).
+  the faults fall (1.2 to 1.8 times in repeated runs on the 2-core machine).
 
 Each client finishes the job as its operator would: ours runs again over what the ledger says
 is not published (the next scheduled run); the baseline's operator submits again what its log
