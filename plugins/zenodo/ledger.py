@@ -456,9 +456,12 @@ class Ledger(LeaseMixin):
         return row["prior_state"]
 
     def _apply(self, conn: sa.Connection, row: Mapping[str, Any], to: State,
-               values: dict[str, Any], now: datetime, actor: Actor, detail: dict) -> None:
+               values: dict[str, Any], now: datetime, actor: Actor,
+               detail: dict) -> dict[str, Any]:
+        """Move ``row`` to ``to`` with ``values`` (event included); return the values written."""
         values = self._moved(conn, row, to, values, now, actor, detail)
         self._update(conn, row["collection"], row["key"], values, now)
+        return values
 
     def _moved(self, conn: sa.Connection, row: Mapping[str, Any], to: State,
                values: dict[str, Any], now: datetime, actor: Actor,

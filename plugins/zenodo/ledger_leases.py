@@ -31,8 +31,7 @@ class LeaseMixin:
     _clock: Callable[[], datetime]
     # Ledger's own steps, for the claim that records an intent in the same transaction.
     _unknown: Callable[[str, str], Callable[..., tuple[State, dict[str, Any], dict]]]
-    _moved: Callable[..., dict[str, Any]]
-    _update: Callable[..., None]
+    _apply: Callable[..., dict[str, Any]]
 
     # -- leases (DESIGN rule 7) --
 
@@ -65,8 +64,7 @@ class LeaseMixin:
             now = self._clock()
             change = self._unknown("create", "create sent; outcome not yet seen")
             target, values, detail = change(row, State.NEW)
-            values = self._moved(conn, row, target, values, now, actor, detail)
-            self._update(conn, collection, key, values, now)
+            values = self._apply(conn, row, target, values, now, actor, detail)
         return SpecimenRow.from_mapping({**row, **values, "updated_at": now}), True
 
     def _take(self, conn: sa.Connection, collection: str, keys: list[str], owner: str,
