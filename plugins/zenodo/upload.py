@@ -317,7 +317,10 @@ def _run_pass(
             while len(running) < workers and (waiting or (later and later[0][0] <= now)):
                 key = heapq.heappop(later)[1] if later and later[0][0] <= now else waiting.popleft()
                 running[pool.submit(steps.drive, key, payload_for)] = key
-            pause = max(0.0, later[0][0] - now) if later else None
+            # With every worker busy only a finished specimen frees a place: a due deferred
+            # specimen must wait for it too (a zero timeout here would spin on the GIL).
+            full = len(running) >= workers
+            pause = max(0.0, later[0][0] - now) if later and not full else None
             if not running:
                 time.sleep(pause or 0.0)
                 continue
