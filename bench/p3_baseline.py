@@ -5,18 +5,22 @@ pilot's uploader (16 threads): 16 requests in flight each. Every run gets a fres
 the same seeded faults: 100 ms latency, 5 % 5xx on every kind, 2 % commit-then-fail on create
 and publish, 1 % resets mid-upload. Two conditions:
 
-- **Zenodo's conditions** (scored): the per-token rate limit too, Zenodo's 100 requests a
-  minute with time scaled six-fold, 100 per 10 s (moving window; a refused request is not
-  counted, as on Zenodo), so the run spans many windows as a collection's upload does. The
-  hourly limit is left out: a run of two minutes cannot reach it. Ours takes its requests
-  from the shared pacer, which counts the moving window as the server does, so both clients
-  spend the first window's budget at once. The baseline has no pacer, so it meets 429s, and each
-  one costs it the record's attempt: the requests already spent on it count against the
-  limit for nothing, and the attempt starts again from the create.
-- **No rate limit** (context, no target): both clients are bound by latency at three requests a
-  record. Ours frees the thread during every wait (a retry after a 5xx, a lookup after a lost
-  answer) where the baseline sleeps on it, so ours is faster, by how much depends on where
-  the faults fall (1.2 to 1.8 times in repeated runs on the 2-core machine).
+- **Latency and faults** (scored, the condition the issue names: same concurrency, latency
+  and faults): both clients are bound by latency at three requests a record. Ours frees the
+  thread during every wait (a retry after a 5xx, a lookup after a lost answer) where the
+  baseline sleeps on it and starts the record again from the create. Where the faults fall
+  moves one run by a quarter either way (the baseline took 14 to 19 s in repeated runs on
+  the 2-core machine, ours 9.7 to 10.4 s), so each client runs :data:`REPEATS` times,
+  alternately, and the row compares their medians.
+- **Zenodo's per-token limit** (context): Zenodo's 100 requests a minute with time scaled
+  six-fold, 100 per 10 s (moving window; a refused request is not counted, as on Zenodo), so
+  the run spans many windows as a collection's upload does. Ours takes its requests from the
+  shared pacer, which counts the window as the server does; the baseline has no pacer, so it
+  meets 429s, and each one costs it the record's attempt. Both clients are then bound by the
+  limit, not by their own speed: no client within the limit can publish more than the rate
+  bound, so whenever the baseline reaches two thirds of it (it ranged from 0.55 to 0.72) no
+  client could be 1.5 times as fast. The note gives ours as a share of the rate bound and
+  that ceiling.
 
 Each client finishes the job as its operator would: ours runs again over what the ledger says
 is not published (the next scheduled run); the baseline's operator submits again what its log
@@ -29,6 +33,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import statistics
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -63,6 +68,8 @@ PASSES = 5
 #: Zenodo's 100 requests a minute for a token, time scaled six-fold: (requests, seconds).
 LIMIT = (100, 10.0)
 LIMIT_PER_MIN = LIMIT[0] * 60 / LIMIT[1]
+#: Runs of each client under latency and faults; the scored row compares their medians.
+REPEATS = 3
 #: The sandbox here indexes deposits at once (no search lag), so one search after a short wait
 #: settles a lost create; against Zenodo the engine's default waits (1, 3, 6 s) cover its lag.
 LOOKUP_WAITS = (0.5,)
@@ -168,38 +175,57 @@ def measure(ledger: Ledger, keys: list[str], *, ours: bool,
                    sum(injected.values()))
 
 
+def _fresh_run(work: pathlib.Path, name: str, count: int, *, ours: bool,
+               limit: tuple[int, float] | None) -> Outcome:
+    """One client's run on a fresh ledger with ``count`` specimens, in ``work / name``."""
+    ledger = new_ledger(work / name)
+    keys = register_specimens(ledger, work / name, count)
+    return measure(ledger, keys, ours=ours, limit=limit)
+
+
 def run(sizes: Sizes, work: pathlib.Path, facts: dict[str, Any]) -> list[Row]:
     """Run both clients under both conditions, on fresh ledgers and sandboxes."""
-    outcomes: dict[tuple[bool, tuple[int, float] | None], Outcome] = {}
-    for limit in (LIMIT, None):
+    count = sizes.p3_specimens
+    free: dict[bool, list[Outcome]] = {False: [], True: []}
+    for i in range(REPEATS):  # alternately, so a slow spell of the machine hits both
         for ours in (False, True):
-            folder = work / f"p3-{'ours' if ours else 'baseline'}-{'limited' if limit else 'free'}"
-            ledger = new_ledger(folder)
-            keys = register_specimens(ledger, folder, sizes.p3_specimens)
-            outcomes[ours, limit] = measure(ledger, keys, ours=ours, limit=limit)
-    ours, base = outcomes[True, LIMIT], outcomes[False, LIMIT]
-    free_ours, free_base = outcomes[True, None], outcomes[False, None]
+            name = f"p3-{'ours' if ours else 'baseline'}-free-{i + 1}"
+            free[ours].append(_fresh_run(work, name, count, ours=ours, limit=None))
+    base, ours = (_fresh_run(work, f"p3-{side}-limited", count, ours=side == "ours", limit=LIMIT)
+                  for side in ("baseline", "ours"))
     bound = LIMIT_PER_MIN / REQUESTS_PER_RECORD
+    free_note = (f"medians of {REPEATS} runs each, concurrency {CONCURRENCY}, latency "
+                 f"{LATENCY_S * 1000:.0f} ms; rec/min ours "
+                 f"{', '.join(f'{o.per_minute:.0f}' for o in free[True])}, baseline "
+                 f"{', '.join(f'{o.per_minute:.0f}' for o in free[False])}; "
+                 f"ours {'; '.join(o.describe() for o in free[True])}; "
+                 f"baseline {'; '.join(o.describe() for o in free[False])}")
     limited_note = (f"sandbox limit {LIMIT[0]} per {LIMIT[1]:g} s (rate bound "
                     f"{bound:.0f} rec/min); "
                     f"ours {ours.describe()}, {ours.per_minute / bound:.2f} of the rate bound; "
                     f"baseline {base.describe()}; the most any client within the limit could "
                     f"reach here is {bound / base.per_minute:.2f}x the baseline (rate bound / "
-                    f"baseline); concurrency {CONCURRENCY}, latency "
-                    f"{LATENCY_S * 1000:.0f} ms")
-    free_note = f"ours {free_ours.describe()}; baseline {free_base.describe()}"
+                    f"baseline)")
     dup_note = "; ".join(
-        f"{name}: baseline made {b.census.duplicates} duplicates and left {b.census.drafts} "
-        f"drafts, ours left {o.census.drafts} drafts"
-        for name, b, o in (("limited", base, ours), ("no limit", free_base, free_ours)))
-    both = (ours.census, free_ours.census)
+        f"{name}: baseline made {sum(b.census.duplicates for b in bases)} duplicates and left "
+        f"{sum(b.census.drafts for b in bases)} drafts, ours left "
+        f"{sum(o.census.drafts for o in ourses)} drafts"
+        for name, bases, ourses in ((f"{REPEATS} runs without limit", free[False], free[True]),
+                                    ("limited", [base], [ours])))
+    everyone = [o.census for o in (*free[True], ours)]
     return [
-        at_least("P3 records/min vs baseline, Zenodo limits", ours.per_minute, base.per_minute,
-                 "rec/min", 1.5, limited_note),
-        for_context("P3 records/min vs baseline, no limit", free_ours.per_minute,
-                    free_base.per_minute, "rec/min", free_note),
-        at_most("P3 our duplicates (sandbox)", sum(c.duplicates for c in both), 0, "", dup_note),
-        at_most("P3 ours not published", sum(c.lost for c in both), 0, "",
-                f"after {ours.passes} pass(es) with the limit, {free_ours.passes} without"),
-        at_most("P3 ours ledger != sandbox", sum(c.mismatched for c in both), 0, ""),
+        at_least("P3 records/min vs baseline, faults", _median_rate(free[True]),
+                 _median_rate(free[False]), "rec/min", 1.5, free_note),
+        for_context("P3 records/min vs baseline, Zenodo limits", ours.per_minute,
+                    base.per_minute, "rec/min", limited_note),
+        at_most("P3 our duplicates (sandbox)", sum(c.duplicates for c in everyone), 0, "",
+                dup_note),
+        at_most("P3 ours not published", sum(c.lost for c in everyone), 0, "",
+                f"after {', '.join(str(o.passes) for o in free[True])} pass(es) in the runs "
+                f"without limit, {ours.passes} with it"),
+        at_most("P3 ours ledger != sandbox", sum(c.mismatched for c in everyone), 0, ""),
     ]
+
+
+def _median_rate(outcomes: list[Outcome]) -> float:
+    return statistics.median(o.per_minute for o in outcomes)
