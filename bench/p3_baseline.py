@@ -69,7 +69,7 @@ PASSES = 5
 LIMIT = (100, 10.0)
 LIMIT_PER_MIN = LIMIT[0] * 60 / LIMIT[1]
 #: Runs of each client under latency and faults; the scored row compares their medians.
-REPEATS = 3
+REPEATS = 5
 #: The sandbox here indexes deposits at once (no search lag), so one search after a short wait
 #: settles a lost create; against Zenodo the engine's default waits (1, 3, 6 s) cover its lag.
 LOOKUP_WAITS = (0.5,)
