@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from zenodo import ledger_db
+from zenodo import ledger_statements as sql
 from zenodo.ledger_leases import LeaseMixin
 from zenodo.ledger_models import Event, Specimen
 from zenodo.ledger_rows import (
@@ -475,14 +476,12 @@ class Ledger(LeaseMixin):
 
     @staticmethod
     def _lock(conn: sa.Connection, collection: str, key: str) -> Mapping[str, Any] | None:
-        query = sa.select(_T).where(_T.c.collection == collection, _T.c.key == key)
-        return conn.execute(query.with_for_update()).mappings().first()
+        return conn.execute(sql.LOCK_ROW, sql.row_params(collection, key)).mappings().first()
 
     @staticmethod
     def _update(conn: sa.Connection, collection: str, key: str, values: Mapping[str, Any],
                 now: datetime) -> None:
-        conn.execute(sa.update(_T).where(_T.c.collection == collection, _T.c.key == key)
-                     .values(**values, updated_at=now))
+        conn.execute(sql.UPDATE_ROW, sql.row_params(collection, key, **values, updated_at=now))
 
     def _insert(self, conn: sa.Connection, collection: str, key: str, state: State,
                 values: Mapping[str, Any], now: datetime, actor: Actor, detail: dict) -> None:
@@ -493,7 +492,8 @@ class Ledger(LeaseMixin):
     @staticmethod
     def _event(conn: sa.Connection, collection: str, key: str, from_state: State | None,
                to_state: State, now: datetime, actor: Actor, detail: dict) -> None:
-        conn.execute(sa.insert(_E).values(
-            collection=collection, key=key, from_state=from_state.value if from_state else None,
-            to_state=to_state.value, at=now, actor=actor if actor is not None else _default_actor(),
-            detail=detail or None))
+        conn.execute(sql.INSERT_EVENT, {
+            "collection": collection, "key": key,
+            "from_state": from_state.value if from_state else None, "to_state": to_state.value,
+            "at": now, "actor": actor if actor is not None else _default_actor(),
+            "detail": detail or None})

@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from zenodo import ledger_statements as sql
 from zenodo.ledger_db import EngineHolder
 from zenodo.ledger_models import Specimen, Watermark
 from zenodo.ledger_rows import SpecimenRow, Watermarks
@@ -46,7 +47,7 @@ class LeaseMixin:
         for start in range(0, len(wanted), _CHUNK):
             with self._db.write() as conn:
                 claimed.update(self._take(conn, collection, wanted[start:start + _CHUNK],
-                                          owner, ttl_s, _T.c.key).scalars())
+                                          owner, ttl_s, sql.TAKE_KEYS).scalars())
         return [k for k in wanted if k in claimed]
 
     def claim_to_create(self, collection: str, key: str, *, owner: str, ttl_s: float,
@@ -58,7 +59,8 @@ class LeaseMixin:
         the claim's own transaction): the caller sends the create next, one write sooner.
         """
         with self._db.write() as conn:
-            row = self._take(conn, collection, [key], owner, ttl_s, *_T.c).mappings().first()
+            taken = self._take(conn, collection, [key], owner, ttl_s, sql.TAKE_ROWS)
+            row = taken.mappings().first()
             if row is None or row["state"] != State.NEW.value:
                 return (SpecimenRow.from_mapping(row) if row is not None else None), False
             now = self._clock()
@@ -68,24 +70,17 @@ class LeaseMixin:
         return SpecimenRow.from_mapping({**row, **values, "updated_at": now}), True
 
     def _take(self, conn: sa.Connection, collection: str, keys: list[str], owner: str,
-              ttl_s: float, *columns: Any) -> sa.CursorResult[Any]:
-        """Lease those of ``keys`` no other live lease holds; return ``columns`` of them.
+              ttl_s: float, statement: sa.Update) -> sa.CursorResult[Any]:
+        """Lease those of ``keys`` no other live lease holds with ``statement`` (one of
+        :data:`~zenodo.ledger_statements.TAKE_KEYS`/``TAKE_ROWS``); return its result.
 
         On PostgreSQL rows another transaction is claiming right now are skipped, not waited for.
         """
         now = self._clock()
-        free = sa.and_(
-            _T.c.collection == collection, _T.c.key.in_(keys),
-            sa.or_(_T.c.lease_owner.is_(None), _T.c.lease_owner == owner,
-                   _T.c.lease_expires < now),
-        )
+        params = sql.lease_params(collection, keys, owner, now, now + timedelta(seconds=ttl_s))
         if conn.dialect.name == "postgresql":
-            locked = list(conn.execute(
-                sa.select(_T.c.key).where(free).with_for_update(skip_locked=True)
-            ).scalars())
-            free = sa.and_(_T.c.collection == collection, _T.c.key.in_(locked))
-        lease = {"lease_owner": owner, "lease_expires": now + timedelta(seconds=ttl_s)}
-        return conn.execute(sa.update(_T).where(free).values(**lease).returning(*columns))
+            params["p_keys"] = list(conn.execute(sql.LOCK_FREE_KEYS, params).scalars())
+        return conn.execute(statement, params)
 
     def renew(self, collection: str, keys: Iterable[str], *, owner: str, ttl_s: float) -> list[str]:
         """Extend the leases this owner still holds; return those keys (the others are lost)."""

@@ -21,6 +21,12 @@ from zenodo.specimen import FileSpec
 if TYPE_CHECKING:
     from zenodo.ledger import Ledger
 
+#: One specimen's payload (read once per specimen a batch drives: built once, see
+#: :mod:`zenodo.ledger_statements`).
+_ONE_PAYLOAD = sa.select(Payload.__table__).where(
+    Payload.__table__.c.collection == sa.bindparam("p_collection"),
+    Payload.__table__.c.key == sa.bindparam("p_key"))
+
 
 @dataclass(frozen=True)
 class SpecimenPayload:
@@ -90,10 +96,9 @@ class PayloadStore:
 
         :raises MissingPayload: nothing stored for the key.
         """
-        table = self._table
-        query = sa.select(table).where(table.c.collection == collection, table.c.key == key)
         with self._ledger.engine.connect() as conn:
-            row = conn.execute(query).mappings().first()
+            row = conn.execute(_ONE_PAYLOAD, {"p_collection": collection, "p_key": key}
+                               ).mappings().first()
         if row is None:
             raise MissingPayload(f"specimen {collection}/{key}: no payload stored")
         return SpecimenPayload(
