@@ -18,7 +18,7 @@ from typing import Any
 from bench.common import COLLECTION, quiet_logs
 from zenodo.hooks.zenodo import ZenodoHook
 from zenodo.ledger import Ledger
-from zenodo.pacer import Pacer
+from zenodo.pacer import Pacer, bucket_for
 from zenodo.payloads import PayloadStore
 from zenodo.upload import publish_specimens
 
@@ -59,7 +59,7 @@ def run_worker(spec: WorkerSpec, ready: Any, go: Any, results: Any) -> None:
     store = PayloadStore(ledger)
     pacers = {}
     if spec.limit:
-        pacers["api"] = Pacer(ledger.engine, f"{spec.conn_id}:api", [spec.limit])
+        pacers["api"] = Pacer(ledger.engine, bucket_for(spec.conn_id, "api"), [spec.limit])
     hook = ZenodoHook(spec.conn_id, pacers=pacers, backoff_max=2.0)
     ready.put(os.getpid())
     go.wait()

@@ -31,7 +31,7 @@ from bench.common import (
 from bench.engine_worker import WorkerGroup, WorkerSpec
 from zenodo.hooks.zenodo import ZenodoHook
 from zenodo.ledger import Ledger
-from zenodo.pacer import Pacer
+from zenodo.pacer import Pacer, bucket_for
 
 CONN_ID = "zenodo_bench_p1"
 
@@ -79,7 +79,7 @@ def run(sizes: Sizes, work: pathlib.Path, facts: dict[str, Any]) -> list[Row]:
 
 def fill_one_window(ledger: Ledger, limit: int, window: float = 60.0) -> None:
     """Send reads evenly at ``limit`` per ``window`` for one window, through the shared pacer."""
-    hook = ZenodoHook(CONN_ID, pacers={"api": Pacer(ledger.engine, f"{CONN_ID}:api",
+    hook = ZenodoHook(CONN_ID, pacers={"api": Pacer(ledger.engine, bucket_for(CONN_ID, "api"),
                                                     [(limit, window)])})
     deposition = hook.create_deposition({"title": "P1: a window in use"})["id"]
     started = time.monotonic()

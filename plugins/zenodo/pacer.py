@@ -46,6 +46,12 @@ ZENODO_SEARCH: list[tuple[int, float]] = [(30, 60.0)]
 ZENODO_OAI_PMH: list[tuple[int, float]] = [(30, 60.0)]
 
 
+def bucket_for(conn_id: str, kind: str) -> str:
+    """Name the bucket that paces ``kind`` requests (``api``, ``search``, ``oai``) of the token
+    behind ``conn_id``: every process sending them takes its turns from it."""
+    return f"{conn_id}:{kind}"
+
+
 class PacerTimeout(TimeoutError):
     """No request slot is free within the timeout."""
 

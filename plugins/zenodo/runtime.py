@@ -97,12 +97,12 @@ def make_hook(conn_id: str, ledger: Ledger) -> ZenodoHook:
     slow it down.
     """
     from zenodo.hooks.zenodo import ZenodoHook
-    from zenodo.pacer import Pacer
+    from zenodo.pacer import Pacer, bucket_for
 
     hook = ZenodoHook(conn_id)
     limits = hook.options.limits or {}
     hook.set_pacers({
-        kind: Pacer(ledger.engine, f"{conn_id}:{kind}", kind_limits)
+        kind: Pacer(ledger.engine, bucket_for(conn_id, kind), kind_limits)
         for kind, kind_limits in limits.items() if kind_limits
     })
     return hook
