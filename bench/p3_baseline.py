@@ -9,8 +9,8 @@ and publish, 1 % resets mid-upload. Two conditions:
   and faults): both clients are bound by latency at three requests a record. Ours frees the
   thread during every wait (a retry after a 5xx, a lookup after a lost answer) where the
   baseline sleeps on it and starts the record again from the create. Where the faults fall
-  moves one run by a quarter either way (the baseline took 14 to 19 s in repeated runs on
-  the 2-core machine, ours 9.7 to 10.4 s), so each client runs :data:`REPEATS` times,
+  moves one run by up to a sixth either way (the baseline took 14 to 19 s in repeated runs on
+  the 2-core machine, ours 9.5 to 11.2 s), so each client runs :data:`REPEATS` times,
   alternately, and the row compares their medians.
 - **Zenodo's per-token limit** (context): Zenodo's 100 requests a minute with time scaled
   six-fold, 100 per 10 s (moving window; a refused request is not counted, as on Zenodo), so
