@@ -184,9 +184,7 @@ class Ledger(LeaseMixin):
     def get(self, collection: str, key: str) -> SpecimenRow | None:
         """Return a snapshot of one specimen, or None when the ledger has none."""
         with self._db.read() as conn:
-            row = conn.execute(
-                sa.select(_T).where(_T.c.collection == collection, _T.c.key == key)
-            ).mappings().first()
+            row = conn.execute(sql.ROW, sql.row_params(collection, key)).mappings().first()
         return SpecimenRow.from_mapping(row) if row else None
 
     def keys_needing_work(

@@ -18,17 +18,19 @@ from zenodo.ledger_models import Event, Specimen
 
 _T = Specimen.__table__
 _E = Event.__table__
-_ONE = sa.and_(_T.c.collection == sa.bindparam("p_collection"),
-               _T.c.key == sa.bindparam("p_key"))
+_IN_COLLECTION = _T.c.collection == sa.bindparam("p_collection")
+_ONE = sa.and_(_IN_COLLECTION, _T.c.key == sa.bindparam("p_key"))
 
-#: One specimen's row, locked for the transaction (``FOR UPDATE``; SQLite holds the database).
-LOCK_ROW = sa.select(_T).where(_ONE).with_for_update()
+#: One specimen's row.
+ROW = sa.select(_T).where(_ONE)
+#: The same, locked for the transaction (``FOR UPDATE``; SQLite holds the database).
+LOCK_ROW = ROW.with_for_update()
 #: Set the parameters' columns on one specimen's row.
 UPDATE_ROW = sa.update(_T).where(_ONE)
 #: Append one event; the parameters are its columns.
 INSERT_EVENT = sa.insert(_E)
 _FREE = sa.and_(
-    _T.c.collection == sa.bindparam("p_collection"),
+    _IN_COLLECTION,
     _T.c.key.in_(sa.bindparam("p_keys", expanding=True)),
     sa.or_(_T.c.lease_owner.is_(None), _T.c.lease_owner == sa.bindparam("p_owner"),
            _T.c.lease_expires < sa.bindparam("p_now")),
@@ -42,7 +44,7 @@ TAKE_ROWS = sa.update(_T).where(_FREE).returning(*_T.c)
 
 
 def row_params(collection: str, key: str, **values: Any) -> dict[str, Any]:
-    """Parameters for :data:`LOCK_ROW` and :data:`UPDATE_ROW` (``values``: the SET columns)."""
+    """Parameters for :data:`ROW`, :data:`LOCK_ROW` and :data:`UPDATE_ROW` (``values``: SET)."""
     return {**values, "p_collection": collection, "p_key": key}
 
 
