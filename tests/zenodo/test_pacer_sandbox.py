@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import pathlib
 import time
+from multiprocessing.synchronize import Barrier
 from typing import Any
 
 import pytest
@@ -18,12 +19,16 @@ from zenodo_sandbox.testing import SandboxProcess
 LIMIT = 100  # requests a minute, as Zenodo allows one token
 
 
-def hammer(ledger_url: str, conn_json: str, deposition_id: int, until: float,
-           limits: list[tuple[int, float]]) -> None:
-    """One worker: read the same deposition as fast as the shared pacer allows."""
+def hammer(ledger_url: str, conn_json: str, deposition_id: int, seconds: float,
+           limits: list[tuple[int, float]], ready: Barrier) -> None:
+    """One worker: once every worker is ready, read the same deposition for ``seconds`` as
+    fast as the shared pacer allows."""
     os.environ["AIRFLOW_CONN_ZENODO_PACED"] = conn_json
     pacer = Pacer(ledger_url, "zenodo_paced:api", limits)
     hook = ZenodoHook("zenodo_paced", pacers={"api": pacer})
+    hook.get_connection(hook.zenodo_conn_id)
+    ready.wait()
+    until = time.time() + seconds
     while time.time() < until:
         hook.get_deposition(deposition_id)
 
@@ -32,8 +37,10 @@ def hammer_for(sandbox: SandboxProcess, tmp_path: pathlib.Path, *, limits: list[
                workers: int, seconds: float) -> tuple[list[dict[str, Any]], int]:
     """Run ``workers`` processes for ``seconds`` under ``limits`` (sandbox and pacer alike).
 
-    Three seconds past the run the workers are stopped. Returns the sandbox's log of the
-    reads and how many workers were then still waiting in the pacer for the next window.
+    The run starts when every worker has started and read its connection (starting a process
+    takes seconds on a busy machine), and three seconds past it the workers are stopped.
+    Returns the sandbox's log of the reads and how many workers were then still waiting in the
+    pacer for the next window.
     """
     ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
     ledger.migrate()
@@ -43,15 +50,17 @@ def hammer_for(sandbox: SandboxProcess, tmp_path: pathlib.Path, *, limits: list[
     sandbox.admin.set_limits({"api": ",".join(f"{n}/{s:g}s" for n, s in limits)})
     sandbox.admin.clear_requests()
 
-    until = time.time() + seconds
     context = multiprocessing.get_context("spawn")
+    ready = context.Barrier(workers + 1)
     processes = [
-        context.Process(target=hammer, args=(ledger.url, conn, deposition_id, until, limits))
+        context.Process(target=hammer,
+                        args=(ledger.url, conn, deposition_id, seconds, limits, ready))
         for _ in range(workers)
     ]
     for process in processes:
         process.start()
-    time.sleep(max(0.0, until - time.time()) + 3.0)
+    ready.wait(timeout=120)
+    time.sleep(seconds + 3.0)
     waiting = [process for process in processes if process.is_alive()]
     for process in processes:
         process.terminate()
