@@ -40,6 +40,13 @@ Online (published or verified): <strong id="online">{{ r.online }}</strong>.</p>
 <table id="states"><tr><th>state</th><th>specimens</th></tr>
 {% for state, n in r.counts.items() if n %}<tr><td>{{ state }}</td><td>{{ n }}</td></tr>
 {% endfor %}</table>
+{% if r.preview %}<h2>Dry run preview</h2>
+<p id="preview-note">Nothing was written or sent. Of the {{ r.preview.rows }} rows read, a real
+run would leave these states (every row, with its state now and after, is in
+<code>preview.csv</code>):</p>
+<table id="preview"><tr><th>state</th><th>specimens</th></tr>
+{% for state, n in r.preview.states.items() %}<tr><td>{{ state }}</td><td>{{ n }}</td></tr>
+{% endfor %}</table>{% endif %}
 <h2>Batches (Table 4)</h2>
 {% if paused > 0 %}<p class="pause" id="pause-note">Zenodo was unavailable: workers paused
 for {{ "%.0f"|format(paused) }} s in total ({{ pauses|length }} pause(s)); no specimen was sent

@@ -23,6 +23,7 @@ from zenodo import ledger_db
 from zenodo import ledger_statements as sql
 from zenodo.ledger_leases import LeaseMixin
 from zenodo.ledger_models import Event, Specimen
+from zenodo.ledger_register import plan_registration
 from zenodo.ledger_rows import (
     EventRow,
     FileEntry,
@@ -31,7 +32,6 @@ from zenodo.ledger_rows import (
     SpecimenRow,
     Watermarks,
     as_id,
-    carry_uploads,
     clip,
     confirm_file,
     parse_files,
@@ -106,7 +106,7 @@ class Ledger(LeaseMixin):
         :param files: mappings with ``name``, ``size`` and ``md5``.
         """
         entries = parse_files(collection, key, files)
-        new = {
+        new: dict[str, Any] = {
             "metadata_hash": metadata_hash, "mapping_name": mapping_name,
             "mapping_version": str(mapping_version), "source_modified": source_modified,
         }
@@ -114,45 +114,27 @@ class Ledger(LeaseMixin):
         def work(conn: sa.Connection) -> State:
             now = self._clock()
             row = self._lock(conn, collection, key)
-            if row is None:
-                new["files"] = [f.to_json() for f in entries]
-                self._insert(conn, collection, key, State.NEW, new, now, actor, {"register": 1})
-                return State.NEW
-            state = State(row["state"])
-            old_files = [FileEntry(**f) for f in row["files"]]
-            files_changed = [f.identity for f in old_files] != [f.identity for f in entries]
-            changed = files_changed or any(
-                row[k] != new[k] for k in ("metadata_hash", "mapping_name", "mapping_version")
+            plan = plan_registration(
+                None if row is None else SpecimenRow.from_mapping(row), files=entries,
+                metadata_hash=metadata_hash, mapping_name=mapping_name,
+                mapping_version=str(mapping_version),
             )
-            if not changed and state != State.QUARANTINED:
+            if row is None:
+                new["files"] = [f.to_json() for f in plan.files]
+                self._insert(conn, collection, key, plan.state, new, now, actor, {"register": 1})
+            elif not plan.rewrite:
                 if source_modified is not None:
                     self._update(conn, collection, key, {"source_modified": source_modified}, now)
-                return state
-            carried = carry_uploads(old_files, entries)
-            new["files"] = [f.to_json() for f in carried]
-            target = self._register_target(row, state, changed, carried)
-            if state == State.QUARANTINED:
-                new["quarantine_reasons"] = None
-            if state == State.FAILED:
-                new["retry_after"] = now
-            self._apply(conn, row, target, new, now, actor, {"register": 1})
-            return target
+            else:
+                new["files"] = [f.to_json() for f in plan.files]
+                if row["state"] == State.QUARANTINED.value:
+                    new["quarantine_reasons"] = None
+                if row["state"] == State.FAILED.value:
+                    new["retry_after"] = now
+                self._apply(conn, row, plan.state, new, now, actor, {"register": 1})
+            return plan.state
 
         return self._db.write_retrying(work)
-
-    @staticmethod
-    def _register_target(
-        row: Mapping[str, Any], state: State, changed: bool, files: list[FileEntry]
-    ) -> State:
-        if state in (State.PUBLISHED, State.VERIFIED):
-            return State.STALE
-        if state == State.QUARANTINED:
-            if row["record_id"] is not None:
-                return State.STALE if changed else State.PUBLISHED
-            return State.DRAFTED if row["deposition_id"] is not None else State.NEW
-        if state == State.UPLOADED and not all(f.uploaded for f in files):
-            return State.DRAFTED
-        return state
 
     def quarantine(
         self, collection: str, key: str, reasons: Sequence[str], *,

@@ -3,20 +3,25 @@
 Every extracted row ends in the ledger: a valid one is registered (NEW, STALE when a published
 specimen's metadata or files changed, unchanged otherwise) with its payload stored for the
 upload step; an invalid one is QUARANTINED with reasons that name the record and the field.
-Nothing is sent to Zenodo here, so a dry run is this step alone.
+Nothing is sent to Zenodo here, so a dry run is this step alone, as a preview: it validates
+and maps the same way but writes nothing, and counts the states a real run would leave (a
+preview that wrote its new hashes would have the next real run edit published records with a
+mapping that was only being tried).
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from zenodo.extract import extract_records, newest_modified
+from zenodo.ledger_register import plan_registration
+from zenodo.ledger_rows import parse_files
 from zenodo.mapping import Mapper, MappingError, load_mapping, search_query_for
 from zenodo.payloads import PayloadStore, SpecimenPayload
 from zenodo.states import State
@@ -33,6 +38,24 @@ log = logging.getLogger(__name__)
 PAYLOAD_BATCH = 500
 
 
+class PreviewLine(NamedTuple):
+    """What a real run would do to one row a dry run read.
+
+    :param key: the specimen key (a duplicate row's is ``key#row-N``).
+    :param now: its ledger state now (None: not in the ledger).
+    :param after: the state a real run would leave it in.
+    :param reasons: why it would be quarantined (empty for a valid one).
+    """
+
+    key: str
+    now: State | None
+    after: State
+    reasons: list[str]
+
+
+PreviewSink = Callable[[PreviewLine], None]
+
+
 @dataclass
 class PrepareResult:
     """What the prepare step saw and decided.
@@ -42,6 +65,7 @@ class PrepareResult:
     :param quarantined: ``[(key, reasons)]`` of rows refused as bad input.
     :param warnings: ``[(key, reason)]`` of problems that do not stop a specimen.
     :param watermark: the newest ``modified`` value seen (the next incremental run's start).
+    :param preview: a dry run's: nothing was written, ``states`` are what a real run would leave.
     """
 
     rows: int = 0
@@ -49,6 +73,7 @@ class PrepareResult:
     quarantined: list[tuple[str, list[str]]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
     watermark: str | None = None
+    preview: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-able summary (small: reasons are cut to the first 200 entries)."""
@@ -59,6 +84,7 @@ class PrepareResult:
             "quarantined_count": len(self.quarantined),
             "warnings_count": len(self.warnings),
             "watermark": self.watermark,
+            "preview": self.preview,
         }
 
 
@@ -94,10 +120,12 @@ class Preparer:
     :param ledger: the ledger (payloads go to the same database).
     :param mapper: turns valid records into deposit metadata and files.
     :param actor: written with every ledger event.
+    :param preview: a dry run's: write nothing, give each row's :class:`PreviewLine` to it.
     """
 
     def __init__(
-        self, config: CollectionConfig, *, ledger: Ledger, mapper: Mapper, actor: Any = None
+        self, config: CollectionConfig, *, ledger: Ledger, mapper: Mapper, actor: Any = None,
+        preview: PreviewSink | None = None,
     ) -> None:
         self.config = config
         self.ledger = ledger
@@ -105,7 +133,8 @@ class Preparer:
         self.actor = actor
         self.validator = Validator.for_collection(config, extra_files=mapper.extra_files)
         self.store = PayloadStore(ledger)
-        self.result = PrepareResult()
+        self.preview = preview
+        self.result = PrepareResult(preview=preview is not None)
         self._pending: list[SpecimenPayload] = []
 
     def add(self, record: SpecimenRecord) -> None:
@@ -122,11 +151,22 @@ class Preparer:
         except MappingError as exc:
             self._quarantine(record, quarantine_reasons([exc.as_problem()]), [exc.as_problem()])
             return
+        files = [{"name": f.name, "size": f.size, "md5": f.md5} for f in mapped.files]
+        if self.preview is not None:
+            row = self.ledger.get(self.config.id, mapped.key)
+            state = plan_registration(
+                row, files=parse_files(self.config.id, mapped.key, files),
+                metadata_hash=mapped.metadata_hash, mapping_name=mapped.mapping_name,
+                mapping_version=str(mapped.mapping_version),
+            ).state
+            self.result.states[str(state)] += 1
+            self.preview(PreviewLine(mapped.key, row.state if row else None, state, []))
+            return
         state = self.ledger.register(
             self.config.id,
             mapped.key,
             metadata_hash=mapped.metadata_hash,
-            files=[{"name": f.name, "size": f.size, "md5": f.md5} for f in mapped.files],
+            files=files,
             mapping_name=mapped.mapping_name,
             mapping_version=mapped.mapping_version,
             source_modified=parse_modified(record.modified),
@@ -150,6 +190,13 @@ class Preparer:
             # The key belongs to an earlier row: keep this row apart so it is not lost and
             # does not overwrite the valid specimen's state.
             key = f"{record.key}#row-{record.row_number}"
+        self.result.states[str(State.QUARANTINED)] += 1
+        self.result.quarantined.append((key, reasons))
+        log.warning("specimen %s quarantined: %s", key, "; ".join(reasons))
+        if self.preview is not None:
+            row = self.ledger.get(self.config.id, key)
+            self.preview(PreviewLine(key, row.state if row else None, State.QUARANTINED, reasons))
+            return
         self.ledger.quarantine(
             self.config.id,
             key,
@@ -157,9 +204,6 @@ class Preparer:
             source_modified=parse_modified(record.modified),
             actor=self.actor,
         )
-        self.result.states[str(State.QUARANTINED)] += 1
-        self.result.quarantined.append((key, reasons))
-        log.warning("specimen %s quarantined: %s", key, "; ".join(reasons))
 
     def flush(self) -> None:
         """Write the payloads gathered so far."""
@@ -177,6 +221,7 @@ def prepare_collection(
     mapping: str | None = None,
     cache_dir: Path | None = None,
     actor: Any = None,
+    preview: PreviewSink | None = None,
 ) -> PrepareResult:
     """Extract a collection (or its rows changed since ``since``) into the ledger.
 
@@ -188,6 +233,7 @@ def prepare_collection(
     :param mapping: a mapping name or path that overrides the collection's.
     :param cache_dir: where the mapping writes generated files (sidecars).
     :param actor: written with every ledger event.
+    :param preview: a dry run: write nothing; each row's :class:`PreviewLine` goes here.
     """
     wanted = set(only_keys) if only_keys else None
     preparer = Preparer(
@@ -195,6 +241,7 @@ def prepare_collection(
         ledger=ledger,
         mapper=build_mapper(config, mapping=mapping, cache_dir=cache_dir),
         actor=actor,
+        preview=preview,
     )
     for record in extract_records(config, since=since, limit=limit):
         if wanted is not None and record.key not in wanted:
@@ -203,7 +250,8 @@ def prepare_collection(
     preparer.flush()
     result = preparer.result
     log.info(
-        "prepared %d rows of %s: %s; %d warnings",
+        "%s %d rows of %s: %s; %d warnings",
+        "previewed (nothing written)" if preview is not None else "prepared",
         result.rows,
         config.id,
         dict(result.states),

@@ -6,6 +6,8 @@ task cannot make a specimen count twice. Files go to ``<reports dir>/<collection
 * ``report.json``: counts per state, failures with reasons, quarantined specimens with
   reasons, published DOIs, and the prepare / reconcile summaries of the run;
 * ``specimens.csv``: one line per specimen (key, state, record id, DOI, concept DOI, reason);
+* ``preview.csv`` (a dry run's, written by the prepare step): one line per row read, with
+  the state it has now and the state a real run would leave it in;
 * ``report.html``: batch tables and plots, written beside them by :mod:`zenodo.html_report`.
 """
 
@@ -14,7 +16,8 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,8 +27,10 @@ from zenodo.states import State
 
 if TYPE_CHECKING:
     from zenodo.ledger import Ledger, SpecimenRow
+    from zenodo.prepare import PreviewLine
 
 CSV_COLUMNS = ("key", "state", "record_id", "doi", "concept_doi", "reason")
+PREVIEW_COLUMNS = ("key", "state_now", "state_after", "reason")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -55,6 +60,15 @@ class RunReport:
     def online(self) -> int:
         """Return how many specimens have a published record (PUBLISHED + VERIFIED)."""
         return self.counts.get(State.PUBLISHED.value, 0) + self.counts.get(State.VERIFIED.value, 0)
+
+    @property
+    def preview(self) -> dict[str, Any] | None:
+        """Return a dry run's preview: the rows it read, the states a real run would leave
+        them in, and the quarantined among them with reasons (None when not a dry run)."""
+        if not (self.prepare and self.prepare.get("preview")):
+            return None
+        return {key: self.prepare[key] for key in ("rows", "states", "quarantined",
+                                                   "quarantined_count")}
 
     def as_dict(self) -> dict[str, Any]:
         """Return the report as JSON-able data."""
@@ -126,6 +140,18 @@ def write_report(report: RunReport, ledger: Ledger, base: Path) -> dict[str, Pat
     return {"json": json_path, "csv": csv_path}
 
 
+@contextmanager
+def preview_writer(folder: Path) -> Iterator[Callable[[PreviewLine], None]]:
+    """Open ``folder/preview.csv`` and yield the function that writes one preview line."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "preview.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(PREVIEW_COLUMNS)
+        yield lambda line: writer.writerow(
+            [line.key, line.now.value if line.now else "", line.after.value,
+             "; ".join(line.reasons)])
+
+
 def format_table(report: RunReport, *, max_lines: int = 20) -> str:
     """Return a plain-text table: counts per state, then failures and quarantined (cut)."""
     width = max(len(s.value) for s in State)
@@ -134,13 +160,23 @@ def format_table(report: RunReport, *, max_lines: int = 20) -> str:
     lines += [f"{state:<{width}}  {count:>9}" for state, count in report.counts.items() if count]
     lines.append(f"{'total':<{width}}  {sum(report.counts.values()):>9}")
     lines.append(f"{'online':<{width}}  {report.online:>9}")
-    for title, entries, text in (
-        ("failures", report.failures, lambda e: e["reason"]),
-        ("quarantined", report.quarantined, lambda e: "; ".join(e["reasons"])),
+    preview = report.preview
+    if preview:
+        lines.append(f"dry run, nothing written or sent: of the {preview['rows']} rows read, "
+                     "a real run would leave")
+        lines += [f"  {state:<{width}}  {count:>9}" for state, count in preview["states"].items()]
+    for title, entries, count, text, more in (
+        ("failures", report.failures, len(report.failures), lambda e: e["reason"],
+         "specimens.csv"),
+        ("quarantined", report.quarantined, len(report.quarantined),
+         lambda e: "; ".join(e["reasons"]), "specimens.csv"),
+        ("would be quarantined", preview["quarantined"] if preview else [],
+         preview["quarantined_count"] if preview else 0, lambda e: "; ".join(e["reasons"]),
+         "preview.csv"),
     ):
         if entries:
-            lines.append(f"{title} ({len(entries)}):")
+            lines.append(f"{title} ({count}):")
             lines += [f"  {e['key']}: {text(e)}" for e in entries[:max_lines]]
-            if len(entries) > max_lines:
-                lines.append(f"  ... {len(entries) - max_lines} more in specimens.csv")
+            if count > max_lines:
+                lines.append(f"  ... {count - max_lines} more in {more}")
     return "\n".join(lines)

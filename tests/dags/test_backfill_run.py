@@ -1,5 +1,5 @@
 """Backfills through the DAG: a new mapping version edits records in place; a new image
-makes one new version."""
+makes one new version; a dry run of a new mapping changes nothing a later run does."""
 
 from __future__ import annotations
 
@@ -9,26 +9,25 @@ from typing import Any
 import requests
 from PIL import Image
 
-from tests.dags.conftest import DAG_ID, ROOT, RunEnv, task_states
+from tests.dags.conftest import DAG_ID, RunEnv, task_states
+from tests.dags.test_collection_run import report_of
 from tests.dags.test_incremental_run import single_keyed_rows
+from tests.zenodo.data_helpers import bumped_mapping
 from zenodo.states import State
 
 
-def bumped_mapping(tmp_path: pathlib.Path) -> pathlib.Path:
-    """A copy of the collection's mapping with a new version number and nothing else changed."""
-    source = (ROOT / "include" / "mappings" / "pilot1.yaml").read_text(encoding="utf-8")
-    assert 'version: "1.0.0"' in source
-    path = tmp_path / "pilot1-v1.1.yaml"
-    path.write_text(source.replace('version: "1.0.0"', 'version: "1.1.0"'), encoding="utf-8")
-    return path
+def published_sample(run_env: Any, n: int, ledger_url: str) -> RunEnv:
+    """A sample of ``n`` rows, one run of its DAG done: its valid specimens are online."""
+    env: RunEnv = run_env(n, ledger_url, hostile_share=0.1)
+    first = env.run()
+    assert str(first.state) == "success", task_states(first)
+    return env
 
 
 def test_mapping_version_bump_edits_every_record_once_and_keeps_dois(
     run_env: Any, sqlite_url: str, tmp_path: pathlib.Path
 ) -> None:
-    env: RunEnv = run_env(30, sqlite_url, hostile_share=0.1)
-    first = env.run()
-    assert str(first.state) == "success", task_states(first)
+    env = published_sample(run_env, 30, sqlite_url)
     before = {
         r.key: r.doi for r in env.ledger.rows(DAG_ID, states=[State.VERIFIED, State.PUBLISHED])
     }
@@ -46,6 +45,29 @@ def test_mapping_version_bump_edits_every_record_once_and_keeps_dois(
     assert {r.mapping_version for r in after.values()} == {"1.1.0"}
     online = [d for d in env.sandbox.admin.depositions() if d["submitted"]]
     assert len(online) == len(before), "an edit makes no new record"
+
+
+def test_a_dry_run_of_a_new_mapping_version_changes_nothing_a_later_run_does(
+    run_env: Any, sqlite_url: str, tmp_path: pathlib.Path
+) -> None:
+    env = published_sample(run_env, 20, sqlite_url)
+    rows = {r.key: (r.state, r.metadata_hash, r.mapping_version, r.doi)
+            for r in env.ledger.rows(DAG_ID)}
+    online = sum(1 for state, *_ in rows.values() if state in (State.VERIFIED, State.PUBLISHED))
+    assert online
+    env.sandbox.admin.clear_requests()
+
+    dry = env.run(dry_run=True, backfill=True, mapping=str(bumped_mapping(tmp_path)))
+    assert str(dry.state) == "success", task_states(dry)
+    assert env.sandbox.admin.requests()["total"] == 0
+    assert {r.key: (r.state, r.metadata_hash, r.mapping_version, r.doi)
+            for r in env.ledger.rows(DAG_ID)} == rows, "the ledger is as it was"
+    assert report_of(env, dry)["prepare"]["states"]["STALE"] == online, "the preview tells"
+
+    nightly = env.run()
+    assert str(nightly.state) == "success", task_states(nightly)
+    by_kind = env.sandbox.admin.requests()["counts"]["by_kind"]
+    assert not {"create", "edit", "publish", "newversion"} & set(by_kind), by_kind
 
 
 def test_a_rescanned_image_makes_one_new_version_and_the_old_doi_resolves(

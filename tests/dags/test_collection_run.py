@@ -6,6 +6,7 @@ and the report are checked against it.
 
 from __future__ import annotations
 
+import csv
 import json
 from typing import Any
 
@@ -15,6 +16,7 @@ import requests
 from tests.dags.conftest import COMMUNITY, DAG_ID, RunEnv, task_states
 from tests.zenodo.payload_factory import published_by_key
 from zenodo.payloads import PayloadStore
+from zenodo.report import report_folder
 from zenodo.states import State
 from zenodo_sandbox.testing import fault_mix
 
@@ -28,8 +30,8 @@ def published(env: RunEnv) -> dict[str, list[dict[str, Any]]]:
 
 
 def report_of(env: RunEnv, run: Any) -> dict[str, Any]:
-    (path,) = (env.reports / DAG_ID).glob("*/report.json")
-    return json.loads(path.read_text())
+    """The ``report.json`` of one run."""
+    return json.loads((report_folder(env.reports, DAG_ID, run.run_id) / "report.json").read_text())
 
 
 def assert_published_exactly_once(env: RunEnv) -> None:
@@ -137,15 +139,26 @@ def test_a_failed_mapped_task_cleared_and_rerun_makes_no_duplicates(
     assert sum(report["counts"].values()) == env.sample.n_rows
 
 
-def test_dry_run_sends_nothing_and_reports_the_quarantine(run_env: Any, sqlite_url: str) -> None:
+def test_dry_run_sends_nothing_writes_nothing_and_previews_the_quarantine(
+    run_env: Any, sqlite_url: str
+) -> None:
     env: RunEnv = run_env(30, sqlite_url)
     run = env.run(dry_run=True)
     assert str(run.state) == "success", task_states(run)
     assert env.sandbox.admin.requests()["total"] == 0
-    report = report_of(env, run)
-    assert report["counts"]["NEW"] == len(env.sample.valid_keys)
-    assert report["counts"]["QUARANTINED"] == len(env.sample.quarantined_rows)
-    assert all(q["reasons"] for q in report["quarantined"])
+    assert set(env.ledger.counts(DAG_ID).values()) == {0}, "a preview writes nothing"
+    preview = report_of(env, run)["prepare"]
+    assert preview["preview"] is True
+    assert preview["states"] == {"NEW": len(env.sample.valid_keys),
+                                 "QUARANTINED": len(env.sample.quarantined_rows)}
+    assert preview["quarantined"] and all(q["reasons"] for q in preview["quarantined"])
+    folder = report_folder(env.reports, DAG_ID, run.run_id)
+    with (folder / "preview.csv").open(newline="", encoding="utf-8") as handle:
+        lines = list(csv.DictReader(handle))
+    assert len(lines) == env.sample.n_rows
+    assert {line["key"] for line in lines if line["state_after"] == "NEW"} == set(
+        env.sample.valid_keys)
+    assert 'id="preview"' in (folder / "report.html").read_text(encoding="utf-8")
 
 
 def test_drafts_left_for_review_are_published_by_a_later_run(

@@ -1,4 +1,4 @@
-"""Helpers shared by the extract/validate/map tests: records and real image files."""
+"""Helpers shared by the extract/validate/map tests: records, real image files, mappings."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from typing import Any
 from PIL import Image
 
 from zenodo.specimen import FileSpec, SpecimenRecord, derive_key, normalise_terms
+
+MAPPINGS = Path(__file__).resolve().parents[2] / "include" / "mappings"
 
 BARLERIA = {
     "occurrenceID": "http://www.botanicalcollections.be/specimen/BR0000008525000",
@@ -61,3 +63,13 @@ def make_record(
     return SpecimenRecord(
         derive_key(normalised), normalised, "2013-09-23", tuple(specs), row_number
     )
+
+
+def bumped_mapping(folder: Path) -> Path:
+    """Write a copy of the ``pilot1`` mapping with a new version number and nothing else
+    changed into ``folder``; return its path."""
+    source = (MAPPINGS / "pilot1.yaml").read_text(encoding="utf-8")
+    assert 'version: "1.0.0"' in source
+    path = folder / "pilot1-v1.1.yaml"
+    path.write_text(source.replace('version: "1.0.0"', 'version: "1.1.0"'), encoding="utf-8")
+    return path

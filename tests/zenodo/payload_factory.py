@@ -93,6 +93,23 @@ def register_specimens(
     return [p.key for p in payloads]
 
 
+def publish_in_ledger(ledger: Ledger, collection: str, key: str, *, record_id: int) -> None:
+    """Take a registered specimen through draft, files and publish in the ledger alone, as the
+    engine records them."""
+    owner = "test-owner"
+    ledger.claim(collection, [key], owner=owner, ttl_s=60)
+    row = ledger.get(collection, key)
+    ledger.record_draft(collection, key, owner=owner, deposition_id=record_id, bucket_url="b")
+    for entry in row.files:
+        ledger.record_file(collection, key, owner=owner, name=entry.name, size=entry.size,
+                           md5=entry.md5)
+    ledger.record_uploaded(collection, key, owner=owner)
+    ledger.record_published(collection, key, owner=owner, record_id=record_id,
+                            doi=f"10.5072/zenodo.{record_id}",
+                            concept_doi=f"10.5072/zenodo.{record_id - 1}")
+    ledger.release(collection, [key], owner=owner)
+
+
 def published_by_key(records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """Group the sandbox's published records by the specimen key they carry."""
     grouped: dict[str, list[dict[str, Any]]] = {}

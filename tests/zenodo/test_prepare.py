@@ -1,4 +1,6 @@
-"""The prepare step puts every extracted row in the ledger: registered or quarantined."""
+"""The prepare step puts every extracted row in the ledger: registered or quarantined.
+
+A dry run's preview writes nothing and tells what a real run would do."""
 
 from __future__ import annotations
 
@@ -7,10 +9,12 @@ import pathlib
 
 import pytest
 
+from tests.zenodo.data_helpers import bumped_mapping
+from tests.zenodo.payload_factory import publish_in_ledger
 from zenodo.collections import load_collections
 from zenodo.ledger import Ledger
-from zenodo.payloads import PayloadStore
-from zenodo.prepare import prepare_collection
+from zenodo.payloads import MissingPayload, PayloadStore
+from zenodo.prepare import PreviewLine, prepare_collection
 from zenodo.sample import generate_sample
 from zenodo.states import State
 
@@ -62,3 +66,47 @@ def test_incremental_run_reads_only_rows_changed_since_the_watermark(
         config, ledger=sqlite_ledger, since=first.watermark, cache_dir=tmp_path / "cache"
     )
     assert 0 < later.rows < first.rows
+
+
+def test_a_preview_writes_nothing_and_tells_what_a_real_run_would_do(
+    sample, ledger: Ledger, tmp_path: pathlib.Path
+) -> None:
+    config = config_for(sample, tmp_path)
+    lines: list[PreviewLine] = []
+    preview = prepare_collection(config, ledger=ledger, cache_dir=tmp_path / "cache",
+                                 preview=lines.append)
+    assert preview.preview and preview.as_dict()["preview"] is True
+    assert set(ledger.counts(config.id).values()) == {0}
+    assert ledger.events(config.id) == []
+    with pytest.raises(MissingPayload):
+        PayloadStore(ledger).get(config.id, sample.valid_keys[0])
+    assert len(lines) == sample.n_rows and {line.now for line in lines} == {None}
+    quarantined = [line for line in lines if line.after == State.QUARANTINED]
+    assert quarantined and all(line.reasons for line in quarantined)
+
+    real = prepare_collection(config, ledger=ledger, cache_dir=tmp_path / "cache")
+    assert real.states == preview.states
+    assert {line.key: line.after for line in lines} == {
+        row.key: row.state for row in ledger.rows(config.id)}
+
+
+def test_a_preview_of_a_new_mapping_version_leaves_published_specimens_alone(
+    sample, ledger: Ledger, tmp_path: pathlib.Path
+) -> None:
+    config = config_for(sample, tmp_path)
+    prepare_collection(config, ledger=ledger, cache_dir=tmp_path / "cache")
+    key = sample.valid_keys[0]
+    publish_in_ledger(ledger, config.id, key, record_id=7)
+    store = PayloadStore(ledger)
+    before, events, payload = list(ledger.rows(config.id)), ledger.events(config.id), \
+        store.get(config.id, key)
+
+    lines: list[PreviewLine] = []
+    preview = prepare_collection(config, ledger=ledger, cache_dir=tmp_path / "cache",
+                                 mapping=str(bumped_mapping(tmp_path)), preview=lines.append)
+
+    assert list(ledger.rows(config.id)) == before, "no row changed"
+    assert ledger.events(config.id) == events and store.get(config.id, key) == payload
+    assert PreviewLine(key, State.PUBLISHED, State.STALE, []) in lines
+    assert preview.states[str(State.STALE)] == 1
+    assert preview.states[str(State.NEW)] == len(set(sample.valid_keys)) - 1

@@ -7,23 +7,18 @@ import json
 import pathlib
 from datetime import timedelta
 
-from tests.zenodo.payload_factory import COLLECTION, register_specimens
+from tests.zenodo.payload_factory import COLLECTION, publish_in_ledger, register_specimens
 from zenodo.ledger import Ledger
-from zenodo.report import build_report, format_table, report_folder, write_report
+from zenodo.prepare import PreviewLine
+from zenodo.report import build_report, format_table, preview_writer, report_folder, write_report
+from zenodo.states import State
 
 
 def settle(ledger: Ledger, keys: list[str]) -> None:
     """Publish keys[0], fail keys[1] with a reason, quarantine keys[2]; keys[3:] stay NEW."""
     owner = "test-owner"
-    ledger.claim(COLLECTION, keys[:2], owner=owner, ttl_s=60)
-    row = ledger.get(COLLECTION, keys[0])
-    ledger.record_draft(COLLECTION, keys[0], owner=owner, deposition_id=7, bucket_url="b")
-    for entry in row.files:
-        ledger.record_file(COLLECTION, keys[0], owner=owner, name=entry.name, size=entry.size,
-                           md5=entry.md5)
-    ledger.record_uploaded(COLLECTION, keys[0], owner=owner)
-    ledger.record_published(COLLECTION, keys[0], owner=owner, record_id=7,
-                            doi="10.5072/zenodo.7", concept_doi="10.5072/zenodo.6")
+    publish_in_ledger(ledger, COLLECTION, keys[0], record_id=7)
+    ledger.claim(COLLECTION, keys[1:2], owner=owner, ttl_s=60)
     ledger.record_failure(COLLECTION, keys[1], owner=owner, kind="server", status=503,
                           message="Service Unavailable", retry_after=timedelta(minutes=15))
     ledger.quarantine(COLLECTION, keys[2], ["eventDate: '1931-02-30' is impossible"],
@@ -79,3 +74,34 @@ def test_table_lists_counts_failures_and_quarantine(ledger: Ledger, tmp_path: pa
     assert any(line.split() == ["total", "4"] for line in lines)
     assert "failures (1):" in lines and "quarantined (1):" in lines
     assert f"  {keys[1]}: server 503: Service Unavailable" in lines
+
+
+def test_a_dry_run_report_shows_its_preview_beside_the_unchanged_ledger(
+    ledger: Ledger, tmp_path: pathlib.Path
+) -> None:
+    keys = register_specimens(ledger, tmp_path, 2)
+    prepare = {"rows": 30, "preview": True, "states": {"STALE": 2, "NEW": 3, "QUARANTINED": 25},
+               "quarantined": [{"key": f"q{n}", "reasons": ["year: 'x' is not a number"]}
+                               for n in range(25)], "quarantined_count": 25}
+    report = build_report(ledger, COLLECTION, run_id="r1", prepare=prepare)
+    assert report.preview == {key: prepare[key] for key in
+                              ("rows", "states", "quarantined", "quarantined_count")}
+    assert report.counts["NEW"] == len(keys), "the ledger's own counts, as they are"
+    lines = format_table(report, max_lines=5).splitlines()
+    assert "dry run, nothing written or sent: of the 30 rows read, a real run would leave" in lines
+    assert any(line.split() == ["STALE", "2"] for line in lines)
+    assert "would be quarantined (25):" in lines and "  ... 20 more in preview.csv" in lines
+    assert build_report(ledger, COLLECTION, run_id="r2", prepare={**prepare, "preview": False}
+                        ).preview is None
+
+
+def test_the_preview_csv_has_one_line_per_row_read(tmp_path: pathlib.Path) -> None:
+    with preview_writer(tmp_path / "run") as write:
+        write(PreviewLine("a", None, State.NEW, []))
+        write(PreviewLine("b", State.PUBLISHED, State.STALE, []))
+        write(PreviewLine("c#row-9", None, State.QUARANTINED, ["duplicate key", "year: bad"]))
+    with (tmp_path / "run" / "preview.csv").open(newline="", encoding="utf-8") as handle:
+        assert list(csv.reader(handle)) == [
+            ["key", "state_now", "state_after", "reason"], ["a", "", "NEW", ""],
+            ["b", "PUBLISHED", "STALE", ""],
+            ["c#row-9", "", "QUARANTINED", "duplicate key; year: bad"]]

@@ -29,7 +29,8 @@ def trigger_form(config: CollectionConfig) -> dict[str, Param]:
         "only_keys": Param([], type="array", items={"type": "string"}, title="Only these keys",
                            description="Specimen keys to work on, one per line (empty: all)."),
         "dry_run": Param(False, type="boolean", title="Dry run",
-                         description="Extract, validate and map into the ledger; send nothing."),
+                         description="Extract, validate and map; write nothing, send "
+                                     "nothing; the report shows what a real run would do."),
         "publish": Param(True, type="boolean", title="Publish",
                          description="Off: stop at uploaded drafts for review; a later run "
                                      "with Publish on publishes them."),

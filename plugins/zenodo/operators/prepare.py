@@ -1,7 +1,8 @@
-"""Extract, validate and map a collection into the ledger (the whole of a dry run)."""
+"""Extract, validate and map a collection into the ledger (a dry run: preview it, write nothing)."""
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from typing import Any
 
 from airflow.sdk.exceptions import AirflowException, AirflowSkipException
@@ -34,11 +35,14 @@ class ZenodoPrepareOperator(ZenodoCollectionOperator):
     Incremental by default: only rows modified since the ledger's extract watermark (the
     first run, a backfill and a run for chosen keys read everything). Invalid rows end
     QUARANTINED with reasons; valid ones NEW, STALE or unchanged. Sends nothing to Zenodo.
+    A dry run previews: it writes nothing to the ledger and returns the states a real run
+    would leave, so trying a mapping or a backfill changes nothing a later run does.
     """
 
     def execute(self, context: Any) -> dict[str, Any]:
         """Prepare the collection and return ``PrepareResult.as_dict()`` plus ``since``."""
         from zenodo.prepare import prepare_collection
+        from zenodo.report import preview_writer, report_folder
 
         params = self.run_params(context)
         if params.reconcile_only:
@@ -49,12 +53,22 @@ class ZenodoPrepareOperator(ZenodoCollectionOperator):
         since = None
         if not (params.backfill or params.only_keys):
             since = ledger.get_watermarks(config.id).extract
-        self.log.info("preparing %s (since=%s, limit=%s, keys=%d, mapping=%s)", config.id,
-                      since, params.limit, len(params.only_keys), params.mapping or config.mapping)
-        result = prepare_collection(
-            config, ledger=ledger, since=since, only_keys=params.only_keys or None,
-            limit=params.limit, mapping=params.mapping, actor=runtime.actor(context),
-        )
+        self.log.info("%s %s (since=%s, limit=%s, keys=%d, mapping=%s)",
+                      "previewing (dry run: nothing is written)" if params.dry_run
+                      else "preparing", config.id, since, params.limit, len(params.only_keys),
+                      params.mapping or config.mapping)
+        with ExitStack() as stack:
+            preview = None
+            if params.dry_run:
+                folder = report_folder(runtime.reports_dir(), config.id, str(context["run_id"]))
+                preview = stack.enter_context(preview_writer(folder))
+                self.log.info("dry run: what a real run would do goes to %s",
+                              folder / "preview.csv")
+            result = prepare_collection(
+                config, ledger=ledger, since=since, only_keys=params.only_keys or None,
+                limit=params.limit, mapping=params.mapping, actor=runtime.actor(context),
+                preview=preview,
+            )
         for key, reasons in result.quarantined[:50]:
             self.log.warning("quarantined %s: %s", key, "; ".join(reasons))
         return {**result.as_dict(), "since": since}
