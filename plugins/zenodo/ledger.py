@@ -119,19 +119,19 @@ class Ledger(LeaseMixin):
                 metadata_hash=metadata_hash, mapping_name=mapping_name,
                 mapping_version=str(mapping_version),
             )
-            if row is None:
-                new["files"] = [f.to_json() for f in plan.files]
-                self._insert(conn, collection, key, plan.state, new, now, actor, {"register": 1})
-            elif not plan.rewrite:
+            if row is not None and not plan.rewrite:
                 if source_modified is not None:
                     self._update(conn, collection, key, {"source_modified": source_modified}, now)
-            else:
-                new["files"] = [f.to_json() for f in plan.files]
-                if row["state"] == State.QUARANTINED.value:
-                    new["quarantine_reasons"] = None
-                if row["state"] == State.FAILED.value:
-                    new["retry_after"] = now
-                self._apply(conn, row, plan.state, new, now, actor, {"register": 1})
+                return plan.state
+            new["files"] = [f.to_json() for f in plan.files]
+            if row is None:
+                self._insert(conn, collection, key, plan.state, new, now, actor, {"register": 1})
+                return plan.state
+            if row["state"] == State.QUARANTINED.value:
+                new["quarantine_reasons"] = None
+            if row["state"] == State.FAILED.value:
+                new["retry_after"] = now
+            self._apply(conn, row, plan.state, new, now, actor, {"register": 1})
             return plan.state
 
         return self._db.write_retrying(work)
