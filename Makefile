@@ -24,12 +24,12 @@ test: lint
 
 ## make demo: the main job end to end on the embedded defaults (SQLite + local sandbox)
 demo: $(STAMP)
-	$(PY) -m zenodo_sandbox.demo
+	$(PY) -m zenodo_demo.demo
 
 ## make airflow: Airflow's UI on this project (airflow standalone: dags/, plugins/, the sample
 ## collection and the local sandbox) on http://127.0.0.1:8080; the login is printed
 airflow: $(STAMP)
-	$(PY) -m zenodo_sandbox.standalone
+	$(PY) -m zenodo_demo.local_airflow
 
 ## make sandbox: a local Zenodo on http://127.0.0.1:5000 (tokens printed at start)
 sandbox: $(STAMP)

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tests.zenodo.payload_factory import COLLECTION, published_by_key
-from zenodo.ledger import Ledger
-from zenodo.states import State
+from zenodo.ledger.ledger import Ledger
+from zenodo.ledger.states import State
 from zenodo_sandbox.testing import SandboxAdmin
 
 _DONE = (State.PUBLISHED, State.VERIFIED)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.zenodo.payload_factory import COLLECTION, register_specimens
-from zenodo.ledger import Ledger
+from zenodo.ledger.ledger import Ledger
 from zenodo_sandbox.testing import SandboxProcess
 
 __all__ = ["COLLECTION", "register_specimens"]

@@ -16,11 +16,11 @@ from multiprocessing.context import SpawnProcess
 from typing import Any
 
 from bench.common import COLLECTION, quiet_logs
+from zenodo.engine.batch_runner import publish_specimens
 from zenodo.hooks.zenodo import ZenodoHook
-from zenodo.ledger import Ledger
-from zenodo.pacer import Pacer, bucket_for
-from zenodo.payloads import PayloadStore
-from zenodo.upload import publish_specimens
+from zenodo.ledger.ledger import Ledger
+from zenodo.ledger.payloads import PayloadStore
+from zenodo.traffic.pacer import Pacer, bucket_for
 
 _SPAWN = multiprocessing.get_context("spawn")
 

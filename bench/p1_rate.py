@@ -1,7 +1,7 @@
 """P1: rate-limited throughput of several worker processes sharing one pacer.
 
 The sandbox enforces Zenodo's per-token limit scaled for speed (moving window, as Zenodo);
-the workers (spawned processes, like mapped tasks) share one :class:`~zenodo.pacer.Pacer`
+the workers (spawned processes, like mapped tasks) share one :class:`~zenodo.traffic.pacer.Pacer`
 kept in the ledger database. Rate bound: records/min <= limit / 3 (create, PUT, publish).
 The 429 share is counted on the sandbox's request log.
 
@@ -30,8 +30,8 @@ from bench.common import (
 )
 from bench.engine_worker import WorkerGroup, WorkerSpec
 from zenodo.hooks.zenodo import ZenodoHook
-from zenodo.ledger import Ledger
-from zenodo.pacer import Pacer, bucket_for
+from zenodo.ledger.ledger import Ledger
+from zenodo.traffic.pacer import Pacer, bucket_for
 
 CONN_ID = "zenodo_bench_p1"
 

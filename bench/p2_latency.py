@@ -24,9 +24,9 @@ from bench.common import (
     start_sandbox,
     use_connection,
 )
+from zenodo.engine.batch_runner import publish_specimens
 from zenodo.hooks.zenodo import ZenodoHook
-from zenodo.payloads import PayloadStore
-from zenodo.upload import publish_specimens
+from zenodo.ledger.payloads import PayloadStore
 
 CONN_ID = "zenodo_bench_p2"
 CONCURRENCY = 16

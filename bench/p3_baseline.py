@@ -54,9 +54,9 @@ from bench.common import (
     use_connection,
 )
 from bench.engine_worker import WorkerGroup, WorkerSpec
-from zenodo.ledger import Ledger
-from zenodo.payloads import PayloadStore
-from zenodo.states import State
+from zenodo.ledger.ledger import Ledger
+from zenodo.ledger.payloads import PayloadStore
+from zenodo.ledger.states import State
 
 CONN_ID = "zenodo_bench_p3"
 CONCURRENCY = 16

@@ -58,8 +58,8 @@ def peak_rss_kb() -> int:
 def _child(mode: str, bucket: str, path: str, name: str) -> dict[str, Any]:
     """Upload once in this process; return seconds and peak RSS (before and after)."""
     if mode == "ours":
-        from zenodo.hashing_reader import file_md5
         from zenodo.hooks.zenodo import ZenodoHook
+        from zenodo.source.hashing_reader import file_md5
 
         hook = ZenodoHook(CONN_ID)
         hook.session()

@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from bench.common import Row, Sizes, at_most, start_sandbox, use_connection
-from zenodo.harvest import Harvester, HarvestOptions
+from zenodo.harvest.harvester import Harvester, HarvestOptions
 from zenodo.hooks.zenodo import ZenodoHook
 
 CONN_ID = "zenodo_bench_p5"

@@ -26,8 +26,8 @@ from bench.common import (
     use_connection,
 )
 from bench.engine_worker import WorkerGroup, WorkerSpec
-from zenodo.ledger import Ledger
-from zenodo.states import State
+from zenodo.ledger.ledger import Ledger
+from zenodo.ledger.states import State
 
 CONN_ID = "zenodo_bench_r2"
 LEASE_S = 3.0

@@ -33,10 +33,10 @@ from typing import Any
 from bench.census import Census, take_census
 from bench.common import FULL, QUICK, Row, Sizes, at_least, at_most, format_table, quiet_logs
 from tests.zenodo.payload_factory import published_by_key
-from zenodo.ledger import Ledger
-from zenodo.sample import SampleInfo, generate_sample
-from zenodo.states import State
-from zenodo.stats import load_batches
+from zenodo.engine.statistics import load_batches
+from zenodo.ledger.ledger import Ledger
+from zenodo.ledger.states import State
+from zenodo_demo.sample import SampleInfo, generate_sample
 from zenodo_sandbox.testing import SandboxProcess, fault_mix
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]

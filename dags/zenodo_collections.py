@@ -23,7 +23,7 @@ reconcile only). Drafts left with *Publish* off are published by the next run wi
 
 from __future__ import annotations
 
-from zenodo.collections import load_collections
+from zenodo.config.collection_file import load_collections
 from zenodo.dag_factory import build_collection_dag
 from zenodo.runtime import collections_file
 

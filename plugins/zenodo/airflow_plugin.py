@@ -6,14 +6,14 @@ from typing import Any, ClassVar
 
 from airflow.plugins_manager import AirflowPlugin
 
-from zenodo.operators.links import ZenodoCommunityLink
-from zenodo.status_page import URL_PREFIX, create_app
+from zenodo.links.community import ZenodoCommunityLink
+from zenodo.www.status_page import URL_PREFIX, create_app
 
 
 class ZenodoPlugin(AirflowPlugin):
     """Register :class:`ZenodoCommunityLink` and mount the status page in the API server.
 
-    The status page (:mod:`zenodo.status_page`) is served under ``/zenodo/`` and listed in the
+    The status page (:mod:`zenodo.www.status_page`) is served under ``/zenodo/`` and listed in the
     UI's navigation; it needs a logged-in Airflow user.
     """
 

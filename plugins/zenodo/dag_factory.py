@@ -24,7 +24,7 @@ from zenodo.operators.upload import ZenodoUploadBatchOperator
 from zenodo.sensors.oai_pmh import OaiPmhFeedSensor
 
 if TYPE_CHECKING:
-    from zenodo.collections import CollectionConfig
+    from zenodo.config.collection_file import CollectionConfig
 
 START_DATE = datetime(2024, 1, 1, tzinfo=UTC)
 #: The task ids of every collection DAG, in run order.

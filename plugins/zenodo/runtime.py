@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from zenodo.collections import CollectionConfig
+    from zenodo.config.collection_file import CollectionConfig
     from zenodo.hooks.zenodo import ZenodoHook
-    from zenodo.ledger import Ledger
+    from zenodo.ledger.ledger import Ledger
 
 _migrated: set[str] = set()
 _lock = threading.Lock()
@@ -59,7 +59,7 @@ def reports_dir() -> Path:
 
 def collections_file() -> Path:
     """Return the collections file: ``ZENODO_COLLECTIONS_FILE``, else the shipped one."""
-    from zenodo.collections import DEFAULT_COLLECTIONS_FILE
+    from zenodo.config.collection_file import DEFAULT_COLLECTIONS_FILE
 
     return Path(os.environ.get("ZENODO_COLLECTIONS_FILE") or DEFAULT_COLLECTIONS_FILE)
 
@@ -69,7 +69,7 @@ def collection_config(collection_id: str) -> CollectionConfig:
 
     :raises KeyError: naming the collection and the file when it is not configured.
     """
-    from zenodo.collections import load_collections
+    from zenodo.config.collection_file import load_collections
 
     path = collections_file()
     collections = load_collections(path)
@@ -80,7 +80,7 @@ def collection_config(collection_id: str) -> CollectionConfig:
 
 def open_ledger(url: str | None = None) -> Ledger:
     """Return a ledger on ``url`` (default :func:`ledger_url`), migrated once per process."""
-    from zenodo.ledger import Ledger
+    from zenodo.ledger.ledger import Ledger
 
     ledger = Ledger(url or ledger_url())
     with _lock:
@@ -97,7 +97,7 @@ def make_hook(conn_id: str, ledger: Ledger) -> ZenodoHook:
     slow it down.
     """
     from zenodo.hooks.zenodo import ZenodoHook
-    from zenodo.pacer import Pacer, bucket_for
+    from zenodo.traffic.pacer import Pacer, bucket_for
 
     hook = ZenodoHook(conn_id)
     limits = hook.options.limits or {}
@@ -122,7 +122,7 @@ def actor(context: Mapping[str, Any]) -> dict[str, Any]:
 
 def lease_owner(context: Mapping[str, Any]) -> str:
     """Return a lease owner unique to this task try and process (task, host, pid, random)."""
-    from zenodo.upload import default_owner
+    from zenodo.engine.batch_runner import default_owner
 
     who = actor(context)
     return f"{who['task_id']}[{who['map_index']}]@{default_owner()}"[-255:]

@@ -21,7 +21,7 @@ from tests.airflow_processes import (
     wait_until,
 )
 from tests.browser.zenodo_pages import chromium
-from zenodo_sandbox import standalone
+from zenodo_demo import local_airflow as standalone
 from zenodo_sandbox.testing import SandboxProcess
 
 

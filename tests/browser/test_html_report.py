@@ -10,12 +10,12 @@ from selenium.webdriver.common.by import By
 from tests.browser.zenodo_pages import chromium, screenshot
 from tests.zenodo.engine_helpers import run_batch
 from tests.zenodo.payload_factory import COLLECTION, register_specimens
+from zenodo.engine.statistics import load_batches
 from zenodo.hooks.zenodo import ZenodoHook
-from zenodo.html_report import T4_COLUMNS, write_html
-from zenodo.ledger import Ledger
-from zenodo.report import build_report
-from zenodo.stats import load_batches
-from zenodo.status_data import counts_by_collection
+from zenodo.ledger.ledger import Ledger
+from zenodo.report.html import T4_COLUMNS, write_html
+from zenodo.report.run_report import build_report
+from zenodo.report.status_data import counts_by_collection
 from zenodo_sandbox.testing import SandboxProcess
 
 

@@ -21,15 +21,15 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.browser.zenodo_pages import PASSWORD, ROOT, USER, ApiServer, chromium, screenshot
 from tests.zenodo.payload_factory import COLLECTION, register_specimens
+from zenodo.engine.batch_runner import publish_specimens
+from zenodo.engine.statistics import load_batches
 from zenodo.hooks.zenodo import ZenodoHook
-from zenodo.html_report import write_html
-from zenodo.ledger import Ledger
-from zenodo.payloads import PayloadStore
-from zenodo.report import build_report, report_folder
-from zenodo.states import State
-from zenodo.stats import load_batches
-from zenodo.status_data import counts_by_collection
-from zenodo.upload import publish_specimens
+from zenodo.ledger.ledger import Ledger
+from zenodo.ledger.payloads import PayloadStore
+from zenodo.ledger.states import State
+from zenodo.report.html import write_html
+from zenodo.report.run_report import build_report, report_folder
+from zenodo.report.status_data import counts_by_collection
 from zenodo_sandbox.testing import SandboxProcess
 
 RUN_ID = "manual__2026-11-24T10:00:00+00:00"

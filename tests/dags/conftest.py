@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from zenodo.ledger import Ledger
-from zenodo.sample import SampleInfo, generate_sample
+from zenodo.ledger.ledger import Ledger
+from zenodo_demo.sample import SampleInfo, generate_sample
 from zenodo_sandbox.testing import SandboxProcess
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]

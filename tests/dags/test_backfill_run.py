@@ -13,7 +13,7 @@ from tests.dags.conftest import DAG_ID, RunEnv, task_states
 from tests.dags.test_collection_run import report_of
 from tests.dags.test_incremental_run import single_keyed_rows
 from tests.zenodo.data_helpers import bumped_mapping
-from zenodo.states import State
+from zenodo.ledger.states import State
 
 
 def published_sample(run_env: Any, n: int, ledger_url: str) -> RunEnv:

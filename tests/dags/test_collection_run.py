@@ -15,9 +15,9 @@ import requests
 
 from tests.dags.conftest import COMMUNITY, DAG_ID, RunEnv, task_states
 from tests.zenodo.payload_factory import published_by_key
-from zenodo.payloads import PayloadStore
-from zenodo.report import report_folder
-from zenodo.states import State
+from zenodo.ledger.payloads import PayloadStore
+from zenodo.ledger.states import State
+from zenodo.report.run_report import report_folder
 from zenodo_sandbox.testing import fault_mix
 
 FAULTS = fault_mix(seed=20261124, commit_then_fail=0.03, reset_upload=0.02)

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from zenodo.collections import load_collections
+from zenodo.config.collection_file import load_collections
 from zenodo.dag_factory import TASK_IDS
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from tests.dags.conftest import COMMUNITY, DAG_ID, RunEnv, task_states
 from tests.dags.test_collection_run import published
-from zenodo.states import State
+from zenodo.ledger.states import State
 
 LATER = "2031-06-01T00:00:00"
 

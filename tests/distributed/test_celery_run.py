@@ -25,7 +25,7 @@ from tests.airflow_processes import (
     write_admin_password,
 )
 from tests.zenodo.payload_factory import published_by_key
-from zenodo.sample import generate_sample
+from zenodo_demo.sample import generate_sample
 from zenodo_sandbox.testing import SandboxProcess
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(420)]

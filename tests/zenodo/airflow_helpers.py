@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from zenodo.collections import load_collections
-from zenodo.ledger import Ledger
-from zenodo.prepare import prepare_collection
-from zenodo.sample import SampleInfo, generate_sample
+from zenodo.config.collection_file import load_collections
+from zenodo.ledger.ledger import Ledger
+from zenodo.ledger.prepare import prepare_collection
+from zenodo_demo.sample import SampleInfo, generate_sample
 from zenodo_sandbox.testing import SandboxProcess
 
 COLLECTION = "herbarium_sample"

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from zenodo.hooks.zenodo import ZenodoHook
-from zenodo.ledger import Ledger
+from zenodo.ledger.ledger import Ledger
 from zenodo_sandbox.testing import SandboxProcess
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from PIL import Image
 
-from zenodo.specimen import FileSpec, SpecimenRecord, derive_key, normalise_terms
+from zenodo.source.specimen import FileSpec, SpecimenRecord, derive_key, normalise_terms
 
 MAPPINGS = Path(__file__).resolve().parents[2] / "include" / "mappings"
 

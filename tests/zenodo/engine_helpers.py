@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from tests.zenodo.payload_factory import COLLECTION, published_by_key
+from zenodo.engine.batch_runner import publish_specimens
 from zenodo.hooks.zenodo import ZenodoHook
-from zenodo.ledger import Ledger
-from zenodo.payloads import PayloadStore
-from zenodo.states import State
-from zenodo.upload import publish_specimens
+from zenodo.ledger.ledger import Ledger
+from zenodo.ledger.payloads import PayloadStore
+from zenodo.ledger.states import State
 from zenodo_sandbox.testing import SandboxProcess
 
 

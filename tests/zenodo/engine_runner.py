@@ -9,10 +9,10 @@ from __future__ import annotations
 import sys
 
 from tests.zenodo.payload_factory import COLLECTION
+from zenodo.engine.batch_runner import publish_specimens
 from zenodo.hooks.zenodo import ZenodoHook
-from zenodo.ledger import Ledger
-from zenodo.payloads import PayloadStore
-from zenodo.upload import publish_specimens
+from zenodo.ledger.ledger import Ledger
+from zenodo.ledger.payloads import PayloadStore
 
 
 def main(argv: list[str]) -> int:

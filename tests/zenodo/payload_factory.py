@@ -6,10 +6,10 @@ import hashlib
 import pathlib
 from typing import Any
 
-from zenodo.ledger import Ledger
-from zenodo.mapping import key_keyword, search_query_for
-from zenodo.payloads import PayloadStore, SpecimenPayload
-from zenodo.specimen import FileSpec
+from zenodo.ledger.ledger import Ledger
+from zenodo.ledger.payloads import PayloadStore, SpecimenPayload
+from zenodo.metadata.mapping import key_keyword, search_query_for
+from zenodo.source.specimen import FileSpec
 
 COLLECTION = "herbarium_test"
 

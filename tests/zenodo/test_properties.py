@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from zenodo.collections import CollectionConfig, ImageTemplate
-from zenodo.extract import row_to_record
-from zenodo.mapping import Mapper, MappingError, load_mapping
-from zenodo.specimen import FileSpec
-from zenodo.validate import has_errors, validate_record
+from zenodo.config.collection_file import CollectionConfig, ImageTemplate
+from zenodo.metadata.mapping import Mapper, MappingError, load_mapping
+from zenodo.source.extract import row_to_record
+from zenodo.source.specimen import FileSpec
+from zenodo.validate.validator import has_errors, validate_record
 from zenodo_sandbox.validation import validate_for_publish  # fails clearly if absent
 
 WEIRD = st.text(alphabet=st.characters(exclude_categories=()), max_size=30)

@@ -9,7 +9,7 @@ from typing import Protocol
 
 
 class RequestPacer(Protocol):
-    """What the hook needs from a rate pacer (see :mod:`zenodo.pacer`)."""
+    """What the hook needs from a rate pacer (see :mod:`zenodo.traffic.pacer`)."""
 
     def acquire(self) -> None:
         """Block until one more request may be sent."""

@@ -17,11 +17,11 @@ import requests
 from requests.utils import super_len
 
 if TYPE_CHECKING:
-    from zenodo.breaker import CircuitBreaker
+    from zenodo.traffic.breaker import CircuitBreaker
 
 
 class RequestObserver(Protocol):
-    """Something that wants to know about every request (e.g. :class:`zenodo.stats.BatchStats`)."""
+    """Something that wants to know about every request (e.g. ``BatchStats``)."""
 
     def request_sent(self, method: str, operation: str, nbytes: int) -> None:
         """One request is about to be sent with ``nbytes`` of body."""

@@ -39,11 +39,11 @@ from zenodo.errors import (
     check_md5,
     field_errors_from_body,
 )
-from zenodo.hashing_reader import HashingReader
+from zenodo.harvest.oai_page import OaiPage, parse_oai_page
 from zenodo.hooks.options import OWN_EXTRA_KEYS, ZenodoOptions
 from zenodo.hooks.pacing import LocalPacer, RequestPacer, retry_after
 from zenodo.hooks.watch import RequestWatch
-from zenodo.oai_page import OaiPage, parse_oai_page
+from zenodo.source.hashing_reader import HashingReader
 
 if TYPE_CHECKING:
     from airflow.sdk import Connection

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from airflow.sdk import Param
 
-    from zenodo.collections import CollectionConfig
+    from zenodo.config.collection_file import CollectionConfig
 
 
 def trigger_form(config: CollectionConfig) -> dict[str, Param]:

@@ -17,7 +17,7 @@ def check_protocol(conn_id: str, mapping: str) -> None:
     A ``deposit`` connection needs deposit metadata, an ``rdm`` one an RDM record body.
     """
     from zenodo.hooks.zenodo import ZenodoHook
-    from zenodo.mapping import load_mapping
+    from zenodo.metadata.mapping import load_mapping
 
     protocol = ZenodoHook(conn_id).options.protocol
     schema = load_mapping(mapping).schema
@@ -30,7 +30,7 @@ def check_protocol(conn_id: str, mapping: str) -> None:
 
 
 class ZenodoPrepareOperator(ZenodoCollectionOperator):
-    """Run :func:`zenodo.prepare.prepare_collection` for the run's scope; return its summary.
+    """Run :func:`zenodo.ledger.prepare.prepare_collection` for the run's scope; return its summary.
 
     Incremental by default: only rows modified since the ledger's extract watermark (the
     first run, a backfill and a run for chosen keys read everything). Invalid rows end
@@ -41,8 +41,8 @@ class ZenodoPrepareOperator(ZenodoCollectionOperator):
 
     def execute(self, context: Any) -> dict[str, Any]:
         """Prepare the collection and return ``PrepareResult.as_dict()`` plus ``since``."""
-        from zenodo.prepare import prepare_collection
-        from zenodo.report import preview_writer, report_folder
+        from zenodo.ledger.prepare import prepare_collection
+        from zenodo.report.run_report import preview_writer, report_folder
 
         params = self.run_params(context)
         if params.reconcile_only:

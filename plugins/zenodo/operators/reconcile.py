@@ -30,8 +30,8 @@ class ZenodoReconcileOperator(ZenodoCollectionOperator):
 
     def execute(self, context: Any) -> dict[str, Any]:
         """Harvest, reconcile, and return the counts, differences and findings."""
-        from zenodo.harvest import Harvester
-        from zenodo.reconcile import reconcile
+        from zenodo.harvest.harvester import Harvester
+        from zenodo.reconcile.reconciler import reconcile
 
         params = self.run_params(context)
         if params.dry_run:

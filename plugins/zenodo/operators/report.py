@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from zenodo import runtime
+from zenodo.links.community import ZenodoCommunityLink
 from zenodo.operators.base import ZenodoCollectionOperator
-from zenodo.operators.links import ZenodoCommunityLink
 
 
 class ZenodoReportOperator(ZenodoCollectionOperator):
@@ -28,10 +28,10 @@ class ZenodoReportOperator(ZenodoCollectionOperator):
 
     def execute(self, context: Any) -> dict[str, Any]:
         """Write ``report.json``, ``specimens.csv`` and ``report.html``; return paths and counts."""
-        from zenodo.html_report import write_html
-        from zenodo.report import build_report, format_table, report_folder, write_report
-        from zenodo.stats import load_batches
-        from zenodo.status_data import counts_by_collection
+        from zenodo.engine.statistics import load_batches
+        from zenodo.report.html import write_html
+        from zenodo.report.run_report import build_report, format_table, report_folder, write_report
+        from zenodo.report.status_data import counts_by_collection
 
         ti = context["ti"]
         ledger = runtime.open_ledger()

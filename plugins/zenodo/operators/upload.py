@@ -8,8 +8,8 @@ from typing import Any
 from airflow.sdk.exceptions import AirflowException
 
 from zenodo import runtime
+from zenodo.links.community import ZenodoCommunityLink
 from zenodo.operators.base import ZenodoCollectionOperator
-from zenodo.operators.links import ZenodoCommunityLink
 
 #: Outcomes that leave nothing for this task to redo.
 SETTLED = frozenset({"published", "drafted", "already_published", "quarantined"})
@@ -32,7 +32,7 @@ class ZenodoUploadBatchOperator(ZenodoCollectionOperator):
     such specimen is logged with its key and reason and is FAILED in the ledger. While Zenodo
     is down, the connection's shared circuit breaker pauses every worker; past
     ``ZENODO_OUTAGE_LIMIT`` seconds the task fails with "Zenodo unavailable since …" and the
-    specimens keep their ledger state (see :mod:`zenodo.breaker`).
+    specimens keep their ledger state (see :mod:`zenodo.traffic.breaker`).
 
     :param batch: ``{"batch_id": ..., "keys": [...]}`` from the plan step.
     :param lookup_waits: after a lost create answer, the waits before each deposit search.
@@ -49,9 +49,9 @@ class ZenodoUploadBatchOperator(ZenodoCollectionOperator):
 
     def execute(self, context: Any) -> dict[str, Any]:
         """Upload the batch and return ``BatchResult.as_dict()`` (with its own batch id)."""
-        from zenodo.breaker import breaker_from_env
-        from zenodo.payloads import PayloadStore
-        from zenodo.upload import publish_specimens
+        from zenodo.engine.batch_runner import publish_specimens
+        from zenodo.ledger.payloads import PayloadStore
+        from zenodo.traffic.breaker import breaker_from_env
 
         batch = dict(self.batch or {})
         context["batch_label"] = batch_label(batch)

@@ -39,8 +39,8 @@ class OaiPmhFeedSensor(BaseSensorOperator):
 
     def poke(self, context: Any) -> bool:
         """Return True once the feed shows all the run's newly published records."""
-        from zenodo.harvest import feed_shows
-        from zenodo.states import State
+        from zenodo.harvest.harvester import feed_shows
+        from zenodo.ledger.states import State
 
         params = RunParams.from_params(context.get("params"))
         if params.dry_run or params.reconcile_only:

@@ -6,10 +6,10 @@ import pytest
 from airflow.sdk.exceptions import AirflowSkipException
 
 from tests.zenodo.airflow_helpers import COLLECTION, task_context
-from zenodo.ledger import Ledger
+from zenodo.ledger.ledger import Ledger
 from zenodo.operators.params import RunParams
 from zenodo.operators.plan import ZenodoPlanOperator, plan_batches
-from zenodo.sample import SampleInfo
+from zenodo_demo.sample import SampleInfo
 
 
 def test_plan_batches_cuts_keys_into_numbered_batches() -> None:

@@ -8,10 +8,10 @@ import pytest
 from airflow.sdk.exceptions import AirflowException
 
 from tests.zenodo.airflow_helpers import COLLECTION, task_context
-from zenodo.ledger import Ledger
+from zenodo.ledger.ledger import Ledger
+from zenodo.ledger.states import State
 from zenodo.operators.upload import ZenodoUploadBatchOperator, batch_label
-from zenodo.sample import SampleInfo
-from zenodo.states import State
+from zenodo_demo.sample import SampleInfo
 from zenodo_sandbox.testing import SandboxProcess
 
 

@@ -8,10 +8,10 @@ import pytest
 from airflow.sdk.exceptions import AirflowSkipException
 
 from tests.zenodo.airflow_helpers import COLLECTION, task_context
-from zenodo.ledger import Ledger
+from zenodo.ledger.ledger import Ledger
 from zenodo.operators.upload import ZenodoUploadBatchOperator
-from zenodo.sample import SampleInfo
 from zenodo.sensors.oai_pmh import OaiPmhFeedSensor
+from zenodo_demo.sample import SampleInfo
 from zenodo_sandbox.testing import SandboxProcess
 
 

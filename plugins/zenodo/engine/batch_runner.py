@@ -1,0 +1,364 @@
+"""The exactly-once upload engine: drive each specimen from its ledger state to PUBLISHED.
+
+``publish_specimens`` is plain Python (no Airflow): give it keys, a :class:`ZenodoHook`, a
+:class:`~zenodo.ledger.ledger.Ledger` and a way to get each specimen's payload (metadata + files).
+Each worker thread claims a specimen's lease, then loops: do the one step its ledger state
+calls for, write the outcome to the ledger (the row written is the next step's state), until
+the specimen is published (or left as a reviewed draft, or failed with a reason). A specimen
+whose lost create answer is still being looked up, or whose request failed for a moment (a 5xx,
+a dropped connection), waits off the thread and is driven again when its wait is over. The
+steps live in :mod:`zenodo.engine.specimen_steps`; this module runs them concurrently and reports
+progress.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import os
+import socket
+import sys
+import threading
+import time
+import uuid
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from zenodo.engine.specimen_steps import Outcome, SpecimenSteps
+from zenodo.engine.statistics import BatchStats, save_batch
+from zenodo.errors import AuthFailed
+from zenodo.ledger.payloads import SpecimenPayload
+from zenodo.repository.remote import Remote, remote_for
+from zenodo.traffic.breaker import ZenodoUnavailable
+
+if TYPE_CHECKING:
+    from zenodo.hooks.zenodo import ZenodoHook
+    from zenodo.ledger.ledger import Ledger
+
+log = logging.getLogger(__name__)
+
+#: The interpreter's thread switch interval while a batch runs (Python's default: 5 ms).
+SWITCH_INTERVAL_S = 0.001
+_switch_lock = threading.Lock()
+_switch_users: list[float] = []  # the interval each running batch found, oldest first
+
+
+@dataclass
+class BatchResult:
+    """What one batch did: counts per outcome and every failure with its reason.
+
+    :param batch_id: the caller's id for the batch (mapped results can arrive out of order).
+    :param outcomes: outcome name → number of specimens.
+    :param failures: ``[(key, reason), …]`` for every specimen that did not get through.
+    """
+
+    batch_id: str
+    total: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+    stats: BatchStats | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """A small JSON-able summary (for XCom and reports)."""
+        return {
+            "batch_id": self.batch_id,
+            "total": self.total,
+            "outcomes": dict(self.outcomes),
+            "failures": [{"key": k, "reason": r} for k, r in self.failures],
+            "seconds": round(self.seconds, 3),
+        }
+
+
+class Progress:
+    """Log done/total, rate, ETA and errors every ``every`` specimens or ``seconds``."""
+
+    def __init__(self, total: int, *, every: int = 50, seconds: float = 30.0,
+                 stats: BatchStats | None = None) -> None:
+        self.total = total
+        self.stats = stats
+        self.every = every
+        self.seconds = seconds
+        self.done = 0
+        self.errors = 0
+        self.started = time.monotonic()
+        self._last_log = self.started
+        self._lock = threading.Lock()
+
+    def step(self, ok: bool, outcome: str = "") -> None:
+        """Count one finished specimen (its ``outcome`` in the stats) and log when it is time to."""
+        if self.stats is not None:
+            self.stats.finished(outcome or ("published" if ok else "failed"))
+        with self._lock:
+            self.done += 1
+            self.errors += 0 if ok else 1
+            now = time.monotonic()
+            due = self.done % self.every == 0 or now - self._last_log >= self.seconds
+            if due or self.done == self.total:
+                self._last_log = now
+                elapsed = max(now - self.started, 1e-9)
+                rate = self.done / elapsed
+                eta = (self.total - self.done) / rate if rate else float("inf")
+                log.info(
+                    "progress %d/%d specimens, %.1f/min, ETA %.0fs, errors %d",
+                    self.done,
+                    self.total,
+                    rate * 60,
+                    eta,
+                    self.errors,
+                )
+
+
+class LeaseKeeper:
+    """Renew the leases of the specimens a run is working on, from a background thread.
+
+    A short lease (so a killed worker's specimens are taken over soon) then never runs out
+    under a live worker, however long one step (a multi-GB file) takes.
+
+    :param ledger: where the leases live.
+    :param collection: the ledger namespace.
+    :param owner: this run's lease owner id.
+    :param lease_seconds: the lease length; renewed every third of it.
+    """
+
+    def __init__(self, ledger: Ledger, collection: str, owner: str, lease_seconds: float) -> None:
+        self._ledger = ledger
+        self._collection = collection
+        self._owner = owner
+        self._ttl = lease_seconds
+        self._held: set[str] = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="lease-keeper", daemon=True)
+
+    def hold(self, key: str) -> None:
+        """Start renewing ``key``."""
+        with self._lock:
+            self._held.add(key)
+
+    def drop(self, key: str) -> None:
+        """Stop renewing ``key``."""
+        with self._lock:
+            self._held.discard(key)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._ttl / 3):
+            with self._lock:
+                keys = sorted(self._held)
+            if keys:
+                try:
+                    self._ledger.renew(self._collection, keys, owner=self._owner, ttl_s=self._ttl)
+                except Exception:
+                    log.exception("could not renew %d leases", len(keys))
+
+    def __enter__(self) -> LeaseKeeper:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def default_owner() -> str:
+    """A lease owner id unique to this process and call: host, pid and a random part."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def publish_specimens(
+    collection: str,
+    keys: Iterable[str],
+    *,
+    hook: ZenodoHook,
+    ledger: Ledger,
+    payload_for: Callable[[str], SpecimenPayload],
+    concurrency: int = 4,
+    publish: bool = True,
+    batch_id: str = "batch",
+    owner: str | None = None,
+    actor: dict[str, Any] | None = None,
+    lease_seconds: float = 120.0,
+    busy_wait: float | None = None,
+    lookup_waits: tuple[float, ...] = (1.0, 3.0, 6.0),
+    retry_waits: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0),
+    progress_every: int = 50,
+    record_stats: bool = True,
+    community: str | None = None,
+) -> BatchResult:
+    """Drive every specimen in ``keys`` to PUBLISHED (or to an uploaded draft) exactly once.
+
+    :param collection: the collection id (the ledger's namespace).
+    :param keys: the specimens of this batch.
+    :param hook: the Zenodo hook (its pacers pace every request).
+    :param ledger: where each step's outcome is written before the next step starts.
+    :param payload_for: key → metadata and files to send.
+    :param concurrency: worker threads sharing the hook and its pacer.
+    :param publish: ``False`` leaves uploaded drafts for review.
+    :param batch_id: echoed in the result.
+    :param owner: lease owner (default: host, pid and a random part).
+    :param actor: who acts, written with every ledger event (dag run, task, map index).
+    :param lease_seconds: how long a claim holds unless renewed (a live run renews it).
+    :param busy_wait: how long to keep retrying specimens whose lease another worker holds
+        (a killed worker's leases expire after ``lease_seconds``); default twice the lease.
+    :param lookup_waits: after an unknown-outcome create, the waits before each deposit
+        search (Zenodo's search index lags its database): one search per wait.
+    :param retry_waits: after a 5xx or a dropped connection on an idempotent request, the
+        waits (off the thread) before each new try; then the specimen fails for a later run.
+    :param progress_every: log progress every this many specimens.
+    :param record_stats: write the batch's statistics to the ledger (``batch_stats``).
+    :param community: the collection's community; with the RDM protocol a first publication
+        asks for inclusion by a review request (deposit metadata carries it already).
+    :raises AuthFailed: the token is wrong: nothing in the batch can succeed.
+    :raises ZenodoUnavailable: the hook's circuit breaker stayed open past its limit; every
+        specimen keeps its ledger state, so a retry continues where this one stopped.
+    """
+    keys = list(dict.fromkeys(keys))
+    result = BatchResult(batch_id=batch_id, total=len(keys))
+    owner = owner or default_owner()
+    stats = result.stats = BatchStats(collection, batch_id, len(keys), max(1, concurrency),
+                                      run_id=(actor or {}).get("run_id"))
+    progress = Progress(len(keys), every=progress_every, stats=stats)
+    started = time.monotonic()
+    deadline = started + (2 * lease_seconds if busy_wait is None else busy_wait)
+    hook.watch.add(stats)
+    try:
+        remote = remote_for(hook, community=community)
+        final = _drive_all(collection, keys, remote=remote, ledger=ledger, payload_for=payload_for,
+                           thread_setup=hook.leave_retries_to_caller,
+                           concurrency=concurrency, publish=publish, owner=owner,
+                           actor=actor or {}, lease_seconds=lease_seconds,
+                           lookup_waits=lookup_waits, retry_waits=retry_waits,
+                           deadline=deadline, progress=progress)
+        for key in keys:
+            outcome = final[key]
+            result.outcomes[outcome.name] += 1
+            if not outcome.ok:
+                result.failures.append((key, outcome.reason))
+                log.warning("specimen %s: %s: %s", key, outcome.name, outcome.reason)
+        stats.outcomes = Counter(result.outcomes)
+    finally:
+        hook.watch.remove(stats)
+        stats.close()
+        if record_stats:
+            try:
+                save_batch(ledger, stats)
+            except Exception:
+                log.exception("batch %s: could not save its statistics", batch_id)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _drive_all(
+    collection: str, keys: list[str], *, remote: Remote, ledger: Ledger,
+    payload_for: Callable[[str], SpecimenPayload], thread_setup: Callable[[], None],
+    concurrency: int, publish: bool, owner: str,
+    actor: dict[str, Any], lease_seconds: float, lookup_waits: tuple[float, ...],
+    retry_waits: tuple[float, ...], deadline: float, progress: Progress,
+) -> dict[str, Outcome]:
+    """Drive ``keys`` on a thread pool, again while some are held by another worker.
+
+    ``thread_setup`` runs on each pool thread first: the hook leaves retries to the engine,
+    which defers a specimen after a transient failure instead of sleeping on the thread.
+    """
+    with LeaseKeeper(ledger, collection, owner, lease_seconds) as keeper:
+        steps = SpecimenSteps(
+            collection,
+            remote=remote,
+            ledger=ledger,
+            owner=owner,
+            actor=actor,
+            publish=publish,
+            lease_seconds=lease_seconds,
+            lookup_waits=lookup_waits,
+            retry_waits=retry_waits,
+            keeper=keeper,
+            stats=progress.stats,
+        )
+        final: dict[str, Outcome] = {}
+        pending = keys
+        with _quick_thread_switches(), ThreadPoolExecutor(
+                max(1, concurrency), thread_name_prefix="zenodo", initializer=thread_setup) as pool:
+            while pending:
+                final.update(_run_pass(pool, steps, pending, payload_for, progress,
+                                       max(1, concurrency)))
+                pending = [k for k in pending if final[k].name == "busy"]
+                if not pending or time.monotonic() >= deadline:
+                    break
+                log.info("%d specimens held by another worker; waiting", len(pending))
+                time.sleep(1.0)
+    return final
+
+
+def _run_pass(
+    pool: ThreadPoolExecutor,
+    steps: SpecimenSteps,
+    keys: list[str],
+    payload_for: Callable[[str], SpecimenPayload],
+    progress: Progress,
+    workers: int,
+) -> dict[str, Outcome]:
+    """Drive ``keys`` once on the pool; an auth failure or a long outage stops the batch.
+
+    At most ``workers`` specimens are in the pool at once, so a deferred specimen (its
+    lookup waits for the search index) is driven again as soon as its wait is over, ahead of
+    the specimens not started yet; meanwhile its thread serves them.
+    """
+    waiting = deque(keys)
+    later: list[tuple[float, str]] = []  # (when due, key), a heap
+    running: dict[Future[Outcome], str] = {}
+    outcomes: dict[str, Outcome] = {}
+    try:
+        while waiting or later or running:
+            now = time.monotonic()
+            while len(running) < workers and (waiting or (later and later[0][0] <= now)):
+                key = heapq.heappop(later)[1] if later and later[0][0] <= now else waiting.popleft()
+                running[pool.submit(steps.drive, key, payload_for)] = key
+            # With every worker busy only a finished specimen frees a place: a due deferred
+            # specimen must wait for it too (a zero timeout here would spin on the GIL).
+            full = len(running) >= workers
+            pause = max(0.0, later[0][0] - now) if later and not full else None
+            if not running:
+                time.sleep(pause or 0.0)
+                continue
+            done, _ = wait(running, timeout=pause, return_when=FIRST_COMPLETED)
+            for future in done:
+                key = running.pop(future)
+                outcome = future.result()
+                if outcome.name == "deferred":
+                    heapq.heappush(later, (time.monotonic() + outcome.after, key))
+                    continue
+                outcomes[key] = outcome
+                if outcome.name != "busy":
+                    progress.step(outcome.ok, outcome.name)
+    except (AuthFailed, ZenodoUnavailable):
+        for future in running:
+            future.cancel()
+        for _due, key in later:
+            steps.let_go(key)
+        raise
+    return outcomes
+
+
+@contextmanager
+def _quick_thread_switches() -> Iterator[None]:
+    """Let threads take turns every :data:`SWITCH_INTERVAL_S` while batches run, then restore.
+
+    The engine's threads queue for the ledger's write lock (SQLite has one writer). The thread
+    holding it gives the GIL up in every database call and must get it back to go on; at the
+    default 5 ms interval it may wait that long each time while the others run, and the whole
+    pool ends up queued on the lock (measured: a third of the batch's time).
+    """
+    with _switch_lock:
+        _switch_users.append(sys.getswitchinterval())
+        sys.setswitchinterval(min(SWITCH_INTERVAL_S, _switch_users[0]))
+    try:
+        yield
+    finally:
+        with _switch_lock:
+            found = _switch_users.pop()
+            if not _switch_users:  # the last batch out: ``found`` is what the first one found
+                sys.setswitchinterval(found)

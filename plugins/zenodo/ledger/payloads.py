@@ -1,0 +1,109 @@
+"""The payload store: per specimen, the exact metadata and files the upload step sends.
+
+The prepare step maps each valid specimen and stores its payload beside the ledger row (same
+database, table ``payloads``); the mapped upload tasks receive only keys and read payloads
+from here. So a retried or cleared task sends exactly what was registered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from zenodo.source.specimen import FileSpec
+from zenodo.store.tables import Payload
+
+if TYPE_CHECKING:
+    from zenodo.ledger.ledger import Ledger
+
+#: One specimen's payload (read once per specimen a batch drives: built once, see
+#: :mod:`zenodo.ledger.statements`).
+_ONE_PAYLOAD = sa.select(Payload.__table__).where(
+    Payload.__table__.c.collection == sa.bindparam("p_collection"),
+    Payload.__table__.c.key == sa.bindparam("p_key"))
+
+
+@dataclass(frozen=True)
+class SpecimenPayload:
+    """What is sent for one specimen: deposit metadata, files, and how to find it again.
+
+    :param key: the specimen's stable key.
+    :param metadata: the deposit metadata (contains the key, so search can find it).
+    :param files: the files to upload (images, sidecar), each with size and md5.
+    :param search_query: the deposit-search ``q`` that finds this specimen's depositions.
+    """
+
+    key: str
+    metadata: dict[str, Any]
+    files: tuple[FileSpec, ...]
+    search_query: str
+
+
+class MissingPayload(LookupError):
+    """The specimen has no stored payload: run the prepare step first."""
+
+
+def _file_json(spec: FileSpec) -> dict[str, Any]:
+    return {"name": spec.name, "path": str(spec.path), "size": spec.size, "md5": spec.md5}
+
+
+def _file_spec(entry: dict[str, Any]) -> FileSpec:
+    return FileSpec(Path(entry["path"]), entry["name"], entry.get("size"), entry.get("md5"))
+
+
+class PayloadStore:
+    """Read and write payloads in the ledger's database.
+
+    :param ledger: the ledger whose engine (and migrated schema) is used.
+    """
+
+    def __init__(self, ledger: Ledger) -> None:
+        self._ledger = ledger
+        self._table = Payload.__table__
+
+    def put_many(self, collection: str, payloads: Iterable[SpecimenPayload]) -> int:
+        """Insert or replace payloads in one transaction; return how many were written."""
+        now = datetime.now(UTC)
+        rows = [
+            {
+                "collection": collection,
+                "key": p.key,
+                "metadata_json": p.metadata,
+                "files": [_file_json(f) for f in p.files],
+                "search_query": p.search_query,
+                "updated_at": now,
+            }
+            for p in payloads
+        ]
+        if not rows:
+            return 0
+        table = self._table
+        keys = [r["key"] for r in rows]
+        with self._ledger.engine.begin() as conn:
+            conn.execute(
+                table.delete().where(table.c.collection == collection, table.c.key.in_(keys))
+            )
+            conn.execute(table.insert(), rows)
+        return len(rows)
+
+    def get(self, collection: str, key: str) -> SpecimenPayload:
+        """Return one specimen's payload.
+
+        :raises MissingPayload: nothing stored for the key.
+        """
+        with self._ledger.engine.connect() as conn:
+            row = conn.execute(_ONE_PAYLOAD, {"p_collection": collection, "p_key": key}
+                               ).mappings().first()
+        if row is None:
+            raise MissingPayload(f"specimen {collection}/{key}: no payload stored")
+        return SpecimenPayload(
+            key=key,
+            metadata=row["metadata_json"],
+            files=tuple(_file_spec(f) for f in row["files"]),
+            search_query=row["search_query"],
+        )

@@ -1,0 +1,260 @@
+"""The prepare step: extract → validate → map → ledger (and the payload store).
+
+Every extracted row ends in the ledger: a valid one is registered (NEW, STALE when a published
+specimen's metadata or files changed, unchanged otherwise) with its payload stored for the
+upload step; an invalid one is QUARANTINED with reasons that name the record and the field.
+Nothing is sent to Zenodo here, so a dry run is this step alone, as a preview: it validates
+and maps the same way but writes nothing, and counts the states a real run would leave (a
+preview that wrote its new hashes would have the next real run edit published records with a
+mapping that was only being tried).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from zenodo.ledger.payloads import PayloadStore, SpecimenPayload
+from zenodo.ledger.registration import plan_registration
+from zenodo.ledger.rows import parse_files
+from zenodo.ledger.states import State
+from zenodo.metadata.mapping import Mapper, MappingError, load_mapping, search_query_for
+from zenodo.source.extract import extract_records, newest_modified
+from zenodo.validate.validator import Validator, has_errors, quarantine_reasons
+
+if TYPE_CHECKING:
+    from zenodo.config.collection_file import CollectionConfig
+    from zenodo.ledger.ledger import Ledger
+    from zenodo.source.specimen import SpecimenRecord
+
+log = logging.getLogger(__name__)
+
+#: Payloads are written to the store in groups of this many.
+PAYLOAD_BATCH = 500
+
+
+class PreviewLine(NamedTuple):
+    """What a real run would do to one row a dry run read.
+
+    :param key: the specimen key (a duplicate row's is ``key#row-N``).
+    :param now: its ledger state now (None: not in the ledger).
+    :param after: the state a real run would leave it in.
+    :param reasons: why it would be quarantined (empty for a valid one).
+    """
+
+    key: str
+    now: State | None
+    after: State
+    reasons: list[str]
+
+
+PreviewSink = Callable[[PreviewLine], None]
+
+
+@dataclass
+class PrepareResult:
+    """What the prepare step saw and decided.
+
+    :param rows: rows extracted.
+    :param states: resulting ledger state → number of specimens.
+    :param quarantined: ``[(key, reasons)]`` of rows refused as bad input.
+    :param warnings: ``[(key, reason)]`` of problems that do not stop a specimen.
+    :param watermark: the newest ``modified`` value seen (the next incremental run's start).
+    :param preview: a dry run's: nothing was written, ``states`` are what a real run would leave.
+    """
+
+    rows: int = 0
+    states: Counter[str] = field(default_factory=Counter)
+    quarantined: list[tuple[str, list[str]]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    watermark: str | None = None
+    preview: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-able summary (small: reasons are cut to the first 200 entries)."""
+        return {
+            "rows": self.rows,
+            "states": dict(self.states),
+            "quarantined": [{"key": k, "reasons": r} for k, r in self.quarantined[:200]],
+            "quarantined_count": len(self.quarantined),
+            "warnings_count": len(self.warnings),
+            "watermark": self.watermark,
+            "preview": self.preview,
+        }
+
+
+def parse_modified(value: str | None) -> datetime | None:
+    """Read a row's ``modified`` value as an aware datetime (naive values are taken as UTC)."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def build_mapper(
+    config: CollectionConfig, *, mapping: str | None = None, cache_dir: Path | None = None
+) -> Mapper:
+    """The collection's mapper, or one for another mapping (a manual run's override)."""
+    if not mapping:
+        return Mapper.for_collection(config, cache_dir=cache_dir)
+    return Mapper(
+        load_mapping(mapping),
+        community=config.community,
+        params=config.mapping_params,
+        cache_dir=cache_dir,
+    )
+
+
+class Preparer:
+    """Run records through validation and mapping and write the outcome to the ledger.
+
+    :param config: the collection.
+    :param ledger: the ledger (payloads go to the same database).
+    :param mapper: turns valid records into deposit metadata and files.
+    :param actor: written with every ledger event.
+    :param preview: a dry run's: write nothing, give each row's :class:`PreviewLine` to it.
+    """
+
+    def __init__(
+        self, config: CollectionConfig, *, ledger: Ledger, mapper: Mapper, actor: Any = None,
+        preview: PreviewSink | None = None,
+    ) -> None:
+        self.config = config
+        self.ledger = ledger
+        self.mapper = mapper
+        self.actor = actor
+        self.validator = Validator.for_collection(config, extra_files=mapper.extra_files)
+        self.store = PayloadStore(ledger)
+        self.preview = preview
+        self.result = PrepareResult(preview=preview is not None)
+        self._pending: list[SpecimenPayload] = []
+
+    def add(self, record: SpecimenRecord) -> None:
+        """Validate, map and record one specimen."""
+        self.result.rows += 1
+        self.result.watermark = newest_modified(self.result.watermark, record.modified)
+        problems = self.validator.validate(record)
+        self.result.warnings.extend((p.key, p.reason) for p in problems if p.severity == "warning")
+        if has_errors(problems):
+            self._quarantine(record, quarantine_reasons(problems), problems)
+            return
+        try:
+            mapped = self.mapper.map(record)
+        except MappingError as exc:
+            self._quarantine(record, quarantine_reasons([exc.as_problem()]), [exc.as_problem()])
+            return
+        files = [{"name": f.name, "size": f.size, "md5": f.md5} for f in mapped.files]
+        if self.preview is not None:
+            row = self.ledger.get(self.config.id, mapped.key)
+            state = plan_registration(
+                row, files=parse_files(self.config.id, mapped.key, files),
+                metadata_hash=mapped.metadata_hash, mapping_name=mapped.mapping_name,
+                mapping_version=str(mapped.mapping_version),
+            ).state
+            self.result.states[str(state)] += 1
+            self.preview(PreviewLine(mapped.key, row.state if row else None, state, []))
+            return
+        state = self.ledger.register(
+            self.config.id,
+            mapped.key,
+            metadata_hash=mapped.metadata_hash,
+            files=files,
+            mapping_name=mapped.mapping_name,
+            mapping_version=mapped.mapping_version,
+            source_modified=parse_modified(record.modified),
+            actor=self.actor,
+        )
+        self.result.states[str(state)] += 1
+        self._pending.append(
+            SpecimenPayload(
+                mapped.key,
+                mapped.metadata,
+                mapped.files,
+                search_query_for(mapped.schema, mapped.key),
+            )
+        )
+        if len(self._pending) >= PAYLOAD_BATCH:
+            self.flush()
+
+    def _quarantine(self, record: SpecimenRecord, reasons: list[str], problems: list[Any]) -> None:
+        key = record.key
+        if any(p.reason.startswith("duplicate key") for p in problems):
+            # The key belongs to an earlier row: keep this row apart so it is not lost and
+            # does not overwrite the valid specimen's state.
+            key = f"{record.key}#row-{record.row_number}"
+        self.result.states[str(State.QUARANTINED)] += 1
+        self.result.quarantined.append((key, reasons))
+        log.warning("specimen %s quarantined: %s", key, "; ".join(reasons))
+        if self.preview is not None:
+            row = self.ledger.get(self.config.id, key)
+            self.preview(PreviewLine(key, row.state if row else None, State.QUARANTINED, reasons))
+            return
+        self.ledger.quarantine(
+            self.config.id,
+            key,
+            reasons,
+            source_modified=parse_modified(record.modified),
+            actor=self.actor,
+        )
+
+    def flush(self) -> None:
+        """Write the payloads gathered so far."""
+        self.store.put_many(self.config.id, self._pending)
+        self._pending = []
+
+
+def prepare_collection(
+    config: CollectionConfig,
+    *,
+    ledger: Ledger,
+    since: str | None = None,
+    only_keys: Iterable[str] | None = None,
+    limit: int | None = None,
+    mapping: str | None = None,
+    cache_dir: Path | None = None,
+    actor: Any = None,
+    preview: PreviewSink | None = None,
+) -> PrepareResult:
+    """Extract a collection (or its rows changed since ``since``) into the ledger.
+
+    :param config: the collection.
+    :param ledger: where states, reasons and payloads go.
+    :param since: incremental runs: only rows modified at or after this watermark.
+    :param only_keys: keep only these specimen keys.
+    :param limit: stop after this many rows.
+    :param mapping: a mapping name or path that overrides the collection's.
+    :param cache_dir: where the mapping writes generated files (sidecars).
+    :param actor: written with every ledger event.
+    :param preview: a dry run: write nothing; each row's :class:`PreviewLine` goes here.
+    """
+    wanted = set(only_keys) if only_keys else None
+    preparer = Preparer(
+        config,
+        ledger=ledger,
+        mapper=build_mapper(config, mapping=mapping, cache_dir=cache_dir),
+        actor=actor,
+        preview=preview,
+    )
+    for record in extract_records(config, since=since, limit=limit):
+        if wanted is not None and record.key not in wanted:
+            continue
+        preparer.add(record)
+    preparer.flush()
+    result = preparer.result
+    log.info(
+        "%s %d rows of %s: %s; %d warnings",
+        "previewed (nothing written)" if preview is not None else "prepared",
+        result.rows,
+        config.id,
+        dict(result.states),
+        len(result.warnings),
+    )
+    return result

@@ -1,0 +1,56 @@
+"""The statements the upload engine runs for every specimen step, built once.
+
+SQLAlchemy spends more time building a statement and computing its cache key than SQLite
+spends running it. With sixteen threads of one process sharing the interpreter, that time is
+taken from the threads waiting on Zenodo's answers. These statements are built at import and
+given only their parameters: the key columns as ``p_collection``/``p_key`` (names apart from
+the columns, so an UPDATE takes its SET clause from the other parameters).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from zenodo.store.tables import Event, Specimen
+
+_T = Specimen.__table__
+_E = Event.__table__
+_IN_COLLECTION = _T.c.collection == sa.bindparam("p_collection")
+_ONE = sa.and_(_IN_COLLECTION, _T.c.key == sa.bindparam("p_key"))
+
+#: One specimen's row.
+ROW = sa.select(_T).where(_ONE)
+#: The same, locked for the transaction (``FOR UPDATE``; SQLite holds the database).
+LOCK_ROW = ROW.with_for_update()
+#: Set the parameters' columns on one specimen's row.
+UPDATE_ROW = sa.update(_T).where(_ONE)
+#: Append one event; the parameters are its columns.
+INSERT_EVENT = sa.insert(_E)
+_FREE = sa.and_(
+    _IN_COLLECTION,
+    _T.c.key.in_(sa.bindparam("p_keys", expanding=True)),
+    sa.or_(_T.c.lease_owner.is_(None), _T.c.lease_owner == sa.bindparam("p_owner"),
+           _T.c.lease_expires < sa.bindparam("p_now")),
+)
+#: PostgreSQL: lock the free ones of ``p_keys`` (no lease, the caller's own, or expired),
+#: skipping rows another transaction is claiming right now.
+LOCK_FREE_KEYS = sa.select(_T.c.key).where(_FREE).with_for_update(skip_locked=True)
+#: Lease the free ones of ``p_keys``; return their keys, or their whole rows.
+TAKE_KEYS = sa.update(_T).where(_FREE).returning(_T.c.key)
+TAKE_ROWS = sa.update(_T).where(_FREE).returning(*_T.c)
+
+
+def row_params(collection: str, key: str, **values: Any) -> dict[str, Any]:
+    """Parameters for :data:`ROW`, :data:`LOCK_ROW` and :data:`UPDATE_ROW` (``values``: SET)."""
+    return {**values, "p_collection": collection, "p_key": key}
+
+
+def lease_params(collection: str, keys: list[str], owner: str, now: datetime,
+                 expires: datetime) -> dict[str, Any]:
+    """Parameters for :data:`TAKE_KEYS` and the like: lease ``keys`` to ``owner`` until
+    ``expires`` (``now`` decides which leases have expired)."""
+    return {"p_collection": collection, "p_keys": keys, "p_owner": owner, "p_now": now,
+            "lease_owner": owner, "lease_expires": expires}

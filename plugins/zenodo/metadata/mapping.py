@@ -1,0 +1,478 @@
+"""Map a validated :class:`SpecimenRecord` to Zenodo deposit metadata (or an InvenioRDM
+record body) and files.
+
+A mapping is a YAML file (``include/mappings/<name>.yaml``)::
+
+    name: pilot2
+    version: "1.0.0"
+    schema: deposit                            # or rdm; default deposit
+    params: {creator: Meise Botanic Garden}   # defaults; a collection's mapping_params win
+    let:                                       # named Jinja expressions, evaluated in order
+      cetaf: "dwc.occurrenceID if dwc.occurrenceID is defined else key"
+    sidecar: {enabled: false}                  # or {enabled: true, name: "...", exclude: [...]}
+    metadata:                                  # the deposit ``metadata`` object
+      title: "{{ dwc.scientificName }} ({{ dwc.catalogNumber }})"
+      keywords: [Biodiversity, "{{ dwc.family | default('') }}"]
+      custom: {expr: "dwc_custom_fields(dwc)"}
+
+Every string leaf is a Jinja template rendered in a sandbox with strict undefined variables;
+``{expr: ...}`` leaves are Jinja expressions that keep their Python type. A value that renders
+empty (``''``, ``None``, ``[]``, ``{}``) is left out. Template variables: ``dwc`` (the terms),
+``key``, ``alternate_id``, ``params``, ``community``, ``images`` (upload names), ``sidecar``
+(the JSON-LD document or ``None``), ``publication_date`` (``params.publication_date`` or the
+day of mapping), the ``let`` names, and the functions of :mod:`zenodo.metadata.template_helpers` and
+:mod:`zenodo.metadata.rdm_body`.
+
+``schema: deposit`` mappings give the deposit ``metadata`` object (``POST
+/api/deposit/depositions``). In a ``schema: rdm`` mapping the ``metadata:`` node gives the whole
+InvenioRDM record body for ``POST /api/records`` (``metadata``, ``custom_fields``, ``access``,
+``files``, ``pids``); communities are not part of that body (they are asked for by a review
+request).
+
+``publication_date`` (``metadata.publication_date`` of an RDM body) is not part of
+:func:`metadata_hash`. A metadata edit (``PUT``, which replaces all metadata) should send the
+record's existing ``publication_date`` back.
+
+Whatever the YAML says, the result always carries the specimen key where Zenodo's search finds
+it: for deposits a ``related_identifiers`` entry ``isAlternateIdentifier`` whose identifier is
+:func:`zenodo.source.specimen.alternate_identifier` and a keyword ``specimen-key:<key>``; for RDM
+bodies the same identifier in ``metadata.identifiers`` (``{identifier, scheme}``) and a subject
+``{"subject": "specimen-key:<key>"}`` (Zenodo's OAI-PMH feed shows subjects as keywords).
+:func:`search_query_for` gives the search ``q`` of either schema.
+
+Sidecar files are written under ``cache_dir`` (default ``$ZENODO_CACHE_DIR`` or
+``<tmp>/specimen-to-zenodo/sidecars``) as ``<sha256(key)[:16]>/<name>``; their bytes are
+deterministic, so re-mapping an unchanged record gives the same md5.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import os
+import tempfile
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from zenodo.config.collection_file import CollectionConfig, resolve_mapping_path
+from zenodo.metadata import jsonld_sidecar as jsonld
+from zenodo.metadata.rdm_body import RDM_TEMPLATE_GLOBALS, identifier_scheme
+from zenodo.metadata.template_helpers import TEMPLATE_GLOBALS
+from zenodo.source.specimen import (
+    FileSpec,
+    SpecimenRecord,
+    alternate_identifier,
+    canonical_json,
+)
+from zenodo.validate.files import unsafe_name_reason
+from zenodo.validate.problem import ERROR, Problem
+
+log = logging.getLogger(__name__)
+
+KEY_KEYWORD_PREFIX = "specimen-key:"
+HASH_EXCLUDED_FIELDS = frozenset({"publication_date"})
+DEPOSIT = "deposit"
+RDM = "rdm"
+#: What a mapping's ``schema:`` may say: the form of the metadata it produces.
+SCHEMAS = (DEPOSIT, RDM)
+#: Top-level keys of an InvenioRDM record body a ``schema: rdm`` mapping may produce.
+RDM_BODY_KEYS = frozenset({"metadata", "custom_fields", "access", "files", "pids"})
+_MD5_CHUNK = 1024 * 1024
+
+
+class MappingConfigError(ValueError):
+    """Raised for an invalid mapping file; the message names the file and the field."""
+
+
+class MappingError(Exception):
+    """Raised when one record cannot be mapped; names the record and the field."""
+
+    def __init__(self, key: str, field: str, reason: str) -> None:
+        super().__init__(f"record {key!r}: field {field!r}: {reason}")
+        self.key, self.field, self.reason = key, field, reason
+
+    def as_problem(self) -> Problem:
+        """Return the error as a quarantine problem."""
+        return Problem(self.key, self.field, ERROR, f"mapping failed: {self.reason}")
+
+
+@dataclass(frozen=True)
+class MappedSpecimen:
+    """The record of one specimen: its metadata and files.
+
+    ``metadata`` is the deposit metadata for ``POST /api/deposit/depositions`` when ``schema``
+    is ``deposit``, the whole record body for ``POST /api/records`` when it is ``rdm``.
+    """
+
+    key: str
+    metadata: dict[str, Any]
+    files: tuple[FileSpec, ...]
+    metadata_hash: str
+    mapping_name: str
+    mapping_version: str
+    schema: str = DEPOSIT
+
+    @property
+    def file_checksums(self) -> dict[str, str | None]:
+        """Return upload name → md5 (``None`` when not computed)."""
+        return {spec.name: spec.md5 for spec in self.files}
+
+
+@dataclass(frozen=True)
+class MappingSpec:
+    """A loaded, compiled mapping file."""
+
+    name: str
+    version: str
+    path: Path
+    metadata: Any
+    params: dict[str, Any] = field(default_factory=dict)
+    let: dict[str, str] = field(default_factory=dict)
+    sidecar: bool = False
+    sidecar_name: str = "{{ dwc.catalogNumber }}.json"
+    sidecar_exclude: frozenset[str] = frozenset()
+    description: str = ""
+    schema: str = DEPOSIT
+
+
+def key_keyword(key: str) -> str:
+    """Return the keyword that marks a deposit as the one of specimen ``key``."""
+    return KEY_KEYWORD_PREFIX + key
+
+
+def _quoted_keyword(key: str) -> str:
+    escaped = key_keyword(key).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def specimen_search_query(key: str) -> str:
+    """Return the deposit-search ``q`` that finds the deposit of specimen ``key``."""
+    return f"keywords:{_quoted_keyword(key)}"
+
+
+def search_query_for(schema: str, key: str) -> str:
+    """Return the search ``q`` that finds the record of specimen ``key``.
+
+    ``deposit``: for ``GET /api/deposit/depositions`` (:func:`specimen_search_query`);
+    ``rdm``: for ``GET /api/user/records``, on the key subject. Check every hit with
+    :func:`deposit_matches_key` or :func:`rdm_matches_key`.
+
+    :raises ValueError: for an unknown schema
+    """
+    if schema == DEPOSIT:
+        return specimen_search_query(key)
+    if schema == RDM:
+        return f"metadata.subjects.subject:{_quoted_keyword(key)}"
+    raise ValueError(f"unknown mapping schema {schema!r}; expected one of {SCHEMAS}")
+
+
+def metadata_hash(metadata: dict[str, Any], *, schema: str = DEPOSIT) -> str:
+    """Return the sha256 hex digest of the metadata's canonical JSON.
+
+    ``publication_date`` is left out: it is the day of mapping (Zenodo's own default), not a
+    fact of the specimen, and must not make every published record STALE the next day. For
+    ``schema="rdm"`` ``metadata`` is the whole record body and ``metadata.publication_date``
+    is left out.
+    """
+    if schema == RDM and isinstance(metadata.get("metadata"), dict):
+        inner = {k: v for k, v in metadata["metadata"].items() if k not in HASH_EXCLUDED_FIELDS}
+        hashed = {**metadata, "metadata": inner}
+    else:
+        hashed = {k: v for k, v in metadata.items() if k not in HASH_EXCLUDED_FIELDS}
+    return hashlib.sha256(canonical_json(hashed).encode("utf-8")).hexdigest()
+
+
+def deposit_matches_key(metadata: dict[str, Any], key: str) -> bool:
+    """Tell whether a deposition's metadata carries exactly the keyword of specimen ``key``.
+
+    Search engines match phrases, not exact strings: check every hit of
+    :func:`specimen_search_query` with this before trusting it.
+    """
+    keywords = metadata.get("keywords") or []
+    return isinstance(keywords, list) and key_keyword(key) in keywords
+
+
+def rdm_matches_key(body: dict[str, Any], key: str) -> bool:
+    """Tell whether an RDM record or draft carries exactly the key subject of specimen ``key``.
+
+    :param body: the record as ``GET /api/user/records`` or ``/api/records/{id}`` shows it
+        (or a mapped body); the subject is looked for in ``metadata.subjects``
+    """
+    metadata = body.get("metadata") if isinstance(body, dict) else None
+    subjects = metadata.get("subjects") if isinstance(metadata, dict) else None
+    wanted = key_keyword(key)
+    return isinstance(subjects, list) and any(
+        isinstance(s, dict) and s.get("subject") == wanted for s in subjects)
+
+
+def file_md5(path: Path) -> str:
+    """Return the md5 hex digest of a file, read in 1 MiB chunks."""
+    digest = hashlib.md5(usedforsecurity=False)
+    with path.open("rb") as handle:
+        while chunk := handle.read(_MD5_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _environment() -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False,
+                                        trim_blocks=True, lstrip_blocks=True)
+    env.globals.update(TEMPLATE_GLOBALS)
+    env.globals.update(RDM_TEMPLATE_GLOBALS)
+    return env
+
+
+_ENV = _environment()
+
+
+def _compile_all(node: Any, where: str, source: Path) -> None:
+    """Compile every template and expression once, so syntax errors surface at load time."""
+    try:
+        if isinstance(node, str):
+            _ENV.from_string(node)
+        elif isinstance(node, dict) and set(node) == {"expr"}:
+            _ENV.compile_expression(str(node["expr"]))
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                _compile_all(value, f"{where}.{key}", source)
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                _compile_all(value, f"{where}[{index}]", source)
+    except jinja2.TemplateSyntaxError as exc:
+        raise MappingConfigError(f"{source}: field {where!r}: {exc.message}") from exc
+
+
+def load_mapping(name_or_path: str | os.PathLike[str]) -> MappingSpec:
+    """Load and compile a mapping by name (``pilot1``) or path.
+
+    :raises MappingConfigError: naming the file and the field
+    """
+    path = resolve_mapping_path(os.fspath(name_or_path))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise MappingConfigError(f"{path}: cannot read mapping: {exc}") from exc
+    if not isinstance(data, dict):
+        raise MappingConfigError(f"{path}: a mapping file must be a YAML mapping")
+    for required in ("name", "version", "metadata"):
+        if required not in data:
+            raise MappingConfigError(f"{path}: field {required!r}: is required")
+    if not isinstance(data["version"], str) or not isinstance(data["metadata"], dict):
+        raise MappingConfigError(f"{path}: field 'version' must be a string and 'metadata' "
+                                 "a mapping")
+    let = data.get("let") or {}
+    side = data.get("sidecar") or {}
+    if not isinstance(let, dict) or not isinstance(side, dict):
+        raise MappingConfigError(f"{path}: fields 'let' and 'sidecar' must be mappings")
+    schema = _schema_of(path, data)
+    _compile_all(data["metadata"], "metadata", path)
+    _compile_all({k: {"expr": v} for k, v in let.items()}, "let", path)
+    spec = MappingSpec(
+        name=str(data["name"]), version=data["version"], path=path, metadata=data["metadata"],
+        params=dict(data.get("params") or {}), let={str(k): str(v) for k, v in let.items()},
+        sidecar=bool(side.get("enabled", False)),
+        sidecar_name=str(side.get("name", "{{ dwc.catalogNumber }}.json")),
+        sidecar_exclude=frozenset(side.get("exclude") or ()),
+        description=str(data.get("description", "")), schema=schema,
+    )
+    _compile_all(spec.sidecar_name, "sidecar.name", path)
+    return spec
+
+
+def _schema_of(path: Path, data: dict[str, Any]) -> str:
+    """Return the mapping's ``schema``; an RDM mapping's ``metadata`` must be a record body."""
+    schema = data.get("schema", DEPOSIT)
+    if schema not in SCHEMAS:
+        raise MappingConfigError(f"{path}: field 'schema': must be one of "
+                                 f"{', '.join(SCHEMAS)}, got {schema!r}")
+    if schema == RDM:
+        unknown = sorted(str(k) for k in data["metadata"] if k not in RDM_BODY_KEYS)
+        if unknown:
+            raise MappingConfigError(
+                f"{path}: field 'metadata': a schema: rdm mapping gives the record body, "
+                f"whose keys are {', '.join(sorted(RDM_BODY_KEYS))}; got {', '.join(unknown)}")
+        if not isinstance(data["metadata"].get("metadata"), dict):
+            raise MappingConfigError(f"{path}: field 'metadata.metadata': is required "
+                                     "(a mapping) in a schema: rdm mapping")
+    return schema
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str | list | dict) and not value)
+
+
+def _nfc(value: Any) -> Any:
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, list):
+        return [_nfc(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _nfc(v) for k, v in value.items()}
+    return value
+
+
+def _add_rdm_key(record: SpecimenRecord, body: dict[str, Any]) -> None:
+    """Put the specimen key into an RDM body: an alternate identifier and the key subject.
+
+    :raises MappingError: when the mapping gave another identifier of the same scheme
+        (InvenioRDM allows one identifier per scheme)
+    """
+    metadata = body.setdefault("metadata", {})
+    identifier = alternate_identifier(record)
+    scheme = identifier_scheme(identifier)
+    identifiers = metadata.setdefault("identifiers", [])
+    if not any(i.get("identifier") == identifier for i in identifiers):
+        clash = next((i for i in identifiers if i.get("scheme") == scheme), None)
+        if clash is not None:
+            raise MappingError(record.key, "metadata.identifiers", (
+                f"the mapping gives the {scheme} identifier {clash.get('identifier')!r}, but "
+                f"the specimen's is {identifier!r} (InvenioRDM allows one per scheme)"))
+        identifiers.append({"identifier": identifier, "scheme": scheme})
+    subjects = metadata.setdefault("subjects", [])
+    if not any(s.get("subject") == key_keyword(record.key) for s in subjects):
+        subjects.append({"subject": key_keyword(record.key)})
+
+
+class Mapper:
+    """Map records of one collection with one mapping.
+
+    :param spec: the loaded mapping
+    :param community: the Zenodo community slug (overrides ``params.community``)
+    :param params: values that override the mapping's ``params``
+    :param cache_dir: where sidecar files are written
+    :param compute_md5: compute size and md5 of every file (needed by the upload engine)
+    :param today: the date used as ``publication_date`` (default: today, UTC)
+    """
+
+    def __init__(self, spec: MappingSpec, *, community: str | None = None,
+                 params: dict[str, Any] | None = None, cache_dir: Path | None = None,
+                 compute_md5: bool = True, today: dt.date | None = None) -> None:
+        self.spec = spec
+        self.today = today
+        self.params = {**spec.params, **(params or {})}
+        if community:
+            self.params["community"] = community
+        default_cache = Path(tempfile.gettempdir()) / "specimen-to-zenodo" / "sidecars"
+        self.cache_dir = Path(cache_dir or os.environ.get("ZENODO_CACHE_DIR") or default_cache)
+        self.compute_md5 = compute_md5
+
+    @classmethod
+    def for_collection(cls, config: CollectionConfig, *, cache_dir: Path | None = None,
+                       compute_md5: bool = True) -> Mapper:
+        """Return the mapper a collection's config asks for."""
+        return cls(load_mapping(config.mapping_path()), community=config.community,
+                   params=config.mapping_params, cache_dir=cache_dir, compute_md5=compute_md5)
+
+    @property
+    def extra_files(self) -> int:
+        """Return how many files the mapping adds to the images (the sidecar)."""
+        return 1 if self.spec.sidecar else 0
+
+    def _evaluate(self, node: Any, context: dict[str, Any], where: str, key: str) -> Any:
+        try:
+            if isinstance(node, str):
+                return _ENV.from_string(node).render(context).strip()
+            if isinstance(node, dict) and set(node) == {"expr"}:
+                value = _ENV.compile_expression(str(node["expr"]))(**context)
+                if isinstance(value, jinja2.Undefined):
+                    value._fail_with_undefined_error()
+                return value
+        except jinja2.UndefinedError as exc:
+            raise MappingError(key, where, f"undefined value: {exc.message}") from exc
+        except (jinja2.TemplateError, TypeError, ValueError, KeyError) as exc:
+            raise MappingError(key, where, f"{type(exc).__name__}: {exc}") from exc
+        if isinstance(node, dict):
+            result = {}
+            for name, value in node.items():
+                rendered = self._evaluate(value, context, f"{where}.{name}", key)
+                if not _empty(rendered):
+                    result[name] = rendered
+            return result
+        if isinstance(node, list):
+            items = [self._evaluate(v, context, f"{where}[{i}]", key) for i, v in enumerate(node)]
+            return [item for item in items if not _empty(item)]
+        return node
+
+    def _context(self, record: SpecimenRecord) -> dict[str, Any]:
+        context: dict[str, Any] = {
+            "dwc": dict(record.terms), "key": record.key,
+            "alternate_id": alternate_identifier(record), "params": self.params,
+            "community": self.params.get("community"),
+            "images": [spec.name for spec in record.images], "sidecar": None,
+            "publication_date": str(self.params.get("publication_date") or (
+                self.today or dt.datetime.now(dt.UTC).date()).isoformat()),
+        }
+        if self.spec.sidecar:
+            context["sidecar"] = jsonld.build_document(
+                record, context["images"], self.spec.sidecar_exclude)
+        for name, expression in self.spec.let.items():
+            context[name] = self._evaluate({"expr": expression}, context, f"let.{name}",
+                                           record.key)
+        return context
+
+    def _files(self, record: SpecimenRecord, context: dict[str, Any]) -> tuple[FileSpec, ...]:
+        files = [FileSpec(s.path, s.name, s.path.stat().st_size, file_md5(s.path))
+                 if self.compute_md5 else s for s in record.images]
+        if self.spec.sidecar:
+            name = self._evaluate(self.spec.sidecar_name, context, "sidecar.name", record.key)
+            reason = unsafe_name_reason(name)
+            if reason:
+                raise MappingError(record.key, "sidecar.name", f"{name!r}: {reason}")
+            content = jsonld.serialise(context["sidecar"])
+            folder = hashlib.sha256(record.key.encode("utf-8")).hexdigest()[:16]
+            path = self.cache_dir / folder / name
+            jsonld.write_atomically(path, content)
+            files.append(FileSpec(path, name, len(content),
+                                  hashlib.md5(content, usedforsecurity=False).hexdigest()))
+        return tuple(files)
+
+    def _add_key(self, record: SpecimenRecord, metadata: dict[str, Any]) -> None:
+        if self.spec.schema == RDM:
+            _add_rdm_key(record, metadata)
+            return
+        identifier = alternate_identifier(record)
+        related = metadata.setdefault("related_identifiers", [])
+        if not any(r.get("identifier") == identifier and r.get("relation") ==
+                   "isAlternateIdentifier" for r in related):
+            scheme = "url" if identifier.lower().startswith("http") else "urn"
+            related.append({"identifier": identifier, "relation": "isAlternateIdentifier",
+                            "scheme": scheme})
+        keywords = metadata.setdefault("keywords", [])
+        if key_keyword(record.key) not in keywords:
+            keywords.append(key_keyword(record.key))
+
+    def map(self, record: SpecimenRecord) -> MappedSpecimen:
+        """Map one record.
+
+        :raises MappingError: naming the record and the field
+        """
+        context = self._context(record)
+        metadata = self._evaluate(self.spec.metadata, context, "metadata", record.key)
+        self._add_key(record, metadata)
+        metadata = _nfc(metadata)
+        try:
+            files = self._files(record, context)
+        except OSError as exc:
+            raise MappingError(record.key, "files", f"cannot read file: {exc}") from exc
+        schema = self.spec.schema
+        return MappedSpecimen(record.key, metadata, files,
+                              metadata_hash(metadata, schema=schema), self.spec.name,
+                              self.spec.version, schema)
+
+    def map_many(self, records: Iterable[SpecimenRecord]
+                 ) -> Iterator[MappedSpecimen | MappingError]:
+        """Map records one by one; a failing record yields its error and the batch goes on."""
+        for record in records:
+            try:
+                yield self.map(record)
+            except MappingError as exc:
+                log.warning("Mapping failed for %s at %s: %s", exc.key, exc.field, exc.reason)
+                yield exc

@@ -1,0 +1,173 @@
+"""Functions the ``schema: rdm`` mapping templates may call: InvenioRDM forms of subjects,
+languages, locations, collection dates and Zenodo's Darwin Core / Audubon Core custom fields.
+
+Value rules follow InvenioRDM and Zenodo (reference, section 6.2): locations are GeoJSON
+features with ``[lon, lat]`` points; dates are EDTF level-0 dates or intervals with a
+``type.id``; languages are ISO 639-3 ids; every ``dwc:``/``ac:``/``gbif-dwc:``/``dc:`` custom
+field is a JSON array, ``dwc:eventDate`` takes only full dates (as in the deposit form) and
+``ac:digitizationDate`` an EDTF date.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from zenodo.metadata.template_helpers import coordinates, dwc_custom_fields, locations
+from zenodo.validate.dates import DateError, parse_iso_interval
+
+#: ISO 639-1 code -> ISO 639-3 id (InvenioRDM's ``languages`` vocabulary).
+_ISO639_1 = dict(re.findall(r"(\w+):(\w+)", """
+aa:aar ab:abk ae:ave af:afr ak:aka am:amh an:arg ar:ara as:asm av:ava ay:aym az:aze ba:bak
+be:bel bg:bul bi:bis bm:bam bn:ben bo:bod br:bre bs:bos ca:cat ce:che ch:cha co:cos cr:cre
+cs:ces cu:chu cv:chv cy:cym da:dan de:deu dv:div dz:dzo ee:ewe el:ell en:eng eo:epo es:spa
+et:est eu:eus fa:fas ff:ful fi:fin fj:fij fo:fao fr:fra fy:fry ga:gle gd:gla gl:glg gn:grn
+gu:guj gv:glv ha:hau he:heb hi:hin ho:hmo hr:hrv ht:hat hu:hun hy:hye hz:her ia:ina id:ind
+ie:ile ig:ibo ii:iii ik:ipk io:ido is:isl it:ita iu:iku ja:jpn jv:jav ka:kat kg:kon ki:kik
+kj:kua kk:kaz kl:kal km:khm kn:kan ko:kor kr:kau ks:kas ku:kur kv:kom kw:cor ky:kir la:lat
+lb:ltz lg:lug li:lim ln:lin lo:lao lt:lit lu:lub lv:lav mg:mlg mh:mah mi:mri mk:mkd ml:mal
+mn:mon mr:mar ms:msa mt:mlt my:mya na:nau nb:nob nd:nde ne:nep ng:ndo nl:nld nn:nno no:nor
+nr:nbl nv:nav ny:nya oc:oci oj:oji om:orm or:ori os:oss pa:pan pi:pli pl:pol ps:pus pt:por
+qu:que rm:roh rn:run ro:ron ru:rus rw:kin sa:san sc:srd sd:snd se:sme sg:sag si:sin sk:slk
+sl:slv sm:smo sn:sna so:som sq:sqi sr:srp ss:ssw st:sot su:sun sv:swe sw:swa ta:tam te:tel
+tg:tgk th:tha ti:tir tk:tuk tl:tgl tn:tsn to:ton tr:tur ts:tso tt:tat tw:twi ty:tah ug:uig
+uk:ukr ur:urd uz:uzb ve:ven vi:vie vo:vol wa:wln wo:wol xh:xho yi:yid yo:yor za:zha zh:zho
+zu:zul"""))
+#: ISO 639-2/B codes -> the ISO 639-3 id of the same language.
+_ISO639_2B = dict(re.findall(r"(\w+):(\w+)", """
+alb:sqi arm:hye baq:eus bur:mya chi:zho cze:ces dut:nld fre:fra geo:kat ger:deu gre:ell
+ice:isl mac:mkd mao:mri may:msa per:fas rum:ron slo:slk tib:bod wel:cym"""))
+#: Zenodo custom field -> the row term it is filled from (lists are " | "-separated).
+EXTRA_FIELDS = {
+    "ac:associatedSpecimenReference": "associatedSpecimenReference",
+    "ac:captureDevice": "captureDevice",
+    "ac:physicalSetting": "physicalSetting",
+    "ac:resourceCreationTechnique": "resourceCreationTechnique",
+    "ac:subjectOrientation": "subjectOrientation",
+    "ac:subjectPart": "subjectPart",
+    "ac:digitizationDate": "digitizationDate",
+    "gbif-dwc:recordedByID": "recordedByID",
+    "gbif-dwc:identifiedByID": "identifiedByID",
+    "dc:rightsHolder": "rightsHolder",
+}
+_EDTF_DAY = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def edtf(value: Any) -> str | None:
+    """Return an ISO 8601 date or interval as an EDTF level-0 date or interval, else ``None``.
+
+    The value's precision is kept where EDTF can say it (``1985-05``, ``1980/1989``); times are
+    dropped, and abbreviated interval ends (``2007-11-13/15``) are written out in full days.
+    """
+    if value is None:
+        return None
+    text = str(value).strip()
+    try:
+        start, end = parse_iso_interval(text)
+    except DateError:
+        return None
+    sides = list(dict.fromkeys(side.partition("T")[0] for side in text.split("/")))
+    if all(_EDTF_DAY.match(side) for side in sides):
+        return "/".join(sides)
+    return start.isoformat() if start == end else f"{start.isoformat()}/{end.isoformat()}"
+
+
+def rdm_dates(dwc: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Return the RDM ``dates``: the collection date (``dwc:eventDate``) as EDTF."""
+    value = dwc.get("eventDate")
+    date = edtf(value)
+    if date is None:
+        return []
+    return [{"date": date, "type": {"id": "collected"},
+             "description": f"Specimen collected (dwc:eventDate {value})"}]
+
+
+def rdm_locations(dwc: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the RDM ``locations``: one GeoJSON feature (point if usable, place name)."""
+    features = []
+    point = coordinates(dwc)
+    for entry in locations(dwc):
+        feature: dict[str, Any] = {"place": entry["place"]}
+        if point is not None:
+            feature["geometry"] = {"type": "Point", "coordinates": [point[1], point[0]]}
+        features.append(feature)
+    return {"features": features} if features else {}
+
+
+def rdm_languages(value: Any) -> list[dict[str, str]]:
+    """Return the RDM ``languages`` for an ISO 639 code (two or three letters).
+
+    :raises ValueError: for a code that is not ISO 639
+    """
+    if value is None or not str(value).strip():
+        return []
+    code = str(value).strip().lower()
+    code = _ISO639_1.get(code) or _ISO639_2B.get(code) or code
+    if len(code) != 3 or not code.isascii() or not code.isalpha():
+        raise ValueError(f"language {value!r} is not an ISO 639 code")
+    return [{"id": code}]
+
+
+def rdm_subjects(*groups: Iterable[Any]) -> list[dict[str, str]]:
+    """Return free-text RDM ``subjects`` from groups of values, empty ones and repeats left out."""
+    seen: dict[str, None] = {}
+    for group in groups:
+        for value in group:
+            text = "" if value is None else str(value).strip()
+            if text:
+                seen.setdefault(text)
+    return [{"subject": text} for text in seen]
+
+
+def _values(field: str, value: Any) -> list[str]:
+    items = value if isinstance(value, list | tuple) else str(value).split(" | ")
+    values = [str(item).strip() for item in items if item is not None and str(item).strip()]
+    if field != "ac:digitizationDate":
+        return values
+    dates = [edtf(item) for item in values]
+    bad = [item for item, date in zip(values, dates, strict=True) if date is None]
+    if bad:
+        raise ValueError(f"{field}: {bad[0]!r} is not an ISO 8601 date")
+    return [date for date in dates if date]
+
+
+def rdm_custom_fields(dwc: Mapping[str, Any],
+                      defaults: Mapping[str, Any] | None = None) -> dict[str, list[Any]]:
+    """Return Zenodo's RDM ``custom_fields`` for a record's terms.
+
+    The Darwin Core fields of the deposit form (``dwc_custom_fields``)
+    plus the Audubon Core, GBIF and Dublin Core fields of :data:`EXTRA_FIELDS`, taken from the
+    row's terms of the same name; ``ac:associatedSpecimenReference`` defaults to the
+    ``occurrenceID``.
+
+    :param defaults: term -> value (or list) used when the row has no such term, e.g. a
+        collection's ``{"captureDevice": "Canon EOS 5DS R"}``
+    :raises ValueError: for an ``ac:digitizationDate`` that is not an ISO 8601 date
+    """
+    fields: dict[str, list[Any]] = dict(dwc_custom_fields(dwc))
+    fallback = {"associatedSpecimenReference": dwc.get("occurrenceID"), **(defaults or {})}
+    for field, term in EXTRA_FIELDS.items():
+        value = dwc.get(term)
+        if value is None or value == "":
+            value = fallback.get(term)
+        values = [] if value is None else _values(field, value)
+        if values:
+            fields[field] = values
+    return fields
+
+
+def identifier_scheme(identifier: str) -> str:
+    """Return the RDM scheme of an alternate identifier: ``url`` or ``urn``."""
+    return "url" if identifier.lower().startswith(("http://", "https://")) else "urn"
+
+
+RDM_TEMPLATE_GLOBALS = {
+    "edtf": edtf,
+    "rdm_dates": rdm_dates,
+    "rdm_locations": rdm_locations,
+    "rdm_languages": rdm_languages,
+    "rdm_subjects": rdm_subjects,
+    "rdm_custom_fields": rdm_custom_fields,
+    "identifier_scheme": identifier_scheme,
+}

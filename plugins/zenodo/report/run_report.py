@@ -1,0 +1,182 @@
+"""The run report: what the ledger says about a collection after a run, as CSV, JSON and a table.
+
+Everything is read from the ledger (never summed from task results), so a cleared and re-run
+task cannot make a specimen count twice. Files go to ``<reports dir>/<collection>/<run id>/``:
+
+* ``report.json``: counts per state, failures with reasons, quarantined specimens with
+  reasons, published DOIs, and the prepare / reconcile summaries of the run;
+* ``specimens.csv``: one line per specimen (key, state, record id, DOI, concept DOI, reason);
+* ``preview.csv`` (a dry run's, written by the prepare step): one line per row read, with
+  the state it has now and the state a real run would leave it in;
+* ``report.html``: batch tables and plots, written beside them by :mod:`zenodo.report.html`.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from zenodo.ledger.states import State
+
+if TYPE_CHECKING:
+    from zenodo.ledger.ledger import Ledger, SpecimenRow
+    from zenodo.ledger.prepare import PreviewLine
+
+CSV_COLUMNS = ("key", "state", "record_id", "doi", "concept_doi", "reason")
+PREVIEW_COLUMNS = ("key", "state_now", "state_after", "reason")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass
+class RunReport:
+    """A collection's state after one run.
+
+    :param counts: ledger state -> number of specimens (every state listed).
+    :param failures: FAILED / UNKNOWN specimens with the last error (kind, status, message).
+    :param quarantined: QUARANTINED specimens with their reasons.
+    :param published: PUBLISHED / VERIFIED specimens with record id and DOIs.
+    :param prepare: the prepare step's summary, when it ran.
+    :param reconcile: the reconciliation's counts and differences, when it ran.
+    """
+
+    collection: str
+    run_id: str
+    generated_at: str
+    counts: dict[str, int] = field(default_factory=dict)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    quarantined: list[dict[str, Any]] = field(default_factory=list)
+    published: list[dict[str, Any]] = field(default_factory=list)
+    prepare: dict[str, Any] | None = None
+    reconcile: dict[str, Any] | None = None
+
+    @property
+    def online(self) -> int:
+        """Return how many specimens have a published record (PUBLISHED + VERIFIED)."""
+        return self.counts.get(State.PUBLISHED.value, 0) + self.counts.get(State.VERIFIED.value, 0)
+
+    @property
+    def preview(self) -> dict[str, Any] | None:
+        """Return a dry run's preview: the rows it read, the states a real run would leave
+        them in, and the quarantined among them with reasons (None when not a dry run)."""
+        if not (self.prepare and self.prepare.get("preview")):
+            return None
+        return {key: self.prepare[key] for key in ("rows", "states", "quarantined",
+                                                   "quarantined_count")}
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the report as JSON-able data."""
+        return {**asdict(self), "online": self.online}
+
+
+def _reason(row: SpecimenRow) -> str:
+    if row.state == State.QUARANTINED:
+        return "; ".join(row.quarantine_reasons)
+    if row.state in (State.FAILED, State.UNKNOWN) or row.last_error_message:
+        status = f" {row.last_error_status}" if row.last_error_status else ""
+        return f"{row.last_error_kind or 'error'}{status}: {row.last_error_message or ''}".strip()
+    return ""
+
+
+def build_report(
+    ledger: Ledger, collection: str, *, run_id: str,
+    prepare: Mapping[str, Any] | None = None, reconcile: Mapping[str, Any] | None = None,
+) -> RunReport:
+    """Read the collection's ledger rows into a :class:`RunReport`.
+
+    :param run_id: the Airflow run the report belongs to.
+    :param prepare: the prepare step's summary (``PrepareResult.as_dict()``), if any.
+    :param reconcile: the reconcile step's summary, if any.
+    """
+    report = RunReport(collection, run_id, datetime.now(UTC).isoformat(timespec="seconds"),
+                       counts={s.value: 0 for s in State},
+                       prepare=dict(prepare) if prepare else None,
+                       reconcile=dict(reconcile) if reconcile else None)
+    for row in ledger.rows(collection):
+        report.counts[row.state.value] += 1
+        if row.state == State.QUARANTINED:
+            report.quarantined.append({"key": row.key, "reasons": list(row.quarantine_reasons)})
+        elif row.state in (State.FAILED, State.UNKNOWN):
+            report.failures.append({
+                "key": row.key, "state": row.state.value, "reason": _reason(row),
+                "attempts": row.attempts,
+                "retry_after": row.retry_after.isoformat() if row.retry_after else None,
+            })
+        elif row.state in (State.PUBLISHED, State.VERIFIED):
+            report.published.append({"key": row.key, "state": row.state.value,
+                                     "record_id": row.record_id, "doi": row.doi,
+                                     "concept_doi": row.concept_doi})
+    return report
+
+
+def report_folder(base: Path, collection: str, run_id: str) -> Path:
+    """Return ``base/<collection>/<run id>`` with unsafe characters of the run id replaced."""
+    return base / _UNSAFE.sub("_", collection) / _UNSAFE.sub("_", run_id)
+
+
+def write_report(report: RunReport, ledger: Ledger, base: Path) -> dict[str, Path]:
+    """Write ``report.json`` and ``specimens.csv``; return their paths by kind.
+
+    :param ledger: read again, row by row, for the CSV (one line per specimen).
+    :param base: the reports folder (the run's own subfolder is made in it).
+    """
+    folder = report_folder(base, report.collection, report.run_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    json_path = folder / "report.json"
+    json_path.write_text(json.dumps(report.as_dict(), indent=2, default=str), encoding="utf-8")
+    csv_path = folder / "specimens.csv"
+    with csv_path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CSV_COLUMNS)
+        for row in ledger.rows(report.collection):
+            writer.writerow([row.key, row.state.value, row.record_id or "", row.doi or "",
+                             row.concept_doi or "", _reason(row)])
+    return {"json": json_path, "csv": csv_path}
+
+
+@contextmanager
+def preview_writer(folder: Path) -> Iterator[Callable[[PreviewLine], None]]:
+    """Open ``folder/preview.csv`` and yield the function that writes one preview line."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "preview.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(PREVIEW_COLUMNS)
+        yield lambda line: writer.writerow(
+            [line.key, line.now.value if line.now else "", line.after.value,
+             "; ".join(line.reasons)])
+
+
+def format_table(report: RunReport, *, max_lines: int = 20) -> str:
+    """Return a plain-text table: counts per state, then failures and quarantined (cut)."""
+    width = max(len(s.value) for s in State)
+    lines = [f"Collection {report.collection}, run {report.run_id}",
+             f"{'state':<{width}}  {'specimens':>9}", f"{'-' * width}  {'-' * 9}"]
+    lines += [f"{state:<{width}}  {count:>9}" for state, count in report.counts.items() if count]
+    lines.append(f"{'total':<{width}}  {sum(report.counts.values()):>9}")
+    lines.append(f"{'online':<{width}}  {report.online:>9}")
+    preview = report.preview
+    if preview:
+        lines.append(f"dry run, nothing written or sent: of the {preview['rows']} rows read, "
+                     "a real run would leave")
+        lines += [f"  {state:<{width}}  {count:>9}" for state, count in preview["states"].items()]
+    for title, entries, count, text, more in (
+        ("failures", report.failures, len(report.failures), lambda e: e["reason"],
+         "specimens.csv"),
+        ("quarantined", report.quarantined, len(report.quarantined),
+         lambda e: "; ".join(e["reasons"]), "specimens.csv"),
+        ("would be quarantined", preview["quarantined"] if preview else [],
+         preview["quarantined_count"] if preview else 0, lambda e: "; ".join(e["reasons"]),
+         "preview.csv"),
+    ):
+        if entries:
+            lines.append(f"{title} ({count}):")
+            lines += [f"  {e['key']}: {text(e)}" for e in entries[:max_lines]]
+            if count > max_lines:
+                lines.append(f"  ... {count - max_lines} more in {more}")
+    return "\n".join(lines)

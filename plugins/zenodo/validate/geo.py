@@ -1,0 +1,92 @@
+"""Coordinate and country rules."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+from zenodo.source.specimen import SpecimenRecord
+from zenodo.validate.countries import BOUNDING_BOXES, VALID_COUNTRY_CODES
+from zenodo.validate.problem import ERROR, WARNING, Problem
+
+
+def parse_decimal_degree(value: object) -> float | None:
+    """Return ``value`` as a finite float, or ``None`` when it is not a decimal number."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _inside(box: tuple[float, float, float, float], lat: float, lon: float) -> bool:
+    return box[0] <= lat <= box[1] and box[2] <= lon <= box[3]
+
+
+def usable_coordinates(record: SpecimenRecord) -> tuple[float, float] | None:
+    """Return (lat, lon) when both are valid, in range and not the (0, 0) placeholder."""
+    lat = parse_decimal_degree(record.terms.get("decimalLatitude"))
+    lon = parse_decimal_degree(record.terms.get("decimalLongitude"))
+    if lat is None or lon is None or (lat == 0 and lon == 0):
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return lat, lon
+
+
+def _country_fit(record: SpecimenRecord, lat: float, lon: float) -> Iterator[Problem]:
+    box = BOUNDING_BOXES.get(record.term("countryCode"))
+    if box is None or _inside(box, lat, lon):
+        return
+    code = record.term("countryCode")
+    if _inside(box, lon, lat):
+        reason = f"({lat}, {lon}) is outside {code}; swapped it is inside: presumed swapped"
+    elif _inside(box, -lat, lon):
+        reason = f"({lat}, {lon}) is outside {code}; presumed negated latitude"
+    elif _inside(box, lat, -lon):
+        reason = f"({lat}, {lon}) is outside {code}; presumed negated longitude"
+    else:
+        reason = f"({lat}, {lon}) is outside country {code}"
+    yield Problem(record.key, "decimalLatitude", WARNING, reason)
+
+
+def check_coordinates(record: SpecimenRecord) -> Iterator[Problem]:
+    """Check decimal coordinates: numbers, both present, in range, not (0,0), fit the country."""
+    raw_lat = record.terms.get("decimalLatitude")
+    raw_lon = record.terms.get("decimalLongitude")
+    if raw_lat is None and raw_lon is None:
+        return
+    if raw_lat is None or raw_lon is None:
+        missing = "decimalLatitude" if raw_lat is None else "decimalLongitude"
+        yield Problem(record.key, missing, ERROR, "only one of the two coordinates is given")
+        return
+    lat, lon = parse_decimal_degree(raw_lat), parse_decimal_degree(raw_lon)
+    bad = False
+    for term, raw, number in (("decimalLatitude", raw_lat, lat),
+                              ("decimalLongitude", raw_lon, lon)):
+        if number is None:
+            bad = True
+            yield Problem(record.key, term, ERROR, f"{raw!r} is not a decimal number")
+    if bad or lat is None or lon is None:
+        return
+    if not -90 <= lat <= 90 or not -180 <= lon <= 180:
+        hint = "; presumed swapped" if abs(lon) <= 90 < abs(lat) <= 180 else ""
+        field = "decimalLatitude" if not -90 <= lat <= 90 else "decimalLongitude"
+        yield Problem(record.key, field, ERROR,
+                      f"({lat}, {lon}) is out of range (lat -90..90, lon -180..180){hint}")
+        return
+    if lat == 0 and lon == 0:
+        yield Problem(record.key, "decimalLatitude", WARNING,
+                      "(0, 0) is a placeholder for 'no coordinates': treated as missing")
+        return
+    yield from _country_fit(record, lat, lon)
+
+
+def check_country(record: SpecimenRecord) -> Iterator[Problem]:
+    """Check that ``countryCode`` is an ISO 3166-1 alpha-2 code (or DwC's ZZ/XZ)."""
+    code = record.terms.get("countryCode")
+    if code is not None and str(code) not in VALID_COUNTRY_CODES:
+        yield Problem(record.key, "countryCode", ERROR,
+                      f"{code!r} is not an ISO 3166-1 alpha-2 country code")

@@ -1,0 +1,73 @@
+"""Batch statistics: the ledger's batch row agrees with what the sandbox really saw."""
+
+from __future__ import annotations
+
+import pathlib
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+from tests.zenodo.engine_helpers import run_batch
+from tests.zenodo.payload_factory import COLLECTION, register_specimens
+from zenodo.engine.statistics import error_kind, load_batches, table4, table5
+from zenodo.hooks.zenodo import ZenodoHook
+from zenodo.ledger.ledger import Ledger
+from zenodo.ledger.payloads import PayloadStore
+from zenodo_sandbox.testing import SandboxProcess, fault_mix
+
+FAULTS = fault_mix(seed=424242, error_rate=0.06, commit_then_fail=0.08)
+
+
+def test_the_batch_row_equals_the_sandbox_request_log_with_faults_on(
+    sandbox: SandboxProcess, zenodo_hook: ZenodoHook, ledger: Ledger, tmp_path: pathlib.Path
+) -> None:
+    keys = register_specimens(ledger, tmp_path, 60)
+    sandbox.admin.set_faults(FAULTS)
+    result = run_batch(ledger, zenodo_hook, keys, concurrency=4, batch_id="b1",
+                       actor={"run_id": "run-1"})
+    log = sandbox.admin.requests()
+    (row,) = load_batches(ledger, COLLECTION, "run-1")
+    entries = log["requests"]
+    statuses = Counter(e["status"] for e in entries)
+
+    assert row["requests"] == log["total"] == len(entries)
+    assert row["errors_by_status"] == {
+        str(s): n for s, n in statuses.items() if 400 <= s < 599
+    }
+    assert row["errors_by_kind"].get("reset", 0) == statuses.get(599, 0) > 0
+    assert row["errors"] == sum(n for s, n in statuses.items() if s >= 400)
+    assert row["specimens"] == 60 and row["concurrency"] == 4 and row["batch_id"] == "b1"
+    assert row["published"] == result.outcomes.get("published", 0)
+    assert row["published"] + row["failed"] + row["quarantined"] == 60
+    store = PayloadStore(ledger)
+    file_bytes = sum(f.size for k in keys for f in store.get(COLLECTION, k).files)
+    assert row["bytes_sent"] > file_bytes, "every file at least once, plus the JSON bodies"
+    # A lookup follows a create/publish whose answer was lost (5xx or dropped), at most one each.
+    lost_writes = [e for e in entries if e["kind"] in ("create", "publish") and e["status"] >= 500]
+    assert 0 < row["lookups"] == sum(row["lookup_results"].values()) <= len(lost_writes)
+    assert sum(row["timeline"]["requests"]) == row["requests"]
+    assert sum(row["timeline"]["errors"]) == row["errors"]
+    assert row["ended_at"] > row["started_at"]
+
+
+def test_table4_and_table5_columns() -> None:
+    start = datetime(2019, 5, 16, 8, tzinfo=UTC)
+    rows = [{
+        "batch_id": "Batch1605", "specimens": 12000, "concurrency": 8, "started_at": start,
+        "ended_at": start + timedelta(seconds=30009), "errors": 5804, "failed": 5795,
+        "published": 6205, "bytes_sent": 30_009_000_000, "requests": 40000,
+        "paused_seconds": 0.0, "errors_by_status": {"404": 5000, "504": 800, "500": 4},
+        "errors_by_kind": {"4xx": 5000, "5xx": 804},
+    }]
+    (t4,) = table4(rows)
+    assert t4["n"] == 12000 and t4["c"] == 8 and t4["t (s)"] == 30009.0
+    assert t4["t/n"] == 2.501 and t4["errors"] == 5804 and t4["unsuccess"] == 5795
+    assert t4["MB/s"] == 1.0 and t4["records/min"] == round(6205 / 30009 * 60, 2)
+    assert table5(rows) == [{"status": "404", "n": 5000, "%": 86},
+                            {"status": "504", "n": 800, "%": 14},
+                            {"status": "500", "n": 4, "%": 0}]
+
+
+def test_error_kinds() -> None:
+    assert error_kind(200) is None and error_kind(None) is None
+    assert error_kind(429) == "429" and error_kind(503) == "5xx" and error_kind(404) == "4xx"
+    assert error_kind(None, "timeout") == "timeout" and error_kind(200, "reset") == "reset"
