@@ -11,12 +11,13 @@ import multiprocessing
 import os
 import queue
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from multiprocessing.context import SpawnProcess
 from typing import Any
 
 from bench.common import COLLECTION, quiet_logs
 from zenodo.engine.batch_runner import publish_specimens
+from zenodo.engine.settings import EngineSettings
 from zenodo.hooks.zenodo import ZenodoHook
 from zenodo.ledger.ledger import Ledger
 from zenodo.ledger.payloads import PayloadStore
@@ -32,23 +33,17 @@ class WorkerSpec:
     :param ledger_url: the shared ledger database.
     :param conn_id: the Airflow connection id; ``conn_json`` is its JSON form.
     :param keys: the worker's specimens (its "map index" slice).
-    :param concurrency: threads in the worker.
     :param limit: the shared pacer's limit as ``(requests, window seconds)`` (``None``: no
         pacer, 429s only).
-    :param lease_seconds: the engine's lease length.
-    :param busy_wait: how long to retry specimens leased by another (dead) worker.
-    :param lookup_waits: waits between deposit searches after a lost create.
+    :param settings: the engine's settings (threads, lease, waits); progress is not logged.
     """
 
     ledger_url: str
     conn_id: str
     conn_json: str
     keys: tuple[str, ...]
-    concurrency: int = 4
     limit: tuple[int, float] | None = None
-    lease_seconds: float = 120.0
-    busy_wait: float | None = None
-    lookup_waits: tuple[float, ...] = (1.0, 3.0, 6.0)
+    settings: EngineSettings = field(default_factory=EngineSettings)
 
 
 def run_worker(spec: WorkerSpec, ready: Any, go: Any, results: Any) -> None:
@@ -65,9 +60,8 @@ def run_worker(spec: WorkerSpec, ready: Any, go: Any, results: Any) -> None:
     go.wait()
     result = publish_specimens(
         COLLECTION, spec.keys, hook=hook, ledger=ledger,
-        payload_for=lambda key: store.get(COLLECTION, key), concurrency=spec.concurrency,
-        lease_seconds=spec.lease_seconds, busy_wait=spec.busy_wait,
-        lookup_waits=spec.lookup_waits, progress_every=10**9,
+        payload_for=lambda key: store.get(COLLECTION, key),
+        settings=replace(spec.settings, progress_every=10**9),
     )
     results.put((os.getpid(), dict(result.outcomes)))
 

@@ -25,6 +25,7 @@ from bench.common import (
     use_connection,
 )
 from zenodo.engine.batch_runner import publish_specimens
+from zenodo.engine.settings import EngineSettings
 from zenodo.hooks.zenodo import ZenodoHook
 from zenodo.ledger.payloads import PayloadStore
 
@@ -51,8 +52,8 @@ def run(sizes: Sizes, work: pathlib.Path, facts: dict[str, Any]) -> list[Row]:
         cpu_before = resource.getrusage(resource.RUSAGE_SELF)
         result = publish_specimens(
             COLLECTION, keys, hook=hook, ledger=ledger,
-            payload_for=lambda key: store.get(COLLECTION, key), concurrency=CONCURRENCY,
-            progress_every=10**9,
+            payload_for=lambda key: store.get(COLLECTION, key),
+            settings=EngineSettings(concurrency=CONCURRENCY, progress_every=10**9),
         )
         cpu = _cpu_seconds(resource.getrusage(resource.RUSAGE_SELF), cpu_before)
         log = sandbox.admin.requests()

@@ -54,6 +54,7 @@ from bench.common import (
     use_connection,
 )
 from bench.engine_worker import WorkerGroup, WorkerSpec
+from zenodo.engine.settings import EngineSettings
 from zenodo.ledger.ledger import Ledger
 from zenodo.ledger.payloads import PayloadStore
 from zenodo.ledger.states import State
@@ -122,9 +123,9 @@ def run_ours(ledger: Ledger, keys: list[str], conn: str,
     while pending and passes < PASSES:
         passes += 1
         group = WorkerGroup([
-            WorkerSpec(ledger.url, CONN_ID, conn, tuple(pending[i::PROCESSES]),
-                       concurrency=CONCURRENCY // PROCESSES, limit=limit,
-                       lookup_waits=LOOKUP_WAITS)
+            WorkerSpec(ledger.url, CONN_ID, conn, tuple(pending[i::PROCESSES]), limit=limit,
+                       settings=EngineSettings(concurrency=CONCURRENCY // PROCESSES,
+                                               lookup_waits=LOOKUP_WAITS))
             for i in range(PROCESSES)
         ])
         group.wait_ready()

@@ -1,19 +1,11 @@
 """P4: one large file: memory stays flat and speed is close to a plain streaming PUT.
 
-The file is a sparse TIFF (a real TIFF header, then a hole) of 2 GB. Each upload runs in a
-fresh child process that reports its own peak resident set (``VmHWM`` from
-``/proc/self/status``: ``ru_maxrss`` would report a forking parent's peak). The upload bound
-is a plain ``requests.put(url, data=file)`` of the same file to the same sandbox bucket; ours
-is :meth:`ZenodoHook.upload_file` as the engine calls it: streamed, the server's md5 checked
-against the one the prepare step computed (hashed before the timed upload, as in a run). The
-two alternate, each going first in turn, ``ROUNDS`` times each, and the fastest of each is
-kept. The sandbox keeps its files in memory where it can (each upload is deleted after it is
-timed): on this machine's disk, the write-back of one 2 GB upload slowed the next by up to
-40 %, whichever client it was.
+A 2 GB sparse TIFF is sent by :meth:`ZenodoHook.upload_file` (streamed, md5 checked, as the
+engine sends it) and by a plain ``requests.put``, alternately, ``ROUNDS`` times each, each in a
+fresh child process reporting its peak RSS (``VmHWM``); the fastest of each is compared. The
+sandbox keeps the uploads in memory, so disk write-back does not blur the comparison.
 
-Child mode (used by the benchmark itself)::
-
-    python -m bench.p4_large --child ours|plain BUCKET_URL PATH NAME
+Child mode: ``python -m bench.p4_large --child ours|plain BUCKET_URL PATH NAME``
 """
 
 from __future__ import annotations

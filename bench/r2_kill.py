@@ -26,6 +26,7 @@ from bench.common import (
     use_connection,
 )
 from bench.engine_worker import WorkerGroup, WorkerSpec
+from zenodo.engine.settings import EngineSettings
 from zenodo.ledger.ledger import Ledger
 from zenodo.ledger.states import State
 
@@ -61,8 +62,8 @@ def run(sizes: Sizes, work: pathlib.Path, facts: dict[str, Any]) -> list[Row]:
     sandbox = start_sandbox(faults={"kinds": {"*": {"latency": LATENCY_S}}})
     try:
         conn = use_connection(CONN_ID, sandbox)
-        spec = WorkerSpec(ledger.url, CONN_ID, conn, tuple(keys), concurrency=4,
-                          lease_seconds=LEASE_S, busy_wait=10 * LEASE_S, lookup_waits=(0.2, 0.5))
+        spec = WorkerSpec(ledger.url, CONN_ID, conn, tuple(keys), settings=EngineSettings(
+            concurrency=4, lease_seconds=LEASE_S, busy_wait=10 * LEASE_S, lookup_waits=(0.2, 0.5)))
         at_kill = _kill_mid_batch(spec, ledger, keys)
         in_flight = sum(1 for k in keys if State(ledger.get(COLLECTION, k).state)
                         in (State.UNKNOWN, State.DRAFTED, State.UPLOADED))

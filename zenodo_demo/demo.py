@@ -1,13 +1,8 @@
 """``make demo``: the whole pipeline on the embedded defaults, against the local sandbox.
 
-1. Generate the sample herbarium (200 specimens, a share of them hostile) under ``.demo/``.
-2. Start the local Zenodo sandbox as a real server process.
-3. Run the ``herbarium_sample`` DAG once with Airflow's ``dag.test()`` (SQLite metadata DB,
-   SQLite ledger): prepare → plan → upload (mapped) → wait for the OAI-PMH feed → reconcile
-   → report.
-4. Print the report table, what the sandbox really holds, and where the CSV/JSON are.
-
-Everything printed is read from the run's report and the sandbox's admin API.
+Generates the sample herbarium under ``.demo/``, starts the sandbox, runs the
+``herbarium_sample`` DAG once with ``dag.test()`` and prints the run report beside what the
+sandbox really holds.
 """
 
 from __future__ import annotations
@@ -18,38 +13,23 @@ import shutil
 import sys
 from pathlib import Path
 
+from zenodo_demo.environment import ROOT, pipeline_env
 from zenodo_sandbox.testing import SandboxProcess
 
-ROOT = Path(__file__).resolve().parents[1]
 DAG_ID = "herbarium_sample"
-COMMUNITY = "herbarium-sample"
 
 
 def configure_environment(work: Path, sandbox: SandboxProcess, sample_env: dict[str, str],
                           *, protocol: str = "deposit") -> None:
-    """Point Airflow, the collection and the ledger at the demo folder.
-
-    Called before anything imports airflow, which reads its settings at import time.
+    """Point Airflow, the collection and the ledger at the demo folder, before airflow is
+    imported (it reads its settings at import time).
 
     :param protocol: ``deposit``, or ``rdm`` (the InvenioRDM records API with ``dwc-rich-rdm``).
     """
-    os.environ.update(
-        {
-            "AIRFLOW_HOME": str(work / "airflow"),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
-            "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW_CONN_ZENODO_DEFAULT": sandbox.connection_json(protocol=protocol),
-            "SAMPLE_MAPPING": "dwc-rich-rdm" if protocol == "rdm" else "pilot1",
-            "ZENODO_LEDGER_URL": f"sqlite:///{work / 'ledger.db'}",
-            "ZENODO_REPORTS_DIR": str(work / "reports"),
-            "ZENODO_CACHE_DIR": str(work / "cache"),
-            "ZENODO_FEED_GRACE": "0",
-            "ZENODO_FEED_POKE_INTERVAL": "2",
-            "SAMPLE_COMMUNITY": COMMUNITY,
-            **sample_env,
-        }
-    )
+    mapping = "dwc-rich-rdm" if protocol == "rdm" else "pilot1"
+    os.environ.update(pipeline_env(work, sandbox.connection_json(protocol=protocol), sample_env,
+                                   mapping=mapping))
+    os.environ["ZENODO_FEED_POKE_INTERVAL"] = "2"
 
 
 def run_dag() -> tuple[str, dict[str, object]]:

@@ -1,14 +1,8 @@
 """``make airflow``: Airflow's UI on this project, with the sample collection and the sandbox.
 
-1. Make the sample herbarium under ``.airflow-local/sample`` (once; kept across restarts).
-2. Start the local Zenodo sandbox as a process (its data kept in ``.airflow-local/sandbox``).
-3. Migrate Airflow's SQLite database, create the ``zenodo_default`` pool, write the admin
-   password (once), and print the login.
-4. Run ``airflow standalone`` (scheduler, dag-processor, api-server, triggerer; LocalExecutor)
-   with this project's ``dags/`` and ``plugins/`` until Ctrl-C; then stop the sandbox.
-
-Open http://127.0.0.1:8080, log in, open ``herbarium_sample`` and trigger it with the
-trigger form. The ledger and the reports stay in ``.airflow-local/``.
+Makes the sample (once), starts the sandbox, prepares Airflow's database and pool, and runs
+``airflow standalone`` on this project's ``dags/`` and ``plugins/`` until Ctrl-C. Everything
+stays in ``.airflow-local/``.
 """
 
 from __future__ import annotations
@@ -24,13 +18,12 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from zenodo_demo.environment import pipeline_env, sample_variables
 from zenodo_sandbox.testing import SandboxProcess
 
-ROOT = Path(__file__).resolve().parents[1]
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 ADMIN_USER = "admin"
 POOL = "zenodo_default"
-COMMUNITY = "herbarium-sample"
 
 
 def sample_env(work: Path, n: int = 200) -> dict[str, str]:
@@ -40,8 +33,7 @@ def sample_env(work: Path, n: int = 200) -> dict[str, str]:
         from zenodo_demo.sample import generate_sample
 
         return generate_sample(dest, n=n).env()
-    return {"SAMPLE_DB_URL": f"sqlite:///{dest / 'herbarium.db'}",
-            "SAMPLE_IMAGE_ROOT": str(dest / "images")}
+    return sample_variables(f"sqlite:///{dest / 'herbarium.db'}", dest / "images")
 
 
 def admin_password(home: Path) -> str:
@@ -67,11 +59,8 @@ def standalone_env(work: Path, connection_json: str, port: int,
     """
     home = work / "airflow"
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__")}
+    env.update(pipeline_env(work, connection_json, sample_env(work)))
     env.update({
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN_USER}:admin",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
         "AIRFLOW__API__PORT": str(port),
@@ -79,18 +68,11 @@ def standalone_env(work: Path, connection_json: str, port: int,
         "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
         "AIRFLOW__API__WORKERS": "1",
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
-        "AIRFLOW_CONN_ZENODO_DEFAULT": connection_json,
-        "ZENODO_LEDGER_URL": f"sqlite:///{work / 'ledger.db'}",
-        "ZENODO_REPORTS_DIR": str(work / "reports"),
-        "ZENODO_CACHE_DIR": str(work / "cache"),
-        "ZENODO_FEED_GRACE": "0",
         "ZENODO_FEED_POKE_INTERVAL": "5",
         "ZENODO_FEED_TIMEOUT": "300",
-        "SAMPLE_COMMUNITY": COMMUNITY,
         "PYTHONUNBUFFERED": "1",
         # standalone starts its components as `airflow ...` from PATH: this venv's first.
         "PATH": os.pathsep.join(filter(None, [str(Path(AIRFLOW).parent), env.get("PATH")])),
-        **sample_env(work),
         **(extra or {}),
     })
     return env

@@ -1,9 +1,8 @@
 """Generate a realistic sample herbarium: a database table plus real image files.
 
-Run ``python -m zenodo_demo.sample --help``. The same seed gives the same rows and the same file
-bytes. The matching collection is ``herbarium_sample`` in ``include/collections.yaml``; point it
-at a generated sample with ``SAMPLE_DB_URL`` and ``SAMPLE_IMAGE_ROOT`` (see
-:meth:`SampleInfo.env`), or generate into the default folder ``/tmp/specimen-to-zenodo-sample``.
+Run ``python -m zenodo_demo.sample --help``; the same seed gives the same bytes. The
+``herbarium_sample`` collection reads a sample through ``SAMPLE_DB_URL`` and
+``SAMPLE_IMAGE_ROOT`` (:meth:`SampleInfo.env`), by default from ``/tmp/specimen-to-zenodo-sample``.
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ import sqlalchemy as sa
 
 from zenodo.source.specimen import derive_key, normalise_terms
 from zenodo_demo import sample_data as data
+from zenodo_demo.environment import sample_variables
 from zenodo_demo.sample_images import write_image, write_large_tiff
 
 DEFAULT_DEST = Path(tempfile.gettempdir()) / "specimen-to-zenodo-sample"
@@ -58,7 +58,7 @@ class SampleInfo:
 
     def env(self) -> dict[str, str]:
         """Return the variables that point ``herbarium_sample`` at this sample."""
-        return {"SAMPLE_DB_URL": self.db_url, "SAMPLE_IMAGE_ROOT": self.image_root}
+        return sample_variables(self.db_url, self.image_root)
 
 
 def specimens_table(metadata: sa.MetaData, name: str = DEFAULT_TABLE) -> sa.Table:

@@ -1,10 +1,8 @@
 """Rows of the synthetic herbarium: realistic clean specimens and one builder per problem class.
 
-Every builder takes a random generator seeded by the caller, so the sample is deterministic.
-Clean rows follow pilot 1's shape (full dates, WGS84, PreservedSpecimen, a JPEG each, some
-with label images, TIFF masters and PNG overlays); a share of them carries odd but valid text
-(NFD forms, right-to-left scripts, ``×``, diacritics, long localities, partial dates, ranges)
-or warning-level quirks. Hostile rows have exactly one error-level problem each.
+Builders take a seeded random generator, so the sample is deterministic. Clean rows follow
+pilot 1's shape, some with odd but valid text or warning-level quirks; each hostile row has
+exactly one error-level problem.
 """
 
 from __future__ import annotations

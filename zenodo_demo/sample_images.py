@@ -1,9 +1,7 @@
 """Write small real images (Pillow) and large TIFFs streamed to disk for the sample collection.
 
-Pillow's encoders are deterministic for the same pixels and settings, so a seed gives the same
-bytes every time. Large TIFFs (benchmarks, up to a few GB) are written by hand: a baseline
-8-bit greyscale TIFF with one uncompressed strip, its pixels streamed in 1 MiB blocks, so memory
-stays flat whatever the size.
+Both are deterministic for a seed; a large TIFF (one uncompressed greyscale strip) is written
+in 1 MiB blocks, so memory stays flat whatever its size.
 """
 
 from __future__ import annotations

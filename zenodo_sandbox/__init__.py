@@ -6,8 +6,8 @@ Start it with ``python -m zenodo_sandbox`` (see ``--help``); from Python, use
 supported search syntax in :mod:`zenodo_sandbox.query`, publish validation in
 :mod:`zenodo_sandbox.validation`.
 
-Choices where the reference (``shared/reference/zenodo-api.md``) is unconfirmed or where the
-sandbox deliberately differs:
+Choices where Zenodo's documented behaviour is unconfirmed, or where the sandbox deliberately
+differs from it:
 
 * Auth: a missing or unknown token on deposit/bucket endpoints is **401**
   ``{"status": 401, "message": ...}`` (real Zenodo answers 403 to anonymous callers). Another

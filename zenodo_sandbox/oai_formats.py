@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from lxml import etree
 
 if TYPE_CHECKING:
-    from zenodo_sandbox.oaipmh import OaiRecord
+    from zenodo_sandbox.oai_record import OaiRecord
 
 NS_XSI = "http://www.w3.org/2001/XMLSchema-instance"
 NS_OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"

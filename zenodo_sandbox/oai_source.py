@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from zenodo_sandbox.core import Context
-from zenodo_sandbox.oaipmh import OaiRecord
+from zenodo_sandbox.oai_record import OaiRecord
 
 
 def _record(doc: dict[str, Any]) -> OaiRecord:

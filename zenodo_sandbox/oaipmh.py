@@ -28,9 +28,8 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 from lxml import etree
@@ -42,6 +41,7 @@ from zenodo_sandbox.oai_formats import (
     datestamp,
     serialise,
 )
+from zenodo_sandbox.oai_record import OaiRecord, OaiRecordSource
 
 NS_OAI = "http://www.openarchives.org/OAI/2.0/"
 NS_XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -62,51 +62,6 @@ _VERB_ARGS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "GetRecord": (frozenset({"identifier", "metadataPrefix"}), frozenset()),
 }
 _PAGED_VERBS = frozenset({"ListSets", "ListIdentifiers", "ListRecords"})
-
-
-@dataclass(frozen=True)
-class OaiRecord:
-    """Hold what the OAI-PMH endpoint shows of one published record.
-
-    :param recid: the record id (``oai:<id_prefix>:<recid>``).
-    :param doi: the version DOI.
-    :param conceptdoi: the concept DOI shared by all versions.
-    :param conceptrecid: the concept record id.
-    :param updated: last modification, UTC and tz-aware; the header datestamp.
-    :param sets: the setSpecs the record belongs to, e.g. ``("user-herbarium",)``.
-    :param metadata: Zenodo legacy deposit metadata (``title``, ``creators``, ...).
-    """
-
-    recid: int
-    doi: str
-    conceptdoi: str
-    conceptrecid: str
-    updated: datetime
-    sets: tuple[str, ...]
-    metadata: dict[str, Any]
-
-
-class OaiRecordSource(Protocol):
-    """Provide the public records the endpoint serves (storage implements this)."""
-
-    def oai_records(
-        self, *, set_spec: str | None, from_: datetime | None, until: datetime | None,
-        offset: int, limit: int,
-    ) -> tuple[list[OaiRecord], int]:
-        """Return one page ordered by recid ascending and the total count of matches.
-
-        ``from_`` and ``until`` are inclusive bounds on ``updated`` (tz-aware UTC); an unknown
-        ``set_spec`` matches nothing.
-        """
-
-    def oai_record(self, recid: int) -> OaiRecord | None:
-        """Return the public record ``recid``, or ``None``."""
-
-    def oai_sets(self) -> list[tuple[str, str]]:
-        """Return every set as ``(setSpec, setName)``."""
-
-    def earliest_datestamp(self) -> datetime | None:
-        """Return the earliest ``updated`` of any record, or ``None`` when there are none."""
 
 
 class OaiError(Exception):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from airflow.sdk import DAG, TriggerRule
 
+from zenodo.config.environment import env_number
 from zenodo.operators.params import trigger_form
 from zenodo.operators.plan import ZenodoPlanOperator
 from zenodo.operators.prepare import ZenodoPrepareOperator
@@ -56,21 +57,14 @@ class DagSettings:
         """Read the settings from ``env`` (default ``os.environ``)."""
         env = dict(os.environ if env is None else env)
         default = cls()
-
-        def number(name: str, fallback: float) -> float:
-            text = env.get(name)
-            try:
-                return float(text) if text else fallback
-            except ValueError:
-                raise ValueError(f"environment variable {name}: not a number: {text!r}") from None
-
         return cls(
             owner=env.get("ZENODO_DAG_OWNER") or default.owner,
-            retries=int(number("ZENODO_TASK_RETRIES", default.retries)),
-            retry_delay=number("ZENODO_TASK_RETRY_DELAY", default.retry_delay),
-            feed_timeout=number("ZENODO_FEED_TIMEOUT", default.feed_timeout),
-            feed_poke_interval=number("ZENODO_FEED_POKE_INTERVAL", default.feed_poke_interval),
-            feed_grace=number("ZENODO_FEED_GRACE", default.feed_grace),
+            retries=int(env_number("ZENODO_TASK_RETRIES", default.retries, env)),
+            retry_delay=env_number("ZENODO_TASK_RETRY_DELAY", default.retry_delay, env),
+            feed_timeout=env_number("ZENODO_FEED_TIMEOUT", default.feed_timeout, env),
+            feed_poke_interval=env_number("ZENODO_FEED_POKE_INTERVAL",
+                                          default.feed_poke_interval, env),
+            feed_grace=env_number("ZENODO_FEED_GRACE", default.feed_grace, env),
         )
 
 

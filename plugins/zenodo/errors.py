@@ -1,9 +1,8 @@
-"""Typed errors for every way a call to Zenodo can end badly.
+"""Typed errors for every way a call to Zenodo can end badly; messages never hold the token.
 
-The distinction that keeps records exactly-once is :class:`UnknownOutcome`: a write (create,
-publish, edit, new version) that timed out, lost its connection or got a 5xx may or may not
-have happened on the server. It is resolved by looking the record up, never by sending again.
-Messages never contain the access token.
+:class:`UnknownOutcome` keeps records exactly-once: a write that timed out, lost its connection
+or got a 5xx may have happened, so it is resolved by looking the record up, never by sending
+it again.
 """
 
 from __future__ import annotations

@@ -1,18 +1,8 @@
 """Where a running task finds its ledger, reports folder, collection config and Zenodo hook.
 
-Settings come from the environment of the worker (read at run time, never at parse time):
-
-* ``ZENODO_LEDGER_URL``: the ledger's SQLAlchemy URL (default SQLite
-  ``$AIRFLOW_HOME/zenodo-ledger.db``; PostgreSQL in production);
-* ``ZENODO_REPORTS_DIR``: where run reports go (default ``$AIRFLOW_HOME/reports``);
-* ``ZENODO_COLLECTIONS_FILE``: the collections file (default ``include/collections.yaml``);
-* ``ZENODO_WORKER_NAME``: the host name a worker reports to Airflow when
-  ``[core] hostname_callable = zenodo.runtime.worker_hostname`` (default: the machine's name),
-  so several Celery workers on one machine are told apart in the task instances.
-
-The ledger is migrated once per process (a task runs in its own process, so once per task).
-Every hook built here gets one shared database pacer per request kind, named after the
-connection (``<conn_id>:api`` ...), so all mapped tasks of all runs share the token's budget.
+Everything is read from the worker's environment when the task runs, never at parse time (the
+variables are listed in docs/settings.md). Hooks built here share one database pacer per
+connection and request kind, so all tasks of all runs share the token's budget.
 """
 
 from __future__ import annotations

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.airflow_processes import wait_until
-from zenodo_demo.local_airflow import ADMIN_USER, COMMUNITY
+from zenodo_demo.environment import COMMUNITY
+from zenodo_demo.local_airflow import ADMIN_USER
 
 if TYPE_CHECKING:
     from tests.browser.conftest import Standalone

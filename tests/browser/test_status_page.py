@@ -22,6 +22,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from tests.browser.zenodo_pages import PASSWORD, ROOT, USER, ApiServer, chromium, screenshot
 from tests.zenodo.payload_factory import COLLECTION, register_specimens
 from zenodo.engine.batch_runner import publish_specimens
+from zenodo.engine.settings import EngineSettings
 from zenodo.engine.statistics import load_batches
 from zenodo.hooks.zenodo import ZenodoHook
 from zenodo.ledger.ledger import Ledger
@@ -45,7 +46,8 @@ def filled(sandbox: SandboxProcess, tmp_path: Path,
     monkeypatch.setenv("AIRFLOW_CONN_ZENODO_TEST", sandbox.connection_json())
     store = PayloadStore(ledger)
     publish_specimens(COLLECTION, keys, hook=ZenodoHook("zenodo_test"), ledger=ledger,
-                      payload_for=lambda k: store.get(COLLECTION, k), concurrency=4,
+                      payload_for=lambda k: store.get(COLLECTION, k),
+                      settings=EngineSettings(concurrency=4),
                       batch_id="b1", actor={"run_id": RUN_ID})
     for key in ("urn:bad:1", "urn:bad:2"):
         ledger.quarantine(COLLECTION, key, [f"{key}: eventDate: not a date"],

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from tests.zenodo.payload_factory import COLLECTION, published_by_key
-from zenodo.engine.batch_runner import publish_specimens
+from zenodo.engine.batch_runner import BatchResult, publish_specimens
+from zenodo.engine.settings import EngineSettings
 from zenodo.hooks.zenodo import ZenodoHook
 from zenodo.ledger.ledger import Ledger
 from zenodo.ledger.payloads import PayloadStore
@@ -13,17 +14,20 @@ from zenodo.ledger.states import State
 from zenodo_sandbox.testing import SandboxProcess
 
 
-def run_batch(ledger: Ledger, hook: ZenodoHook, keys: list[str], **kwargs: Any) -> Any:
+def run_batch(ledger: Ledger, hook: ZenodoHook, keys: list[str], *, batch_id: str = "batch",
+              actor: dict[str, Any] | None = None, **settings: Any) -> BatchResult:
+    """Publish ``keys`` with 8 threads and short lookup waits; ``settings``: other knobs."""
     store = PayloadStore(ledger)
-    options: dict[str, Any] = {"concurrency": 8, "lookup_waits": (0.3, 1.0, 2.0)}
-    options.update(kwargs)
+    knobs: dict[str, Any] = {"concurrency": 8, "lookup_waits": (0.3, 1.0, 2.0), **settings}
     return publish_specimens(
         COLLECTION,
         keys,
         hook=hook,
         ledger=ledger,
         payload_for=lambda key: store.get(COLLECTION, key),
-        **options,
+        settings=EngineSettings(**knobs),
+        batch_id=batch_id,
+        actor=actor,
     )
 
 

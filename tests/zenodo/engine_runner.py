@@ -10,6 +10,7 @@ import sys
 
 from tests.zenodo.payload_factory import COLLECTION
 from zenodo.engine.batch_runner import publish_specimens
+from zenodo.engine.settings import EngineSettings
 from zenodo.hooks.zenodo import ZenodoHook
 from zenodo.ledger.ledger import Ledger
 from zenodo.ledger.payloads import PayloadStore
@@ -26,9 +27,7 @@ def main(argv: list[str]) -> int:
         hook=ZenodoHook(conn_id, backoff_max=0.5),
         ledger=ledger,
         payload_for=lambda key: store.get(COLLECTION, key),
-        concurrency=4,
-        lease_seconds=float(lease),
-        lookup_waits=(0.3, 1.0),
+        settings=EngineSettings(concurrency=4, lease_seconds=float(lease), lookup_waits=(0.3, 1.0)),
     )
     print(dict(result.outcomes), flush=True)
     return 0

@@ -18,7 +18,8 @@ import requests
 import sickle
 from lxml import etree
 
-from zenodo_sandbox.oaipmh import OaiPmhEndpoint, OaiRecord
+from zenodo_sandbox.oai_record import OaiRecord
+from zenodo_sandbox.oaipmh import OaiPmhEndpoint
 
 NS = {
     "oai": "http://www.openarchives.org/OAI/2.0/",

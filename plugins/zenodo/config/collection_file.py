@@ -1,31 +1,6 @@
 """Load and check ``include/collections.yaml``: one entry per collection (and per DAG).
 
-File shape::
-
-    collections:
-      - id: herbarium_sample               # DAG id: letter first, then [A-Za-z0-9_.-]
-        database: {url: "sqlite:///..."}   # or {conn_id: my_airflow_connection}
-        table: specimens                   # or query: "SELECT ... FROM ..."
-        rename: {barcode: catalogNumber}   # source column -> Darwin Core term
-        images:
-          root: /data/images
-          files:                           # templates over the row's terms; globs allowed
-            - "{catalogNumber}.jpg"
-            - {path: "{catalogNumber}/barcode.jpg", name: "{catalogNumber}.jpg"}
-            - {path: "{catalogNumber}_lab.jpg", optional: true}   # skipped when absent
-        key: auto                          # auto | occurrenceID | triplet
-        modified_column: modified          # source column for incremental runs
-        mapping: pilot1                    # include/mappings/<name>.yaml, or a path
-        mapping_params: {}                 # values the mapping templates see as ``params``
-        community: icedigtest
-        zenodo_conn_id: zenodo_default
-        schedule: "@daily"                 # null: manual runs only
-        batch_size: 100
-        concurrency: 4
-        chunk_size: 1000                   # rows fetched per database round trip
-
-Environment substitution in every string value: ``${NAME}`` (error when unset),
-``${NAME:-default}`` (default when unset or empty), ``$$`` for a literal ``$``.
+The format, every key and the ``${NAME}`` substitution are described in docs/collections.md.
 Every error names the file, the collection and the key.
 """
 

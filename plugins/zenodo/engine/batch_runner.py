@@ -1,14 +1,9 @@
-"""The exactly-once upload engine: drive each specimen from its ledger state to PUBLISHED.
+"""Run one batch: drive every specimen from its ledger state to PUBLISHED on a thread pool.
 
-``publish_specimens`` is plain Python (no Airflow): give it keys, a :class:`ZenodoHook`, a
-:class:`~zenodo.ledger.ledger.Ledger` and a way to get each specimen's payload (metadata + files).
-Each worker thread claims a specimen's lease, then loops: do the one step its ledger state
-calls for, write the outcome to the ledger (the row written is the next step's state), until
-the specimen is published (or left as a reviewed draft, or failed with a reason). A specimen
-whose lost create answer is still being looked up, or whose request failed for a moment (a 5xx,
-a dropped connection), waits off the thread and is driven again when its wait is over. The
-steps live in :mod:`zenodo.engine.specimen_steps`; this module runs them concurrently and reports
-progress.
+``publish_specimens`` is plain Python (no Airflow). The steps of one specimen are in
+:mod:`zenodo.engine.specimen_steps`; this module claims, renews and releases leases, runs the
+specimens concurrently (a deferred one is driven again when its wait is over) and reports
+progress and statistics.
 """
 
 from __future__ import annotations
@@ -22,21 +17,26 @@ import threading
 import time
 import uuid
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from zenodo.engine.specimen_steps import Outcome, SpecimenSteps
+from zenodo.engine.outcomes import Outcome, OutcomeKind
+from zenodo.engine.settings import EngineSettings
+from zenodo.engine.specimen_steps import SpecimenSteps
 from zenodo.engine.statistics import BatchStats, save_batch
 from zenodo.errors import AuthFailed
 from zenodo.ledger.payloads import SpecimenPayload
-from zenodo.repository.remote import Remote, remote_for
+from zenodo.ledger.view import LedgerView
+from zenodo.repository.choose import remote_for
+from zenodo.repository.remote import Remote
 from zenodo.traffic.breaker import ZenodoUnavailable
 
 if TYPE_CHECKING:
     from zenodo.hooks.zenodo import ZenodoHook
+    from zenodo.ledger.actor import Actor
     from zenodo.ledger.ledger import Ledger
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ class BatchResult:
     """What one batch did: counts per outcome and every failure with its reason.
 
     :param batch_id: the caller's id for the batch (mapped results can arrive out of order).
-    :param outcomes: outcome name → number of specimens.
+    :param outcomes: outcome kind (its string value) → number of specimens.
     :param failures: ``[(key, reason), …]`` for every specimen that did not get through.
     """
 
@@ -89,13 +89,13 @@ class Progress:
         self._last_log = self.started
         self._lock = threading.Lock()
 
-    def step(self, ok: bool, outcome: str = "") -> None:
+    def step(self, outcome: OutcomeKind) -> None:
         """Count one finished specimen (its ``outcome`` in the stats) and log when it is time to."""
         if self.stats is not None:
-            self.stats.finished(outcome or ("published" if ok else "failed"))
+            self.stats.finished(outcome.value)
         with self._lock:
             self.done += 1
-            self.errors += 0 if ok else 1
+            self.errors += 0 if outcome.ok else 1
             now = time.monotonic()
             due = self.done % self.every == 0 or now - self._last_log >= self.seconds
             if due or self.done == self.total:
@@ -119,16 +119,12 @@ class LeaseKeeper:
     A short lease (so a killed worker's specimens are taken over soon) then never runs out
     under a live worker, however long one step (a multi-GB file) takes.
 
-    :param ledger: where the leases live.
-    :param collection: the ledger namespace.
-    :param owner: this run's lease owner id.
+    :param ledger: the collection's ledger, bound to this run's lease owner.
     :param lease_seconds: the lease length; renewed every third of it.
     """
 
-    def __init__(self, ledger: Ledger, collection: str, owner: str, lease_seconds: float) -> None:
+    def __init__(self, ledger: LedgerView, lease_seconds: float) -> None:
         self._ledger = ledger
-        self._collection = collection
-        self._owner = owner
         self._ttl = lease_seconds
         self._held: set[str] = set()
         self._lock = threading.Lock()
@@ -151,7 +147,7 @@ class LeaseKeeper:
                 keys = sorted(self._held)
             if keys:
                 try:
-                    self._ledger.renew(self._collection, keys, owner=self._owner, ttl_s=self._ttl)
+                    self._ledger.renew(keys, ttl_s=self._ttl)
                 except Exception:
                     log.exception("could not renew %d leases", len(keys))
 
@@ -176,18 +172,10 @@ def publish_specimens(
     hook: ZenodoHook,
     ledger: Ledger,
     payload_for: Callable[[str], SpecimenPayload],
-    concurrency: int = 4,
-    publish: bool = True,
+    settings: EngineSettings | None = None,
     batch_id: str = "batch",
     owner: str | None = None,
-    actor: dict[str, Any] | None = None,
-    lease_seconds: float = 120.0,
-    busy_wait: float | None = None,
-    lookup_waits: tuple[float, ...] = (1.0, 3.0, 6.0),
-    retry_waits: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0),
-    progress_every: int = 50,
-    record_stats: bool = True,
-    community: str | None = None,
+    actor: Actor = None,
 ) -> BatchResult:
     """Drive every specimen in ``keys`` to PUBLISHED (or to an uploaded draft) exactly once.
 
@@ -196,54 +184,40 @@ def publish_specimens(
     :param hook: the Zenodo hook (its pacers pace every request).
     :param ledger: where each step's outcome is written before the next step starts.
     :param payload_for: key → metadata and files to send.
-    :param concurrency: worker threads sharing the hook and its pacer.
-    :param publish: ``False`` leaves uploaded drafts for review.
+    :param settings: how to run the batch (default: the :class:`EngineSettings` defaults).
     :param batch_id: echoed in the result.
     :param owner: lease owner (default: host, pid and a random part).
     :param actor: who acts, written with every ledger event (dag run, task, map index).
-    :param lease_seconds: how long a claim holds unless renewed (a live run renews it).
-    :param busy_wait: how long to keep retrying specimens whose lease another worker holds
-        (a killed worker's leases expire after ``lease_seconds``); default twice the lease.
-    :param lookup_waits: after an unknown-outcome create, the waits before each deposit
-        search (Zenodo's search index lags its database): one search per wait.
-    :param retry_waits: after a 5xx or a dropped connection on an idempotent request, the
-        waits (off the thread) before each new try; then the specimen fails for a later run.
-    :param progress_every: log progress every this many specimens.
-    :param record_stats: write the batch's statistics to the ledger (``batch_stats``).
-    :param community: the collection's community; with the RDM protocol a first publication
-        asks for inclusion by a review request (deposit metadata carries it already).
     :raises AuthFailed: the token is wrong: nothing in the batch can succeed.
     :raises ZenodoUnavailable: the hook's circuit breaker stayed open past its limit; every
         specimen keeps its ledger state, so a retry continues where this one stopped.
     """
+    settings = settings or EngineSettings()
     keys = list(dict.fromkeys(keys))
     result = BatchResult(batch_id=batch_id, total=len(keys))
-    owner = owner or default_owner()
-    stats = result.stats = BatchStats(collection, batch_id, len(keys), max(1, concurrency),
-                                      run_id=(actor or {}).get("run_id"))
-    progress = Progress(len(keys), every=progress_every, stats=stats)
+    run_id = actor.get("run_id") if isinstance(actor, Mapping) else None
+    stats = result.stats = BatchStats(collection, batch_id, len(keys), settings.workers,
+                                      run_id=run_id)
+    progress = Progress(len(keys), every=settings.progress_every, stats=stats)
     started = time.monotonic()
-    deadline = started + (2 * lease_seconds if busy_wait is None else busy_wait)
     hook.watch.add(stats)
     try:
-        remote = remote_for(hook, community=community)
-        final = _drive_all(collection, keys, remote=remote, ledger=ledger, payload_for=payload_for,
-                           thread_setup=hook.leave_retries_to_caller,
-                           concurrency=concurrency, publish=publish, owner=owner,
-                           actor=actor or {}, lease_seconds=lease_seconds,
-                           lookup_waits=lookup_waits, retry_waits=retry_waits,
-                           deadline=deadline, progress=progress)
+        remote = remote_for(hook, community=settings.community)
+        view = LedgerView(ledger, collection, owner or default_owner(), actor or {})
+        final = _drive_all(view, keys, remote=remote, payload_for=payload_for,
+                           thread_setup=hook.leave_retries_to_caller, settings=settings,
+                           deadline=started + settings.busy_seconds, progress=progress)
         for key in keys:
             outcome = final[key]
-            result.outcomes[outcome.name] += 1
+            result.outcomes[outcome.kind.value] += 1
             if not outcome.ok:
                 result.failures.append((key, outcome.reason))
-                log.warning("specimen %s: %s: %s", key, outcome.name, outcome.reason)
+                log.warning("specimen %s: %s: %s", key, outcome.kind.value, outcome.reason)
         stats.outcomes = Counter(result.outcomes)
     finally:
         hook.watch.remove(stats)
         stats.close()
-        if record_stats:
+        if settings.record_stats:
             try:
                 save_batch(ledger, stats)
             except Exception:
@@ -253,39 +227,25 @@ def publish_specimens(
 
 
 def _drive_all(
-    collection: str, keys: list[str], *, remote: Remote, ledger: Ledger,
+    ledger: LedgerView, keys: list[str], *, remote: Remote,
     payload_for: Callable[[str], SpecimenPayload], thread_setup: Callable[[], None],
-    concurrency: int, publish: bool, owner: str,
-    actor: dict[str, Any], lease_seconds: float, lookup_waits: tuple[float, ...],
-    retry_waits: tuple[float, ...], deadline: float, progress: Progress,
+    settings: EngineSettings, deadline: float, progress: Progress,
 ) -> dict[str, Outcome]:
     """Drive ``keys`` on a thread pool, again while some are held by another worker.
 
     ``thread_setup`` runs on each pool thread first: the hook leaves retries to the engine,
     which defers a specimen after a transient failure instead of sleeping on the thread.
     """
-    with LeaseKeeper(ledger, collection, owner, lease_seconds) as keeper:
-        steps = SpecimenSteps(
-            collection,
-            remote=remote,
-            ledger=ledger,
-            owner=owner,
-            actor=actor,
-            publish=publish,
-            lease_seconds=lease_seconds,
-            lookup_waits=lookup_waits,
-            retry_waits=retry_waits,
-            keeper=keeper,
-            stats=progress.stats,
-        )
+    with LeaseKeeper(ledger, settings.lease_seconds) as keeper:
+        steps = SpecimenSteps(ledger, remote, settings, keeper=keeper, stats=progress.stats)
         final: dict[str, Outcome] = {}
         pending = keys
         with _quick_thread_switches(), ThreadPoolExecutor(
-                max(1, concurrency), thread_name_prefix="zenodo", initializer=thread_setup) as pool:
+                settings.workers, thread_name_prefix="zenodo", initializer=thread_setup) as pool:
             while pending:
                 final.update(_run_pass(pool, steps, pending, payload_for, progress,
-                                       max(1, concurrency)))
-                pending = [k for k in pending if final[k].name == "busy"]
+                                       settings.workers))
+                pending = [k for k in pending if final[k].kind is OutcomeKind.BUSY]
                 if not pending or time.monotonic() >= deadline:
                     break
                 log.info("%d specimens held by another worker; waiting", len(pending))
@@ -328,12 +288,12 @@ def _run_pass(
             for future in done:
                 key = running.pop(future)
                 outcome = future.result()
-                if outcome.name == "deferred":
+                if outcome.kind is OutcomeKind.DEFERRED:
                     heapq.heappush(later, (time.monotonic() + outcome.after, key))
                     continue
                 outcomes[key] = outcome
-                if outcome.name != "busy":
-                    progress.step(outcome.ok, outcome.name)
+                if outcome.kind is not OutcomeKind.BUSY:
+                    progress.step(outcome.kind)
     except (AuthFailed, ZenodoUnavailable):
         for future in running:
             future.cancel()

@@ -1,14 +1,8 @@
 """Batch statistics: what one upload batch sent, what came back, and how its specimens ended.
 
-:class:`BatchStats` is a thread-safe collector. The hook tells it about every request (sent,
-answered with a status, or failed in transport); the engine tells it about lookups of unknown
-outcomes, breaker pauses and each specimen's outcome. :func:`save_batch` writes it as one row of
-the ledger's ``batch_stats`` table; :func:`load_batches` reads a run's rows back for reports.
-
-Errors are every answer with a status of 400 or more plus every transport failure; they are
-counted by status (Table 5 of the 2019 report) and by kind (``timeout``, ``reset``, ``429``,
-``5xx``, ``4xx``). The timeline keeps, per ``bin_seconds`` since the start, the requests sent,
-the errors and the specimens finished, for the throughput and error plots.
+:class:`BatchStats` collects them while the batch runs; :func:`save_batch` writes them as one
+``batch_stats`` row, :func:`load_batches` reads a run's rows back, and :func:`table4` and
+:func:`table5` lay them out as the 2019 report's tables.
 """
 
 from __future__ import annotations
@@ -23,14 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from zenodo.engine.outcomes import OutcomeKind
 from zenodo.store.tables import BatchStat
 
 if TYPE_CHECKING:
     from zenodo.ledger.ledger import Ledger
 
 _S = BatchStat.__table__
-#: Outcomes that count as done (the run asked for them).
-OK_OUTCOMES = frozenset({"published", "drafted", "already_published"})
 TIMELINE_SERIES = ("requests", "errors", "done")
 
 
@@ -52,6 +45,12 @@ def error_kind(status: int | None, transport: str | None = None) -> str | None:
 @dataclass
 class BatchStats:
     """Collect one batch's numbers while its worker threads run.
+
+    The hook reports every request (sent, answered with a status, or failed in transport);
+    the engine reports lookups of unknown outcomes, breaker pauses and each specimen's
+    outcome. Errors (every status of 400 or more, every transport failure) are counted by
+    status and by kind (see :func:`error_kind`); the timeline keeps, per ``bin_seconds`` since
+    the start, the requests sent, the errors and the specimens finished.
 
     :param collection: the ledger namespace.
     :param batch_id: the batch's id.
@@ -140,8 +139,8 @@ class BatchStats:
     def as_row(self) -> dict[str, Any]:
         """Return the values of this batch's ``batch_stats`` row."""
         ended = self.ended if self.ended is not None else time.time()
-        ok = sum(n for name, n in self.outcomes.items() if name in OK_OUTCOMES)
-        quarantined = self.outcomes.get("quarantined", 0)
+        ok = sum(n for name, n in self.outcomes.items() if OutcomeKind(name).ok)
+        quarantined = self.outcomes.get(OutcomeKind.QUARANTINED, 0)
         width = self.bins_used()
         return {
             "collection": self.collection, "run_id": self.run_id, "batch_id": self.batch_id,

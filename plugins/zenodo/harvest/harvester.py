@@ -1,25 +1,7 @@
-"""Harvest a community's OAI-PMH set, in date windows, through the :class:`ZenodoHook`.
+"""Harvest a community's OAI-PMH set in date windows: full or incremental, restarts, splits.
 
-Why not an OAI-PMH client library: both maintained Python clients were checked. ``sickle`` 0.7
-and ``oaipmh-scythe`` 0.16 send their own requests (``requests.get`` / an ``httpx2.Client``), so
-they would bypass the hook's shared pacer, User-Agent, secret masking and typed errors; they
-call ``raise_for_status()`` before reading the OAI error, so Zenodo's HTTP 422 answers
-(``noRecordsMatch``, ``badResumptionToken``) surface as generic HTTP errors; and they parse with
-``lxml`` in ``recover=True`` mode, which silently accepts a truncated page (a 502 cut short would
-lose records without an error) and ignores entity declarations instead of refusing them. The
-hook's :meth:`~zenodo.hooks.zenodo.ZenodoHook.oai_pages` already does the protocol part
-(tokens, 422, ``defusedxml``); this module adds windows, restarts and incremental harvests.
-
-Cost: a full harvest of N records is ``ceil(N / page size)`` requests (one more when N is an exact
-multiple of the page size: Zenodo's quirk), plus restarts. An incremental harvest asks
-``from=`` the last harvest's ``responseDate`` minus an overlap; an unchanged community answers
-``noRecordsMatch`` in one request.
-
-Windows: with ``HarvestOptions.window`` set, the time range is cut into windows
-(``from``/``until``, inclusive, second granularity; the last one open-ended). An expired token
-or a 5xx that outlived the hook's retries restarts only the current window; a window that still
-fails after ``max_restarts``, or whose list is bigger than ``max_window_records``, is split in two.
-Every record is yielded once (a restart's repeats are dropped by record id).
+Every record is yielded once; an expired token or a lasting 5xx restarts only the current
+window, and a window that keeps failing or lists too much is split. See docs/harvest.md.
 """
 
 from __future__ import annotations
@@ -29,11 +11,15 @@ import time
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from zenodo.errors import ServerError
-from zenodo.harvest.oai_page import OAI_NS, OaiTokenExpired, parse_oai_page
+from zenodo.harvest.oai_list import oai_page, oai_pages
+from zenodo.harvest.oai_page import OAI_NS, OaiTokenExpired
 from zenodo.harvest.records import HarvestedRecord, parse_record
-from zenodo.hooks.zenodo import ZenodoHook
+
+if TYPE_CHECKING:
+    from zenodo.hooks.zenodo import ZenodoHook
 
 log = logging.getLogger(__name__)
 
@@ -229,10 +215,8 @@ class Harvester:
         return [(start, middle), (middle + _SECOND, end)]
 
     def _earliest(self, stats: HarvestStats) -> datetime:
-        response = self.hook.request("GET", "oai2d", operation="oai", kind="oai",
-                                     ok_statuses=(422,), params={"verb": "Identify"})
+        page = oai_page(self.hook, {"verb": "Identify"})
         stats.requests += 1
-        page = parse_oai_page(response.content)
         text = page.root.findtext(f"{{{OAI_NS}}}Identify/{{{OAI_NS}}}earliestDatestamp")
         if not text:
             raise HarvestFailed("oai: Identify: earliestDatestamp missing")
@@ -263,8 +247,8 @@ class Harvester:
 
     def _list(self, community: str, start: datetime | None, end: datetime | None, verb: str,
               stats: HarvestStats) -> Iterator[HarvestedRecord]:
-        pages = self.hook.oai_pages(
-            verb=verb, metadata_prefix=self.options.metadata_prefix,
+        pages = oai_pages(
+            self.hook, verb=verb, metadata_prefix=self.options.metadata_prefix,
             set_spec=self.set_spec(community),
             from_=format_datestamp(start) if start else None,
             until=format_datestamp(end) if end else None,

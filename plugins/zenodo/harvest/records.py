@@ -1,15 +1,8 @@
 """Turn one OAI-PMH ``<record>`` (or ``<header>``) into a small frozen :class:`HarvestedRecord`.
 
-Both ``oai_datacite`` (and bare ``datacite``) and ``oai_dc`` are read. Elements are matched by
-local name, so DataCite kernel-3 and kernel-4 namespaces both work.
-
-The specimen key comes from what the mapping writes into every deposit
-(:mod:`zenodo.metadata.mapping`): the keyword ``specimen-key:<key>`` (a DataCite ``subject`` /
-``dc:subject``) is the exact key and wins; without it, the ``isAlternateIdentifier`` related
-identifier is used (DataCite ``alternateIdentifier``; ``dc:relation`` in ``oai_dc``): an
-``urn:specimen:<percent-encoded key>`` gives the key back, any other URL or URN is taken as the key
-itself (the mapping writes the key verbatim when it is a URI). Zenodo's own record URL and DOIs
-are never taken as a key.
+Reads ``oai_datacite`` (and ``datacite``, kernel 3 or 4) and ``oai_dc``. The specimen key is the
+``specimen-key:<key>`` subject the mapping writes, else its ``isAlternateIdentifier``
+(``urn:specimen:<key>`` decoded, another URL or URN as is); Zenodo's own URLs and DOIs never.
 """
 
 from __future__ import annotations

@@ -1,16 +1,9 @@
-"""ZenodoHook: every call the pipeline makes to Zenodo's deposit, records and OAI-PMH APIs.
+"""ZenodoHook: the HTTP transport of every call to Zenodo (or another InvenioRDM site).
 
-Built on the HTTP provider's :class:`HttpHook`: the constructor does no I/O, the connection
-and one ``requests`` session per thread are made lazily, and behaviour comes from small
-overridable steps. The access token travels only in the ``Authorization`` header; it is
-registered with Airflow's secret masker and never put in a URL, a log line or an exception.
-
-Reads and file PUTs (idempotent: a PUT replaces the file) are retried with backoff, or tried
-once on a thread whose caller retries later itself. Writes (create, publish, edit, discard,
-new version, delete) are never retried blindly: a timeout, dropped connection or 5xx raises
-:class:`~zenodo.errors.UnknownOutcome`, and the caller looks the record up. A 429 is a
-pacing matter: the shared pacer is told, every worker waits, and the same request is sent
-again (the server did not perform it).
+An :class:`HttpHook` with shared pacing, typed errors and a masked bearer token; the APIs'
+endpoints live in :mod:`zenodo.repository` and :mod:`zenodo.harvest`. Reads and replacing PUTs
+are retried; other writes are sent once, and a lost answer raises
+:class:`~zenodo.errors.UnknownOutcome`.
 """
 
 from __future__ import annotations
@@ -18,7 +11,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -39,7 +32,6 @@ from zenodo.errors import (
     check_md5,
     field_errors_from_body,
 )
-from zenodo.harvest.oai_page import OaiPage, parse_oai_page
 from zenodo.hooks.options import OWN_EXTRA_KEYS, ZenodoOptions
 from zenodo.hooks.pacing import LocalPacer, RequestPacer, retry_after
 from zenodo.hooks.watch import RequestWatch
@@ -50,7 +42,10 @@ if TYPE_CHECKING:
 
 __all__ = ["LocalPacer", "RequestPacer", "ZenodoHook", "retry_after"]
 
-DEPOSITIONS = "api/deposit/depositions"
+#: The circuit breaker's probe: a cheap authenticated read (one deposition listed).
+PROBE_ENDPOINT = "api/deposit/depositions"
+#: The OAI-PMH endpoint.
+OAI_ENDPOINT = "oai2d"
 #: No (complete) answer: connection refused or dropped (also mid-body), or a timeout.
 _TRANSPORT_ERRORS = (requests.ConnectionError, requests.Timeout,
                      requests.exceptions.ChunkedEncodingError)
@@ -235,7 +230,7 @@ class ZenodoHook(HttpHook):
         kwargs: dict[str, Any] = {"params": {"size": 1}}
         self.watch.sent("GET", "probe", kwargs)
         try:
-            response = self.session().request("GET", self.url(DEPOSITIONS),
+            response = self.session().request("GET", self.url(PROBE_ENDPOINT),
                                               timeout=self._timeout(), **kwargs)
         except _TRANSPORT_ERRORS as exc:
             return self.watch.done(exc=exc)
@@ -316,64 +311,13 @@ class ZenodoHook(HttpHook):
                 return self.write_json(method, endpoint, operation=operation, **kwargs)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    # -- deposit API -----------------------------------------------------------------------
-
-    def search_depositions(
-        self,
-        *,
-        q: str | None = None,
-        status: str | None = None,
-        sort: str | None = None,
-        page: int = 1,
-        size: int = 100,
-        all_versions: bool = False,
-    ) -> list[dict[str, Any]]:
-        """List or search our own depositions (drafts and published)."""
-        params: dict[str, Any] = {"page": page, "size": size}
-        if q:
-            params["q"] = q
-        if status:
-            params["status"] = status
-        if sort:
-            params["sort"] = sort
-        if all_versions:
-            params["all_versions"] = "true"
-        return self.read_json(DEPOSITIONS, operation="search", params=params)
-
-    def get_deposition(self, deposition_id: int | str) -> dict[str, Any]:
-        """Read one deposition (draft or published)."""
-        return self.read_json(f"{DEPOSITIONS}/{int(deposition_id)}", operation="get")
-
-    def create_deposition(self, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Create a draft, with its metadata in the same request. Never retried."""
-        body = {"metadata": metadata} if metadata is not None else {}
-        return self.write_json("POST", DEPOSITIONS, operation="create", json=body)
-
-    def update_deposition(
-        self, deposition_id: int | str, metadata: dict[str, Any]
-    ) -> dict[str, Any]:
-        """Replace a draft's whole metadata (idempotent, so retried on 5xx)."""
-        return self.replace_json("PUT", f"{DEPOSITIONS}/{int(deposition_id)}",
-                                 operation="update", json={"metadata": metadata})
-
-    def delete_deposition(self, deposition_id: int | str) -> None:
-        """Delete an unpublished draft."""
-        self.write_json("DELETE", f"{DEPOSITIONS}/{int(deposition_id)}", operation="delete")
-
-    def list_files(self, deposition_id: int | str) -> list[dict[str, Any]]:
-        """List a deposition's files (``checksum`` is bare hex here)."""
-        return self.read_json(f"{DEPOSITIONS}/{int(deposition_id)}/files", operation="list_files")
-
-    def delete_file(self, deposition_id: int | str, file_id: str) -> None:
-        """Delete one file of a draft."""
-        endpoint = f"{DEPOSITIONS}/{int(deposition_id)}/files/{quote(file_id, safe='')}"
-        self.write_json("DELETE", endpoint, operation="delete_file")
+    # -- files and OAI-PMH -------------------------------------------------------------------
 
     def upload_file(
         self, bucket_url: str, path: str | os.PathLike[str], *, filename: str | None = None,
         md5: str | None = None,
     ) -> dict[str, Any]:
-        """Stream a file to the deposition's bucket and check the server's md5 against ours.
+        """PUT a file to ``<bucket_url>/<filename>``; check the server's md5 against ours.
 
         Memory stays constant for any file size: the body is read from disk in chunks. Our
         md5 is ``md5`` when known (computed when the specimen was prepared), else computed on
@@ -410,100 +354,13 @@ class ZenodoHook(HttpHook):
             local_md5 = md5 or body.md5  # type: ignore[union-attr]
         return (response.json() if response.content else {}), local_md5.lower()
 
-    def _action(self, deposition_id: int | str, action: str) -> dict[str, Any]:
-        endpoint = f"{DEPOSITIONS}/{int(deposition_id)}/actions/{action}"
-        return self.write_json("POST", endpoint, operation=action)
+    def oai_request(self, params: Mapping[str, str]) -> bytes:
+        """GET one OAI-PMH answer's body, retried with backoff on 5xx and network failures.
 
-    def publish(self, deposition_id: int | str) -> dict[str, Any]:
-        """Publish a draft. Never retried: on UnknownOutcome, GET the deposition."""
-        return self._action(deposition_id, "publish")
-
-    def edit(self, deposition_id: int | str) -> dict[str, Any]:
-        """Open a published deposition for a metadata edit (the DOI stays)."""
-        return self._action(deposition_id, "edit")
-
-    def discard(self, deposition_id: int | str) -> dict[str, Any] | None:
-        """Drop the open edit of a published deposition."""
-        return self._action(deposition_id, "discard")
-
-    def new_version(self, deposition_id: int | str) -> dict[str, Any]:
-        """Start a new version of a published deposition and return the NEW draft.
-
-        Today's Zenodo answers with the new draft; the documented form answers with the
-        original and points at the draft in ``links.latest_draft``: both are handled.
+        Zenodo answers OAI errors with HTTP 422: that body is returned too, for the parser.
         """
-        answer = self._action(deposition_id, "newversion")
-        if int(answer.get("id", deposition_id)) != int(deposition_id):
-            return answer
-        latest = answer.get("links", {}).get("latest_draft")
-        if not latest:
-            raise ZenodoError("newversion: no new draft in the answer", operation="newversion")
-        return self.read_json(latest, operation="get")
-
-    # -- records API and OAI-PMH -----------------------------------------------------------
-
-    def get_record(self, record_id: int | str) -> dict[str, Any]:
-        """Read one published record (public)."""
-        return self.read_json(
-            f"api/records/{quote(str(record_id), safe='')}", operation="get_record"
-        )
-
-    def search_records(
-        self,
-        *,
-        q: str | None = None,
-        communities: str | None = None,
-        page: int = 1,
-        size: int = 100,
-        sort: str | None = None,
-        all_versions: bool = False,
-    ) -> dict[str, Any]:
-        """Search published records (its own 30/min limit on Zenodo)."""
-        params: dict[str, Any] = {"page": page, "size": size}
-        for key, value in (("q", q), ("communities", communities), ("sort", sort)):
-            if value:
-                params[key] = value
-        if all_versions:
-            params["all_versions"] = "true"
-        return self.read_json(
-            "api/records", operation="search_records", kind="search", params=params
-        )
-
-    def oai_pages(
-        self,
-        *,
-        verb: str = "ListRecords",
-        metadata_prefix: str = "oai_datacite",
-        set_spec: str | None = None,
-        from_: str | None = None,
-        until: str | None = None,
-        resumption_token: str | None = None,
-    ) -> Iterator[OaiPage]:
-        """Yield OAI-PMH pages, following resumption tokens until the list ends.
-
-        Each page is parsed safely (no entity expansion, no network). Zenodo answers OAI
-        errors with HTTP 422; ``noRecordsMatch`` is an empty page, other errors raise.
-        """
-        params: dict[str, str] = {"verb": verb}
-        if resumption_token:
-            params["resumptionToken"] = resumption_token
-        else:
-            params["metadataPrefix"] = metadata_prefix
-            for key, value in (("set", set_spec), ("from", from_), ("until", until)):
-                if value:
-                    params[key] = value
-        while True:
-            page = self._oai_page(params)
-            yield page
-            if not page.resumption_token:
-                return
-            params = {"verb": verb, "resumptionToken": page.resumption_token}
-
-    def _oai_page(self, params: dict[str, str]) -> OaiPage:
         for attempt in self.retrying():
             with attempt:
-                response = self.request(
-                    "GET", "oai2d", operation="oai", kind="oai", ok_statuses=(422,), params=params
-                )
-                return parse_oai_page(response.content)
+                return self.request("GET", OAI_ENDPOINT, operation="oai", kind="oai",
+                                    ok_statuses=(422,), params=dict(params)).content
         raise AssertionError("unreachable")  # pragma: no cover

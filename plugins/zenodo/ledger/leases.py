@@ -1,9 +1,8 @@
 """Leases and watermarks of the ledger: who may work on a specimen, and where runs got to.
 
-A lease (DESIGN rule 7) is taken in one atomic statement per chunk of keys: on PostgreSQL
-``SELECT ... FOR UPDATE SKIP LOCKED`` then ``UPDATE``; on SQLite a conditional ``UPDATE``
-inside ``BEGIN IMMEDIATE``. A key is free when it has no lease, the lease is the caller's own,
-or the lease has expired.
+A lease is taken in one atomic statement per chunk of keys (PostgreSQL ``FOR UPDATE SKIP
+LOCKED``; SQLite a conditional ``UPDATE`` in ``BEGIN IMMEDIATE``). A key is free when it has
+no lease, the lease is the caller's own, or it has expired.
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from zenodo.ledger import statements as sql
+from zenodo.ledger.actor import Actor
 from zenodo.ledger.rows import SpecimenRow, Watermarks
 from zenodo.ledger.states import State
 from zenodo.store.database import EngineHolder
@@ -34,7 +34,7 @@ class LeaseMixin:
     _unknown: Callable[[str, str], Callable[..., tuple[State, dict[str, Any], dict]]]
     _apply: Callable[..., dict[str, Any]]
 
-    # -- leases (DESIGN rule 7) --
+    # -- leases --
 
     def claim(self, collection: str, keys: Iterable[str], *, owner: str, ttl_s: float) -> list[str]:
         """Lease the specimens no other live lease holds; return the claimed keys in order.
@@ -51,7 +51,7 @@ class LeaseMixin:
         return [k for k in wanted if k in claimed]
 
     def claim_to_create(self, collection: str, key: str, *, owner: str, ttl_s: float,
-                        actor: dict[str, Any] | None = None) -> tuple[SpecimenRow | None, bool]:
+                        actor: Actor = None) -> tuple[SpecimenRow | None, bool]:
         """Lease one specimen like :meth:`claim`; a NEW one also gets its create intent.
 
         Returns the row as claimed (None: not free) and whether the intent was written (the

@@ -1,18 +1,13 @@
 """The ledger: one row per specimen, every state change one guarded write with its event.
 
-Each public write is one short transaction: lock the row (``SELECT ... FOR UPDATE`` on
-PostgreSQL; ``BEGIN IMMEDIATE`` on SQLite), check the lease and the transition, update the row
-and append the event (a write that records several steps at once, such as the last file,
-UPLOADED and the publish intent, appends one event per state change).
-Writes by the engine take ``owner`` and raise :class:`LeaseLost` unless the row's lease names
-that owner, so a stale worker can never record remote ids. (An expired lease still counts as
-held until another worker claims the row: then the write is refused.)
+Each public write is one short transaction: lock the row, check the lease and the transition,
+update the row and append one event per state change. An engine write names its ``owner`` and
+raises :class:`LeaseLost` unless the row's lease is that owner's (an expired lease holds until
+another worker claims the row), so a stale worker never records remote ids.
 """
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from zenodo.ledger import statements as sql
+from zenodo.ledger.actor import Actor, actor_or_default
 from zenodo.ledger.leases import LeaseMixin
 from zenodo.ledger.registration import plan_registration
 from zenodo.ledger.rows import (
@@ -41,7 +37,6 @@ from zenodo.store.tables import Event, Specimen
 __all__ = ["EventRow", "FileEntry", "IllegalTransition", "LeaseLost", "Ledger",
            "SpecimenNotFound", "SpecimenRow", "State", "Watermarks"]
 
-Actor = Mapping[str, Any] | str | None
 _Change = Callable[[Mapping[str, Any], State], tuple[State, dict[str, Any], dict[str, Any]]]
 _T = Specimen.__table__
 _E = Event.__table__
@@ -55,10 +50,6 @@ WRITABLE_FIELDS = frozenset(c.name for c in _T.columns) - {
 }
 #: Remote ids: written as text whether given as int (Zenodo) or str (InvenioRDM).
 ID_FIELDS = ("deposition_id", "record_id", "concept_recid")
-
-
-def _default_actor() -> dict[str, Any]:
-    return {"host": socket.gethostname(), "pid": os.getpid()}
 
 
 class Ledger(LeaseMixin):
@@ -475,5 +466,5 @@ class Ledger(LeaseMixin):
         conn.execute(sql.INSERT_EVENT, {
             "collection": collection, "key": key,
             "from_state": from_state.value if from_state else None, "to_state": to_state.value,
-            "at": now, "actor": actor if actor is not None else _default_actor(),
+            "at": now, "actor": actor_or_default(actor),
             "detail": detail or None})

@@ -1,8 +1,7 @@
 """The payload store: per specimen, the exact metadata and files the upload step sends.
 
-The prepare step maps each valid specimen and stores its payload beside the ledger row (same
-database, table ``payloads``); the mapped upload tasks receive only keys and read payloads
-from here. So a retried or cleared task sends exactly what was registered.
+The prepare step stores each payload beside the ledger row; the mapped upload tasks get only
+keys and read payloads here, so a retried or cleared task sends exactly what was registered.
 """
 
 from __future__ import annotations

@@ -1,12 +1,8 @@
 """The prepare step: extract → validate → map → ledger (and the payload store).
 
-Every extracted row ends in the ledger: a valid one is registered (NEW, STALE when a published
-specimen's metadata or files changed, unchanged otherwise) with its payload stored for the
-upload step; an invalid one is QUARANTINED with reasons that name the record and the field.
-Nothing is sent to Zenodo here, so a dry run is this step alone, as a preview: it validates
-and maps the same way but writes nothing, and counts the states a real run would leave (a
-preview that wrote its new hashes would have the next real run edit published records with a
-mapping that was only being tried).
+Every row read ends in the ledger: a valid one registered (NEW, STALE or unchanged) with its
+payload, an invalid one QUARANTINED with reasons. Nothing is sent to Zenodo. A dry run is this
+step as a preview: it writes nothing and counts the states a real run would leave.
 """
 
 from __future__ import annotations

@@ -1,10 +1,8 @@
-"""The statements the upload engine runs for every specimen step, built once.
+"""The statements the upload engine runs for every specimen step, built once at import.
 
-SQLAlchemy spends more time building a statement and computing its cache key than SQLite
-spends running it. With sixteen threads of one process sharing the interpreter, that time is
-taken from the threads waiting on Zenodo's answers. These statements are built at import and
-given only their parameters: the key columns as ``p_collection``/``p_key`` (names apart from
-the columns, so an UPDATE takes its SET clause from the other parameters).
+Building a statement costs more than SQLite spends running it, time taken from the threads
+waiting on Zenodo; these are given only parameters (the key columns as ``p_collection`` and
+``p_key``, named apart so an UPDATE takes its SET clause from the other parameters).
 """
 
 from __future__ import annotations

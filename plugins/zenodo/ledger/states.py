@@ -1,22 +1,10 @@
 """The life of one specimen in the ledger: its states and the transitions allowed between them.
 
-The happy path is ``NEW → DRAFTED → UPLOADED → PUBLISHED → VERIFIED``. Around it:
-
-* any in-flight state (NEW, DRAFTED, UPLOADED, STALE) may fail (``FAILED``, retryable) or end in
-  a write whose outcome we could not see (``UNKNOWN``);
-* ``UNKNOWN`` is resolved by looking the deposition up, never by redoing the write: to the state
-  the server shows (NEW, DRAFTED, UPLOADED, PUBLISHED, VERIFIED, or back to STALE). It may also
-  fail (the lookup failed, or the server answered the write with a definite error);
-* ``FAILED`` is retried from where it stopped (NEW, DRAFTED, UPLOADED, STALE, or UNKNOWN when it
-  failed while an outcome was still unknown: the lookup must come first);
-* ``QUARANTINED`` (bad input) leaves only when a valid source is registered again: to NEW, or to
-  DRAFTED / STALE / PUBLISHED when the specimen already has a deposition or a published record
-  (PUBLISHED also lets a worker that published just before the quarantine record its ids);
-* a published specimen whose source or mapping changed becomes ``STALE``, gets an edit or a new
-  version draft (DRAFTED) and is published again;
-* reconciliation adopts any non-final state straight to PUBLISHED or VERIFIED, demotes VERIFIED to
-  PUBLISHED when the feed no longer shows it, and re-queues a vanished record to NEW.
-
+The happy path is ``NEW → DRAFTED → UPLOADED → PUBLISHED → VERIFIED``. Around it a step may
+fail (``FAILED``, retried from where it stopped) or end ``UNKNOWN`` (resolved by looking the
+record up, never by writing again); bad input is ``QUARANTINED`` until a valid row comes; a
+published specimen whose source or mapping changed turns ``STALE`` and is edited or versioned;
+reconciliation adopts, demotes VERIFIED to PUBLISHED, and re-queues vanished records to NEW.
 A same-state "transition" is always allowed: it only updates fields and writes no event.
 """
 

@@ -1,10 +1,7 @@
 """The JSON-LD Darwin Core sidecar (pilot 1's ``<catalogNumber>.json``) and its subjects.
 
-The document keeps pilot 1's shape (an ``@context`` of prefixes and an ``@graph`` with the
-occurrence node first) and fixes the defects the report's example had: the ``gbif`` prefix
-ends in ``/``, ``typeStatus`` is a ``dwc:`` term, every term has a prefix, and each image gets
-its own multimedia node naming the file and its format. Output is deterministic (same record,
-same bytes), so its md5 changes only when the data does.
+Its shape is described in docs/mappings.md; the same record always gives the same bytes, so
+its md5 changes only when the data does.
 """
 
 from __future__ import annotations

@@ -1,48 +1,8 @@
-"""Map a validated :class:`SpecimenRecord` to Zenodo deposit metadata (or an InvenioRDM
-record body) and files.
+"""Map a validated :class:`SpecimenRecord` to its Zenodo record (deposit metadata or an
+InvenioRDM record body) and its files.
 
-A mapping is a YAML file (``include/mappings/<name>.yaml``)::
-
-    name: pilot2
-    version: "1.0.0"
-    schema: deposit                            # or rdm; default deposit
-    params: {creator: Meise Botanic Garden}   # defaults; a collection's mapping_params win
-    let:                                       # named Jinja expressions, evaluated in order
-      cetaf: "dwc.occurrenceID if dwc.occurrenceID is defined else key"
-    sidecar: {enabled: false}                  # or {enabled: true, name: "...", exclude: [...]}
-    metadata:                                  # the deposit ``metadata`` object
-      title: "{{ dwc.scientificName }} ({{ dwc.catalogNumber }})"
-      keywords: [Biodiversity, "{{ dwc.family | default('') }}"]
-      custom: {expr: "dwc_custom_fields(dwc)"}
-
-Every string leaf is a Jinja template rendered in a sandbox with strict undefined variables;
-``{expr: ...}`` leaves are Jinja expressions that keep their Python type. A value that renders
-empty (``''``, ``None``, ``[]``, ``{}``) is left out. Template variables: ``dwc`` (the terms),
-``key``, ``alternate_id``, ``params``, ``community``, ``images`` (upload names), ``sidecar``
-(the JSON-LD document or ``None``), ``publication_date`` (``params.publication_date`` or the
-day of mapping), the ``let`` names, and the functions of :mod:`zenodo.metadata.template_helpers` and
-:mod:`zenodo.metadata.rdm_body`.
-
-``schema: deposit`` mappings give the deposit ``metadata`` object (``POST
-/api/deposit/depositions``). In a ``schema: rdm`` mapping the ``metadata:`` node gives the whole
-InvenioRDM record body for ``POST /api/records`` (``metadata``, ``custom_fields``, ``access``,
-``files``, ``pids``); communities are not part of that body (they are asked for by a review
-request).
-
-``publication_date`` (``metadata.publication_date`` of an RDM body) is not part of
-:func:`metadata_hash`. A metadata edit (``PUT``, which replaces all metadata) should send the
-record's existing ``publication_date`` back.
-
-Whatever the YAML says, the result always carries the specimen key where Zenodo's search finds
-it: for deposits a ``related_identifiers`` entry ``isAlternateIdentifier`` whose identifier is
-:func:`zenodo.source.specimen.alternate_identifier` and a keyword ``specimen-key:<key>``; for RDM
-bodies the same identifier in ``metadata.identifiers`` (``{identifier, scheme}``) and a subject
-``{"subject": "specimen-key:<key>"}`` (Zenodo's OAI-PMH feed shows subjects as keywords).
-:func:`search_query_for` gives the search ``q`` of either schema.
-
-Sidecar files are written under ``cache_dir`` (default ``$ZENODO_CACHE_DIR`` or
-``<tmp>/specimen-to-zenodo/sidecars``) as ``<sha256(key)[:16]>/<name>``; their bytes are
-deterministic, so re-mapping an unchanged record gives the same md5.
+The mapping file format is described in docs/mappings.md. Whatever a mapping says, the result
+carries the specimen key where Zenodo's search finds it (:func:`search_query_for`).
 """
 
 from __future__ import annotations
@@ -66,6 +26,7 @@ from zenodo.config.collection_file import CollectionConfig, resolve_mapping_path
 from zenodo.metadata import jsonld_sidecar as jsonld
 from zenodo.metadata.rdm_body import RDM_TEMPLATE_GLOBALS, identifier_scheme
 from zenodo.metadata.template_helpers import TEMPLATE_GLOBALS
+from zenodo.source.hashing_reader import file_md5
 from zenodo.source.specimen import (
     FileSpec,
     SpecimenRecord,
@@ -85,7 +46,6 @@ RDM = "rdm"
 SCHEMAS = (DEPOSIT, RDM)
 #: Top-level keys of an InvenioRDM record body a ``schema: rdm`` mapping may produce.
 RDM_BODY_KEYS = frozenset({"metadata", "custom_fields", "access", "files", "pids"})
-_MD5_CHUNK = 1024 * 1024
 
 
 class MappingConfigError(ValueError):
@@ -119,11 +79,6 @@ class MappedSpecimen:
     mapping_name: str
     mapping_version: str
     schema: str = DEPOSIT
-
-    @property
-    def file_checksums(self) -> dict[str, str | None]:
-        """Return upload name → md5 (``None`` when not computed)."""
-        return {spec.name: spec.md5 for spec in self.files}
 
 
 @dataclass(frozen=True)
@@ -177,10 +132,8 @@ def search_query_for(schema: str, key: str) -> str:
 def metadata_hash(metadata: dict[str, Any], *, schema: str = DEPOSIT) -> str:
     """Return the sha256 hex digest of the metadata's canonical JSON.
 
-    ``publication_date`` is left out: it is the day of mapping (Zenodo's own default), not a
-    fact of the specimen, and must not make every published record STALE the next day. For
-    ``schema="rdm"`` ``metadata`` is the whole record body and ``metadata.publication_date``
-    is left out.
+    ``publication_date`` (of the body's ``metadata`` for ``schema="rdm"``) is left out: it is
+    the day of mapping, and must not make every published record STALE the next day.
     """
     if schema == RDM and isinstance(metadata.get("metadata"), dict):
         inner = {k: v for k, v in metadata["metadata"].items() if k not in HASH_EXCLUDED_FIELDS}
@@ -211,15 +164,6 @@ def rdm_matches_key(body: dict[str, Any], key: str) -> bool:
     wanted = key_keyword(key)
     return isinstance(subjects, list) and any(
         isinstance(s, dict) and s.get("subject") == wanted for s in subjects)
-
-
-def file_md5(path: Path) -> str:
-    """Return the md5 hex digest of a file, read in 1 MiB chunks."""
-    digest = hashlib.md5(usedforsecurity=False)
-    with path.open("rb") as handle:
-        while chunk := handle.read(_MD5_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _environment() -> ImmutableSandboxedEnvironment:

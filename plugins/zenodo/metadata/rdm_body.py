@@ -1,11 +1,5 @@
-"""Functions the ``schema: rdm`` mapping templates may call: InvenioRDM forms of subjects,
-languages, locations, collection dates and Zenodo's Darwin Core / Audubon Core custom fields.
-
-Value rules follow InvenioRDM and Zenodo (reference, section 6.2): locations are GeoJSON
-features with ``[lon, lat]`` points; dates are EDTF level-0 dates or intervals with a
-``type.id``; languages are ISO 639-3 ids; every ``dwc:``/``ac:``/``gbif-dwc:``/``dc:`` custom
-field is a JSON array, ``dwc:eventDate`` takes only full dates (as in the deposit form) and
-``ac:digitizationDate`` an EDTF date.
+"""Functions the ``schema: rdm`` mapping templates may call: the InvenioRDM forms of subjects,
+languages, locations, collection dates and custom fields (see docs/mappings.md).
 """
 
 from __future__ import annotations
@@ -134,12 +128,9 @@ def _values(field: str, value: Any) -> list[str]:
 
 def rdm_custom_fields(dwc: Mapping[str, Any],
                       defaults: Mapping[str, Any] | None = None) -> dict[str, list[Any]]:
-    """Return Zenodo's RDM ``custom_fields`` for a record's terms.
+    """Return Zenodo's RDM ``custom_fields``: ``dwc_custom_fields`` plus :data:`EXTRA_FIELDS`.
 
-    The Darwin Core fields of the deposit form (``dwc_custom_fields``)
-    plus the Audubon Core, GBIF and Dublin Core fields of :data:`EXTRA_FIELDS`, taken from the
-    row's terms of the same name; ``ac:associatedSpecimenReference`` defaults to the
-    ``occurrenceID``.
+    ``ac:associatedSpecimenReference`` defaults to the ``occurrenceID``.
 
     :param defaults: term -> value (or list) used when the row has no such term, e.g. a
         collection's ``{"captureDevice": "Canon EOS 5DS R"}``

@@ -1,10 +1,5 @@
 """Functions the mapping templates may call: Zenodo's Darwin Core custom fields, locations,
-collection dates and taxonomy subjects, built from a record's terms.
-
-Value rules follow Zenodo (see the domain reference): every custom field is a JSON array;
-``dwc:eventDate``/``dwc:dateIdentified`` take only full ``YYYY-MM-DD`` dates, so partial dates
-and intervals go to ``dwc:verbatimEventDate`` and to ``dates``; coordinates are numbers, and
-(0, 0) or out-of-range points are left out.
+collection dates and taxonomy subjects, built from a record's terms (see docs/mappings.md).
 """
 
 from __future__ import annotations

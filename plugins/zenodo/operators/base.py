@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
+from zenodo.links.community import ZenodoCommunityLink
 from zenodo.operators.params import RunParams
+
+if TYPE_CHECKING:
+    from zenodo.config.collection_file import CollectionConfig
 
 
 class ZenodoCollectionOperator(BaseOperator):
@@ -27,3 +31,9 @@ class ZenodoCollectionOperator(BaseOperator):
     def run_params(context: Any) -> RunParams:
         """Return this run's params, typed."""
         return RunParams.from_params(context.get("params"))
+
+    @staticmethod
+    def persist_community_link(context: Any, config: CollectionConfig) -> None:
+        """Store the collection's community URL for the task's "Zenodo community" link."""
+        ZenodoCommunityLink.persist(context, conn_id=config.zenodo_conn_id,
+                                    community=config.community)

@@ -1,10 +1,6 @@
 """The trigger form of a collection DAG, and the typed view of a run's params the tasks read.
 
-Scheduled runs use the defaults: an incremental upload of what changed since the last run,
-published. A manual run may narrow it (``limit``, ``only_keys``), preview it (``dry_run``),
-stop at drafts for review (``publish=false``: a later run with ``publish=true``, or the next
-scheduled run, publishes those drafts with one request each), re-read the whole source
-(``backfill``), or only reconcile the ledger with the community feed (``reconcile_only``).
+Scheduled runs use the defaults: an incremental upload of what changed, published.
 """
 
 from __future__ import annotations
@@ -12,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from zenodo.config.environment import env_number
 
 if TYPE_CHECKING:
     from airflow.sdk import Param
@@ -81,8 +79,8 @@ class RunParams:
         params = params or {}
 
         def number(name: str) -> int | None:
-            value = params.get(name)
-            return None if value in (None, "") else int(value)
+            value = env_number(name, None, params, kind="param")
+            return None if value is None else int(value)
 
         keys = params.get("only_keys") or ()
         if isinstance(keys, str):

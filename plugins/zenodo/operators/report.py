@@ -34,6 +34,7 @@ class ZenodoReportOperator(ZenodoCollectionOperator):
         from zenodo.report.status_data import counts_by_collection
 
         ti = context["ti"]
+        self.persist_community_link(context, runtime.collection_config(self.collection_id))
         ledger = runtime.open_ledger()
         report = build_report(
             ledger, self.collection_id, run_id=str(context["run_id"]),

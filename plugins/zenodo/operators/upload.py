@@ -8,11 +8,9 @@ from typing import Any
 from airflow.sdk.exceptions import AirflowException
 
 from zenodo import runtime
+from zenodo.engine.outcomes import OutcomeKind
 from zenodo.links.community import ZenodoCommunityLink
 from zenodo.operators.base import ZenodoCollectionOperator
-
-#: Outcomes that leave nothing for this task to redo.
-SETTLED = frozenset({"published", "drafted", "already_published", "quarantined"})
 
 
 def batch_label(batch: dict[str, Any]) -> str:
@@ -50,6 +48,7 @@ class ZenodoUploadBatchOperator(ZenodoCollectionOperator):
     def execute(self, context: Any) -> dict[str, Any]:
         """Upload the batch and return ``BatchResult.as_dict()`` (with its own batch id)."""
         from zenodo.engine.batch_runner import publish_specimens
+        from zenodo.engine.settings import EngineSettings
         from zenodo.ledger.payloads import PayloadStore
         from zenodo.traffic.breaker import breaker_from_env
 
@@ -57,6 +56,7 @@ class ZenodoUploadBatchOperator(ZenodoCollectionOperator):
         context["batch_label"] = batch_label(batch)
         params = self.run_params(context)
         config = runtime.collection_config(self.collection_id)
+        self.persist_community_link(context, config)
         ledger = runtime.open_ledger()
         hook = runtime.make_hook(config.zenodo_conn_id, ledger)
         hook.watch.breaker = breaker_from_env(ledger.engine, config.zenodo_conn_id)
@@ -64,18 +64,21 @@ class ZenodoUploadBatchOperator(ZenodoCollectionOperator):
         keys = list(batch.get("keys") or [])
         self.log.info("batch %s: %d specimens, publish=%s", batch.get("batch_id"), len(keys),
                       params.publish)
+        settings = EngineSettings(
+            concurrency=params.concurrency or config.concurrency, publish=params.publish,
+            lookup_waits=self.lookup_waits, community=config.community,
+        )
         result = publish_specimens(
             config.id, keys, hook=hook, ledger=ledger,
-            payload_for=lambda key: store.get(config.id, key),
-            concurrency=params.concurrency or config.concurrency, publish=params.publish,
+            payload_for=lambda key: store.get(config.id, key), settings=settings,
             batch_id=str(batch.get("batch_id", "batch")), owner=runtime.lease_owner(context),
-            actor=runtime.actor(context), lookup_waits=self.lookup_waits,
-            community=config.community,
+            actor=runtime.actor(context),
         )
         summary = result.as_dict()
         self.log.info("batch %s: %s in %.1fs", result.batch_id, summary["outcomes"],
                       result.seconds)
-        unsettled = {name: n for name, n in result.outcomes.items() if name not in SETTLED}
+        unsettled = {name: n for name, n in result.outcomes.items()
+                     if not OutcomeKind(name).settled}
         if unsettled:
             for key, reason in result.failures:
                 self.log.error("specimen %s: %s", key, reason)

@@ -1,16 +1,12 @@
-"""The findings reconciliation keeps until a person acts: duplicates, foreign records, records
-missing from the community. Also the events it writes for decisions that change no state.
+"""The findings reconciliation keeps until a person acts (duplicates, foreign records, records
+missing from the community), and the events it writes for decisions that change no state.
 
-A finding is one row per (collection, kind, subject) in ``reconcile_findings``. A run passes the
-findings it sees; new ones (or ones whose detail changed) are reported as differences, ones
-already open are "known" (so a second run reports nothing new), and, after a full harvest, open
-ones no longer seen are resolved.
+One row per (collection, kind, subject): reported when new or changed, then "known"; after a
+full harvest, open ones no longer seen are resolved.
 """
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from zenodo.ledger.actor import Actor, actor_or_default
 from zenodo.ledger.ledger import Ledger
 from zenodo.ledger.states import State
 from zenodo.store.database import EngineHolder
@@ -39,11 +36,6 @@ class FindingChanges:
     new: dict[FindingKey, dict[str, Any]] = field(default_factory=dict)
     resolved: dict[FindingKey, dict[str, Any]] = field(default_factory=dict)
     known: dict[FindingKey, dict[str, Any]] = field(default_factory=dict)
-
-
-def actor_or_default(actor: Mapping[str, Any] | str | None) -> Any:
-    """Return the actor to record (host and pid when none is given)."""
-    return actor if actor is not None else {"host": socket.gethostname(), "pid": os.getpid()}
 
 
 class FindingStore:
@@ -100,7 +92,7 @@ class FindingStore:
         return changes
 
     def note(self, collection: str, key: str, state: State, detail: dict[str, Any], *,
-             now: datetime, actor: Mapping[str, Any] | str | None) -> None:
+             now: datetime, actor: Actor) -> None:
         """Write an event for a decision that leaves the specimen's state as it is."""
         with self._db.write() as conn:
             conn.execute(sa.insert(_E).values(

@@ -1,14 +1,9 @@
 """Decide, without any I/O, what reconciliation must do for each specimen.
 
-Input: the ledger's rows of a collection and the records a harvest saw. Output: a
-:class:`Plan` of actions (verify, adopt, check the records API) and findings (duplicates,
-foreign records). :mod:`zenodo.reconcile.reconciler` carries the plan out under leases.
-
-Versions: every version of a deposit is its own record in the feed, all sharing the concept
-DOI, so records of one key are grouped by concept first. Two or more concepts for one key are
-duplicates. The record the ledger should hold is the newest version (highest record id) of the
-concept the ledger already points at, else of the concept with the lowest record id. Ids are
-text and ordered by :func:`~zenodo.ledger.rows.record_order` (numeric ids numerically).
+From the ledger's rows and the harvested records it makes a :class:`Plan` of actions (verify,
+adopt, check the records API) and findings (duplicates, foreign records). Records of one key
+are grouped by concept DOI: two concepts are duplicates, and the ledger should hold the newest
+version of the concept it points at (else of the one with the lowest record id).
 """
 
 from __future__ import annotations

@@ -29,13 +29,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zenodo.errors import NotFound, ZenodoError
 from zenodo.harvest.harvester import HarvestResult
-from zenodo.hooks.zenodo import ZenodoHook
 from zenodo.ledger.ledger import IllegalTransition, LeaseLost, Ledger, SpecimenRow
 from zenodo.ledger.states import State
+from zenodo.ledger.view import LedgerView
 from zenodo.reconcile.findings import (
     DUPLICATE,
     FOREIGN,
@@ -45,6 +45,10 @@ from zenodo.reconcile.findings import (
 )
 from zenodo.reconcile.plan import ADOPT, CHECK, VERIFY, Action, concept_recid, plan
 from zenodo.reconcile.report import ReconcileReport
+from zenodo.repository.deposit_api import DepositApi
+
+if TYPE_CHECKING:
+    from zenodo.hooks.zenodo import ZenodoHook
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +86,8 @@ def reconcile(
     first = plan(rows, harvest.records, complete=harvest.complete, now=now,
                  grace=timedelta(seconds=grace_seconds), known_missing=known_missing)
     wanted = [a.key for a in first.actions]
-    claimed = set(ledger.claim(collection, wanted, owner=owner, ttl_s=lease_seconds))
+    view = LedgerView(ledger, collection, owner, actor)
+    claimed = set(view.claim(wanted, ttl_s=lease_seconds))
     try:
         report.busy = sorted(set(wanted) - claimed)
         # Plan again on rows read after the claim: nobody else can change them now.
@@ -91,7 +96,7 @@ def reconcile(
                      grace=timedelta(seconds=grace_seconds), known_missing=known_missing)
         report.pending = list(final.pending)
         findings = dict(final.findings)
-        runner = _Runner(collection, ledger, hook, store, owner, actor, now, report)
+        runner = _Runner(view, hook, store, now, report)
         for action in final.actions:
             if action.key in claimed:
                 runner.run(action, rows[action.key], findings)
@@ -99,7 +104,7 @@ def reconcile(
                 report.busy.append(action.key)
         _sync_findings(store, collection, findings, report, rows, now, actor)
     finally:
-        ledger.release(collection, claimed, owner=owner)
+        view.release(claimed)
     if set_watermark and harvest.response_date and not report.busy and not report.errors:
         ledger.set_watermarks(collection, harvest=harvest.response_date)
         report.watermark = harvest.response_date
@@ -132,10 +137,9 @@ def _sync_findings(store: FindingStore, collection: str,
 class _Runner:
     """Carry out one plan's actions for the leased specimens."""
 
-    def __init__(self, collection: str, ledger: Ledger, hook: ZenodoHook, store: FindingStore,
-                 owner: str, actor: Actor, now: datetime, report: ReconcileReport) -> None:
-        self.collection, self.ledger, self.hook, self.store = collection, ledger, hook, store
-        self.owner, self.actor, self.now, self.report = owner, actor, now, report
+    def __init__(self, ledger: LedgerView, hook: ZenodoHook, store: FindingStore,
+                 now: datetime, report: ReconcileReport) -> None:
+        self.ledger, self.hook, self.store, self.now, self.report = ledger, hook, store, now, report
 
     def run(self, action: Action, row: SpecimenRow,
             findings: dict[FindingKey, dict[str, Any]]) -> None:
@@ -152,11 +156,10 @@ class _Runner:
 
     def _move(self, row: SpecimenRow, to: State, detail: dict[str, Any],
               **fields: Any) -> None:
-        self.ledger.transition(self.collection, row.key, to, owner=self.owner, actor=self.actor,
-                               detail=detail, expect=(row.state,), **fields)
+        self.ledger.transition(row.key, to, detail=detail, expect=(row.state,), **fields)
         if to == row.state:  # no state change: the ledger writes no event, so we do
-            self.store.note(self.collection, row.key, row.state, detail, now=self.now,
-                            actor=self.actor)
+            self.store.note(self.ledger.collection, row.key, row.state, detail, now=self.now,
+                            actor=self.ledger.actor)
 
     def _verify(self, action: Action, row: SpecimenRow) -> None:
         record = action.record
@@ -185,7 +188,7 @@ class _Runner:
             self._requeue(row, entry, status=None)
             return
         try:
-            record = self.hook.get_record(row.record_id)
+            record = DepositApi(self.hook).get_record(row.record_id)
         except NotFound as exc:
             self._requeue(row, entry, status=exc.status)
             return

@@ -1,9 +1,7 @@
 """One self-contained HTML report per run: batch tables, errors by status, plots, failures.
 
-The tables follow the 2019 pilot's hand-kept spreadsheets: Table 4 per batch (n, c, t (s),
-t/n, errors, unsuccess) plus records/min, MB/s, requests and the time paused on the circuit
-breaker; Table 5 (errors by HTTP status, n, %). The plots are inlined as data URIs, so the file
-opens anywhere (a browser, a mail attachment) with nothing else next to it.
+The tables follow the 2019 pilot's spreadsheets (Table 4 per batch, Table 5 errors by status);
+the plots are inlined, so the file opens anywhere on its own.
 """
 
 from __future__ import annotations

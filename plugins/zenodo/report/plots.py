@@ -1,8 +1,5 @@
-"""The run report's plots, drawn with matplotlib (no pyplot, no display) as SVG data URIs.
-
-Each function takes rows of ``batch_stats`` or state counts and
-returns ``data:image/svg+xml;base64,...`` for an ``<img>``, so the HTML report needs no other
-file. Times are seconds since the first batch of the run started; breaker pauses are shaded.
+"""The run report's plots, drawn with matplotlib (no pyplot, no display) as SVG data URIs,
+so the HTML report needs no other file; breaker pauses are shaded.
 """
 
 from __future__ import annotations

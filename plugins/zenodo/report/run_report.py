@@ -1,14 +1,7 @@
 """The run report: what the ledger says about a collection after a run, as CSV, JSON and a table.
 
-Everything is read from the ledger (never summed from task results), so a cleared and re-run
-task cannot make a specimen count twice. Files go to ``<reports dir>/<collection>/<run id>/``:
-
-* ``report.json``: counts per state, failures with reasons, quarantined specimens with
-  reasons, published DOIs, and the prepare / reconcile summaries of the run;
-* ``specimens.csv``: one line per specimen (key, state, record id, DOI, concept DOI, reason);
-* ``preview.csv`` (a dry run's, written by the prepare step): one line per row read, with
-  the state it has now and the state a real run would leave it in;
-* ``report.html``: batch tables and plots, written beside them by :mod:`zenodo.report.html`.
+Everything is read from the ledger, never summed from task results, so a re-run task cannot
+count a specimen twice. Files go to ``<reports dir>/<collection>/<run id>/``.
 """
 
 from __future__ import annotations

@@ -1,9 +1,7 @@
 """Read-only aggregate queries of the ledger for the status page and the run report.
 
-Every query is bounded by an index, so a page view stays fast with hundreds of thousands of
-specimens: counts come from the ``(collection, state)`` index (an index-only scan), the newest
-rows of one state from ``(collection, state, updated_at)`` read backwards with a ``LIMIT``, and
-the last runs from ``batch_stats``'s ``(collection, run_id)`` index. Nothing here writes.
+Every query is bounded by an index, so a page stays fast with hundreds of thousands of
+specimens.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The :class:`~zenodo.repository.remote.Remote` of Zenodo's legacy deposit API.
 
-One-file record: create (with metadata) → PUT into the bucket → publish: 3 requests. The
-community is part of the metadata; edits and new versions are deposition actions.
+A one-file record takes 3 requests: create (with metadata), PUT into the bucket, publish. The
+community is part of the metadata. Endpoints are in :mod:`zenodo.repository.deposit_api`.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from zenodo.errors import ZenodoError
 from zenodo.metadata.mapping import deposit_matches_key
+from zenodo.repository.deposit_api import DepositApi
 from zenodo.repository.remote import RemoteDraft, RemoteFile, text_id
 
 if TYPE_CHECKING:
@@ -51,14 +52,15 @@ class DepositRemote:
 
     def __init__(self, hook: ZenodoHook) -> None:
         self.hook = hook
+        self.api = DepositApi(hook)
 
     def create(self, body: dict[str, Any]) -> RemoteDraft:
         """Create a draft with its metadata in the same request."""
-        return draft_of(self.hook.create_deposition(body))
+        return draft_of(self.api.create_deposition(body))
 
     def get(self, draft_id: str) -> RemoteDraft:
         """Read the deposition (a published one shows its open edit, if any)."""
-        return draft_of(self.hook.get_deposition(draft_id))
+        return draft_of(self.api.get_deposition(draft_id))
 
     def update(self, draft: RemoteDraft, body: dict[str, Any]) -> None:
         """PUT the metadata; an edit keeps the record's publication date."""
@@ -66,11 +68,11 @@ class DepositRemote:
         kept = draft.metadata.get("publication_date") if draft.editing else None
         if kept:
             metadata["publication_date"] = kept
-        self.hook.update_deposition(draft.id, metadata)
+        self.api.update_deposition(draft.id, metadata)
 
     def delete_file(self, draft: RemoteDraft, name: str) -> None:
         """Delete a file by its file id."""
-        self.hook.delete_file(draft.id, draft.files[name].file_id)
+        self.api.delete_file(draft.id, draft.files[name].file_id)
 
     def upload(self, draft_id: str, spec: FileSpec, *, target: str | None) -> tuple[int, str]:
         """PUT the file into the bucket (read again from the deposition if not known)."""
@@ -83,22 +85,22 @@ class DepositRemote:
 
     def publish(self, draft_id: str, *, first: bool) -> RemoteDraft:
         """Publish (the community comes with the metadata)."""
-        return draft_of(self.hook.publish(draft_id))
+        return draft_of(self.api.publish(draft_id))
 
     def discard(self, draft_id: str) -> None:
         """Delete an unpublished draft."""
-        self.hook.delete_deposition(draft_id)
+        self.api.delete_deposition(draft_id)
 
     def edit(self, record_id: str) -> RemoteDraft:
         """The ``edit`` action: the published deposition opens for changes."""
-        return draft_of(self.hook.edit(record_id))
+        return draft_of(self.api.edit(record_id))
 
     def new_version(self, record_id: str) -> RemoteDraft:
         """The ``newversion`` action; the new draft starts with the old files."""
-        return draft_of(self.hook.new_version(record_id))
+        return draft_of(self.api.new_version(record_id))
 
     def find(self, payload: SpecimenPayload) -> list[RemoteDraft]:
         """Search our depositions (all versions) and keep exact-key matches."""
-        hits = self.hook.search_depositions(q=payload.search_query, size=100, all_versions=True)
+        hits = self.api.search_depositions(q=payload.search_query, size=100, all_versions=True)
         return [draft_of(d) for d in hits
                 if deposit_matches_key(d.get("metadata") or {}, payload.key)]

@@ -1,11 +1,8 @@
 """The :class:`~zenodo.repository.remote.Remote` of the InvenioRDM records API.
 
-Zenodo's native API, and that of every InvenioRDM repository. A one-file record takes
-5 requests: create the draft with its metadata, declare the file, stream its content,
-commit it (the server's md5 is checked against ours), publish. With a community, the first
-publication goes through a review request instead (set the review, submit it, read the
-record: 7 requests); new versions and edits of a record already in the community publish
-directly. Ids are text (``"abcde-12345"``); the same search finds drafts and records.
+A one-file record takes 5 requests (create, declare, content, commit, publish); with a
+community, the first publication goes through a review request (7). Endpoints are in
+:mod:`zenodo.repository.rdm_api`; this module holds the flow and its recovery rules.
 """
 
 from __future__ import annotations
@@ -13,7 +10,6 @@ from __future__ import annotations
 import logging
 import threading
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from zenodo.errors import (
     AuthFailed,
@@ -26,6 +22,7 @@ from zenodo.errors import (
     check_md5,
 )
 from zenodo.metadata.mapping import rdm_matches_key
+from zenodo.repository.rdm_api import RdmApi
 from zenodo.repository.remote import RemoteDraft, RemoteFile, text_id
 
 if TYPE_CHECKING:
@@ -35,9 +32,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-RECORDS = "api/records"
-#: Asks a records endpoint for the InvenioRDM JSON (Zenodo answers its legacy JSON otherwise).
-RDM_JSON = {"Accept": "application/vnd.inveniordm.v1+json"}
 BODY_KEYS = ("metadata", "custom_fields", "access", "files")
 
 
@@ -87,16 +81,10 @@ class RdmRemote:
 
     def __init__(self, hook: ZenodoHook, *, community: str | None = None) -> None:
         self.hook = hook
+        self.api = RdmApi(hook)
         self.community = community
         self._community_ident: str | None = None
         self._community_lock = threading.Lock()  # the batch's threads share this remote
-
-    @staticmethod
-    def _draft(draft_id: str, tail: str = "") -> str:
-        return f"{RECORDS}/{quote(str(draft_id), safe='')}/draft{tail}"
-
-    def _file(self, draft_id: str, name: str, tail: str = "") -> str:
-        return self._draft(draft_id, f"/files/{quote(name, safe='')}{tail}")
 
     # -- drafts ------------------------------------------------------------------------------
 
@@ -108,22 +96,21 @@ class RdmRemote:
                 "'schema: rdm', such as dwc-rich-rdm), not deposit metadata",
                 operation="create",
             )
-        return draft_of(self.hook.write_json("POST", RECORDS, operation="create", json=body))
+        return draft_of(self.api.create_draft(body))
 
     def get(self, draft_id: str) -> RemoteDraft:
         """The open draft, else the published record (404 when neither exists)."""
         try:
-            data = self.hook.read_json(self._draft(draft_id), operation="get")
+            data = self.api.get_draft(draft_id)
         except NotFound:
             return self._record(draft_id)
         if "entries" not in (data.get("files") or {}) and data.get("is_draft"):
-            listing = self.hook.read_json(self._draft(draft_id, "/files"), operation="list_files")
+            listing = self.api.list_draft_files(draft_id)
             data = {**data, "files": {**(data.get("files") or {}), "entries": listing["entries"]}}
         return draft_of(data)
 
     def _record(self, record_id: str) -> RemoteDraft:
-        endpoint = f"{RECORDS}/{quote(str(record_id), safe='')}"
-        return draft_of(self.hook.read_json(endpoint, operation="get_record", headers=RDM_JSON))
+        return draft_of(self.api.get_record(record_id))
 
     def update(self, draft: RemoteDraft, body: dict[str, Any]) -> None:
         """PUT the body; an edit keeps the record's publication date."""
@@ -131,17 +118,17 @@ class RdmRemote:
         kept = (draft.metadata.get("metadata") or {}).get("publication_date")
         if draft.editing and kept:
             new["metadata"]["publication_date"] = kept
-        self.hook.replace_json("PUT", self._draft(draft.id), operation="update", json=new)
+        self.api.update_draft(draft.id, new)
 
     def discard(self, draft_id: str) -> None:
         """DELETE the draft."""
-        self.hook.write_json("DELETE", self._draft(draft_id), operation="delete")
+        self.api.delete_draft(draft_id)
 
     # -- files -------------------------------------------------------------------------------
 
     def delete_file(self, draft: RemoteDraft, name: str) -> None:
         """DELETE one file of the draft by its key."""
-        self.hook.write_json("DELETE", self._file(draft.id, name), operation="delete_file")
+        self.api.delete_file(draft.id, name)
 
     def upload(self, draft_id: str, spec: FileSpec, *, target: str | None) -> tuple[int, str]:
         """Declare, stream and commit one file; a wrong md5 sends the file again."""
@@ -155,15 +142,13 @@ class RdmRemote:
         local_md5 = ""
         for attempt in self.hook.retrying(ServerError, UnknownOutcome):
             with attempt:  # a content PUT replaces: safe to send again
-                _answer, local_md5 = self.hook.stream_file(
-                    self._file(draft_id, spec.name, "/content"), spec.path,
-                    operation="file_content", md5=spec.md5)
+                local_md5 = self.api.put_file_content(draft_id, spec.name, spec.path,
+                                                      md5=spec.md5)
         entry = self._commit(draft_id, spec.name)
         try:
             check_md5(entry, local_md5, name=spec.name, operation="file_commit")
         except ChecksumMismatch:
-            self.hook.write_json("DELETE", self._file(draft_id, spec.name),
-                                 operation="delete_file")
+            self.api.delete_file(draft_id, spec.name)
             raise
         return int(entry.get("size") or spec.size or 0), local_md5
 
@@ -172,8 +157,7 @@ class RdmRemote:
         for attempt in self.hook.retrying(ServerError, UnknownOutcome):
             with attempt:
                 try:
-                    self.hook.write_json("POST", self._draft(draft_id, "/files"),
-                                         operation="file_declare", json=[{"key": name}])
+                    self.api.declare_file(draft_id, name)
                 except ValidationFailed as exc:
                     if "already" not in str(exc):
                         raise
@@ -184,10 +168,9 @@ class RdmRemote:
         for attempt in self.hook.retrying(ServerError, UnknownOutcome):
             with attempt:
                 try:
-                    return self.hook.write_json(
-                        "POST", self._file(draft_id, name, "/commit"), operation="file_commit")
+                    return self.api.commit_file(draft_id, name)
                 except (UnknownOutcome, ValidationFailed) as exc:
-                    entry = self.hook.read_json(self._file(draft_id, name), operation="get_file")
+                    entry = self.api.get_file(draft_id, name)
                     if entry.get("status", "completed") == "completed":
                         return entry
                     raise exc from None  # not committed: a lost answer is committed again
@@ -199,9 +182,7 @@ class RdmRemote:
         """Publish; at first publication with a community, through its review request."""
         if first and self.community:
             return self._submit_to_community(draft_id)
-        data = self.hook.write_json("POST", self._draft(draft_id, "/actions/publish"),
-                                    operation="publish")
-        return draft_of(data)
+        return draft_of(self.api.publish_draft(draft_id))
 
     def _submit_to_community(self, draft_id: str) -> RemoteDraft:
         """Ask the community to include the draft; a curator's acceptance publishes it.
@@ -210,16 +191,12 @@ class RdmRemote:
         it (a curator of the community), it is accepted. A draft already in review (an
         earlier try whose answer was lost) skips straight to accepting its open request.
         """
-        review = {"receiver": {"community": self._community_id()},
-                  "type": "community-submission"}
+        community_id = self._community_id()
         try:
-            self.hook.replace_json("PUT", self._draft(draft_id, "/review"), operation="review",
-                                   json=review)
-            request = self.hook.write_json(
-                "POST", self._draft(draft_id, "/actions/submit-review"), operation="publish",
-                json={"payload": {"content": "Digitised specimen", "format": "html"}})
+            self.api.set_review(draft_id, community_id)
+            request = self.api.submit_review(draft_id, "Digitised specimen")
         except ValidationFailed:
-            request = self.hook.read_json(self._draft(draft_id, "/review"), operation="review")
+            request = self.api.get_review(draft_id)
             if (request or {}).get("status") != "submitted":
                 raise
         if (request or {}).get("status") == "submitted":
@@ -235,7 +212,7 @@ class RdmRemote:
         if not accept:
             raise waiting
         try:
-            answer = self.hook.write_json("POST", accept, operation="publish", json={})
+            answer = self.api.accept_request(accept)
         except (AuthFailed, NotFound) as exc:  # this token may not curate the community
             raise waiting from exc
         if (answer or {}).get("status") != "accepted":
@@ -246,26 +223,22 @@ class RdmRemote:
         """The community's id (a review's receiver names it by id), looked up once."""
         with self._community_lock:
             if self._community_ident is None:
-                data = self.hook.read_json(
-                    f"api/communities/{quote(str(self.community), safe='')}",
-                    operation="community")
+                data = self.api.get_community(str(self.community))
                 self._community_ident = str(data["id"])
             return self._community_ident
 
     def edit(self, record_id: str) -> RemoteDraft:
         """POST …/draft: the published record opens an edit draft (same id, same DOI)."""
-        return draft_of(self.hook.write_json("POST", self._draft(record_id), operation="edit"))
+        return draft_of(self.api.edit_record(record_id))
 
     def new_version(self, record_id: str) -> RemoteDraft:
         """POST …/versions: a new draft of the same parent, without files."""
-        endpoint = f"{RECORDS}/{quote(str(record_id), safe='')}/versions"
-        return draft_of(self.hook.write_json("POST", endpoint, operation="newversion"))
+        return draft_of(self.api.new_version(record_id))
 
     # -- lookup ------------------------------------------------------------------------------
 
     def find(self, payload: SpecimenPayload) -> list[RemoteDraft]:
         """Search our records and drafts (all versions); keep exact-key matches."""
-        params = {"q": payload.search_query, "size": 100, "allversions": "true"}
-        data = self.hook.read_json("api/user/records", operation="search", params=params)
+        data = self.api.search_user_records(payload.search_query, size=100)
         hits = (data.get("hits") or {}).get("hits") or []
         return [draft_of(h) for h in hits if rdm_matches_key(h, payload.key)]

@@ -1,16 +1,8 @@
 """What the engine needs from a repository, whichever API reaches it.
 
-The exactly-once engine (:mod:`zenodo.engine.specimen_steps`) speaks to a :class:`Remote`: create a
-draft, send files, publish, open an edit or a new version, find a specimen's drafts and
-records again after a lost answer. Two implementations sit behind it:
-
-- :class:`~zenodo.repository.deposit.DepositRemote`: Zenodo's legacy deposit API (the default
-  for Zenodo: 3 requests for a one-file record);
-- :class:`~zenodo.repository.rdm.RdmRemote`: the InvenioRDM records API (Zenodo's native API and
-  any InvenioRDM repository: 5 requests for a one-file record, 7 with a community review).
-
-Both answer with :class:`RemoteDraft`, one view of a deposition whatever its wire shape.
-The connection's ``extra.protocol`` (``deposit`` or ``rdm``) chooses; see :func:`remote_for`.
+:class:`Remote` is implemented by :class:`~zenodo.repository.deposit.DepositRemote` (Zenodo's
+deposit API) and :class:`~zenodo.repository.rdm.RdmRemote` (the InvenioRDM records API); both
+answer with :class:`RemoteDraft`. :func:`zenodo.repository.choose.remote_for` picks one.
 """
 
 from __future__ import annotations
@@ -19,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from zenodo.hooks.zenodo import ZenodoHook
     from zenodo.ledger.payloads import SpecimenPayload
     from zenodo.source.specimen import FileSpec
 
@@ -105,21 +96,6 @@ class Remote(Protocol):
 
     def find(self, payload: SpecimenPayload) -> list[RemoteDraft]:
         """The specimen's depositions (drafts and records), checked for the exact key."""
-
-
-def remote_for(hook: ZenodoHook, *, community: str | None = None) -> Remote:
-    """Return the :class:`Remote` of the hook's connection (``extra.protocol``).
-
-    :param community: the collection's community; the RDM flow asks for inclusion by a
-        review request at first publication (the deposit API takes it in the metadata).
-    """
-    if hook.options.protocol == "rdm":
-        from zenodo.repository.rdm import RdmRemote
-
-        return RdmRemote(hook, community=community)
-    from zenodo.repository.deposit import DepositRemote
-
-    return DepositRemote(hook)
 
 
 def text_id(value: Any) -> str | None:

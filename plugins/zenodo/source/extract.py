@@ -1,13 +1,8 @@
 """Stream specimen rows from a collection database as :class:`SpecimenRecord` objects.
 
-Rows come in chunks (``yield_per``; a server-side cursor on PostgreSQL), so memory stays flat
-whatever the table size. Values from a run's parameters (watermark, filters, limit) are always
-bound parameters; only names from the checked collection config are put into the SQL text, and
-those are quoted by the database dialect.
-
-Incremental mode is inclusive: ``since=W`` yields rows whose modified column is ``>= W``, so a
-row changed in the same instant as the last run's newest row is not missed. Rows seen twice are
-harmless: the ledger compares each record's metadata hash and file checksums.
+Rows come in chunks, so memory stays flat whatever the table size; a run's values are always
+bound parameters. Incremental runs are inclusive (``modified_column >= since``): a row read
+twice is harmless, the ledger compares its hashes.
 """
 
 from __future__ import annotations
@@ -191,7 +186,7 @@ def extract_records(
 
     :param config: the collection
     :param engine: an engine to reuse (default: one made from the collection's database)
-    :param since: watermark for incremental runs (inclusive, see module docstring)
+    :param since: watermark for incremental runs (inclusive)
     :param where: equality / IN filters on terms, as bound parameters
     :param limit: stop after this many rows
     :param chunk_size: rows per round trip (default: the collection's ``chunk_size``)

@@ -1,16 +1,8 @@
 """The specimen record shared by extract, validate and map, and the stable key rules.
 
-A :class:`SpecimenRecord` is one row of a collection database after renaming its columns to
-Darwin Core terms. Every string in it is NFC-normalised, stripped of a byte-order mark and of
-surrounding whitespace, so hashing, comparing and sending all see the same bytes.
-
-Key scheme (documented for the ledger and the upload engine):
-
-- ``occurrenceID`` when the row has one (kept verbatim after normalisation);
-- otherwise ``urn:catalog:<institutionCode>:<collectionCode>:<catalogNumber>``, each part
-  percent-encoded (RFC 3986 unreserved characters kept), so a part never contains ``:``;
-- when neither can be built the record gets a placeholder ``nokey:<sha1 of its terms>``; such
-  a record always fails validation (``missing key``) and is quarantined.
+Every string in a record is NFC-normalised and stripped of a byte-order mark and surrounding
+whitespace, so hashing, comparing and sending see the same bytes. The key rules are described
+in docs/collections.md.
 """
 
 from __future__ import annotations
@@ -56,7 +48,7 @@ class FileSpec:
 class SpecimenRecord:
     """Hold one specimen: its key, its Darwin Core terms, change stamp and image files.
 
-    :param key: the stable key (see module docstring)
+    :param key: the stable key (:func:`derive_key`)
     :param terms: Darwin Core term name → value; strings NFC-normalised, empty values dropped
     :param modified: the source row's last-change value as an ISO 8601 string, if any
     :param images: the image files that belong to the specimen, in a deterministic order
@@ -78,16 +70,6 @@ class SpecimenRecord:
     def has_real_key(self) -> bool:
         """Tell whether the key came from the data rather than a placeholder."""
         return not self.key.startswith(NO_KEY_PREFIX)
-
-    def source_hash(self) -> str:
-        """Return a sha256 over the terms, modified stamp and image names (for change checks)."""
-        payload = {
-            "terms": self.terms,
-            "modified": self.modified,
-            "images": [[str(f.path), f.name] for f in self.images],
-        }
-        encoded = canonical_json(payload).encode("utf-8", errors="surrogatepass")
-        return hashlib.sha256(encoded).hexdigest()
 
 
 def normalise_text(value: str) -> str:

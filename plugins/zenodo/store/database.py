@@ -1,11 +1,8 @@
 """Database plumbing shared by the ledger and the pacer: engines, write transactions, migrations.
 
-SQLite runs in WAL mode with a busy timeout; a write transaction there starts with
-``BEGIN IMMEDIATE`` so two writers queue instead of failing on a lock upgrade. Threads of one
-process also queue for an SQLite engine's write lock in Python first: SQLite's busy handler
-polls with growing sleeps (up to 100 ms), so sixteen threads racing for the database lock
-would leave it idle between writers. PostgreSQL uses plain transactions; callers lock rows
-with ``SELECT ... FOR UPDATE``.
+On SQLite (WAL, busy timeout) a write transaction starts with ``BEGIN IMMEDIATE`` and the
+threads of one process queue for it in Python, so writers take turns instead of failing or
+polling; on PostgreSQL callers lock rows with ``SELECT ... FOR UPDATE``.
 """
 
 from __future__ import annotations
@@ -89,11 +86,6 @@ class EngineHolder:
                 self._engine = make_engine(self.url)
                 self._pid = os.getpid()
             return self._engine
-
-    @property
-    def is_sqlite(self) -> bool:
-        """Tell whether the database is SQLite."""
-        return sa.make_url(self.url).get_backend_name() == "sqlite"
 
     @contextmanager
     def write(self) -> Iterator[sa.Connection]:

@@ -1,6 +1,6 @@
-"""SQLAlchemy tables of the ledger: specimens, their events, watermarks and the pacer's buckets.
-
-The migrations in ``zenodo/migrations`` create exactly these tables; a test compares the two.
+"""SQLAlchemy tables of the ledger database: specimens, events, payloads, watermarks, findings,
+batch statistics and the pacer's and breaker's rows. The migrations in
+``zenodo/store/migrations`` create exactly these tables; a test compares the two.
 """
 
 from __future__ import annotations

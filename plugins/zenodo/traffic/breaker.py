@@ -1,24 +1,14 @@
 """A circuit breaker shared by every worker, its state kept in the ledger database.
 
-When Zenodo answers a run of ``threshold`` requests in a row with a 5xx, a timeout or a dropped
-connection, the breaker *opens*: every worker of every process pauses before its next request
-instead of spending specimens into errors. While it is open, one worker at a time (whoever
-claims the probe slot in the shared row) sends a cheap probe every ``probe_interval`` seconds;
-the first probe Zenodo answers closes the breaker and every worker resumes. When the breaker has
-been open longer than ``max_outage`` seconds (and at least one probe was tried since the waiter
-began), waiting requests raise :class:`ZenodoUnavailable` ("Zenodo unavailable since …"): the
-task fails and a later retry starts again from the ledger.
-
-Like :mod:`zenodo.traffic.pacer`, each change is one short transaction on one row (PostgreSQL
-``SELECT ... FOR UPDATE``; SQLite ``BEGIN IMMEDIATE``). Successes are written only while the
-shared failure count is not zero, and the open/closed state is read at most every
-``check_interval`` seconds per process, so a healthy run costs almost nothing.
+After ``threshold`` failed requests in a row (5xx, timeout, dropped connection) every worker
+pauses; one at a time probes Zenodo, and the first answer resumes them all. A pause longer than
+``max_outage`` raises :class:`ZenodoUnavailable`: the task fails and its retry carries on from
+the ledger. A healthy run costs almost nothing (the state is read every ``check_interval``).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -28,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from zenodo.config.environment import env_number
 from zenodo.errors import ZenodoError
 from zenodo.store.database import EngineHolder
 from zenodo.store.tables import CircuitBreakerRow
@@ -245,15 +236,7 @@ def breaker_from_env(url: str | sa.Engine, name: str,
     :param url: the ledger database URL or engine.
     :param name: the breaker's name (the Zenodo connection id).
     """
-    env = os.environ if env is None else env
-
-    def number(key: str, default: float) -> float:
-        text = env.get(key)
-        try:
-            return float(text) if text else default
-        except ValueError:
-            raise ValueError(f"environment variable {key}: not a number: {text!r}") from None
-
-    return CircuitBreaker(url, name, threshold=int(number("ZENODO_BREAKER_THRESHOLD", 5)),
-                          probe_interval=number("ZENODO_BREAKER_PROBE_INTERVAL", 10.0),
-                          max_outage=number("ZENODO_OUTAGE_LIMIT", 1800.0))
+    return CircuitBreaker(url, name,
+                          threshold=int(env_number("ZENODO_BREAKER_THRESHOLD", 5, env)),
+                          probe_interval=env_number("ZENODO_BREAKER_PROBE_INTERVAL", 10.0, env),
+                          max_outage=env_number("ZENODO_OUTAGE_LIMIT", 1800.0, env))

@@ -1,19 +1,9 @@
 """One rate pacer shared by every worker process, its state kept in the ledger database.
 
-Each limit ``(count, period_s)`` is counted as Zenodo counts it, in a moving window (see
-:mod:`zenodo.traffic.windows`): a request goes when every window has room for it, so an idle
-token's first requests go at once and a run shorter than the hour is bound by the minute's
-limit, not paced at the hourly rate from its first request. When the hour's budget is spent
-the pacer waits until its oldest requests leave the window, as the server would. ``acquire``
-takes its slot in one short transaction on the bucket's row (PostgreSQL
-``SELECT ... FOR UPDATE``; SQLite ``BEGIN IMMEDIATE``) and then sleeps until that slot, so the
-limits hold across processes and machines. ``observe`` believes the server over the count:
-when the server says its window is empty (``X-RateLimit-Remaining: 0``) no worker sends before
-``X-RateLimit-Reset``, and a 429 blocks every worker until the reset. A positive ``Remaining``
-is not spent down as a budget: under a moving window the reset frees one slot, not the whole
-window.
-
-On PostgreSQL the database's clock is used, so workers on different machines agree on time.
+Each limit is counted in a moving window, as Zenodo counts it (:mod:`zenodo.traffic.windows`).
+``acquire`` takes a slot in one short transaction on the bucket's row and sleeps until it, so
+the limits hold across processes and machines (on PostgreSQL by the database's clock).
+``observe`` believes the server: an empty window or a 429 blocks every worker until the reset.
 """
 
 from __future__ import annotations
@@ -121,6 +111,9 @@ class Pacer:
 
     def observe(self, headers: Mapping[str, str], status: int) -> None:
         """Correct the shared state from a response's rate-limit headers and status.
+
+        A positive ``X-RateLimit-Remaining`` is not spent down as a budget: under a moving
+        window the reset frees one slot, not the whole window.
 
         :param headers: the response headers (any case).
         :param status: the HTTP status; 429 blocks every worker until the reset.

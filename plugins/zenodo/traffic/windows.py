@@ -1,15 +1,8 @@
 """Moving-window request counts: when one of a token's limits lets the next request go.
 
-Zenodo counts each request against every window for exactly one window length after it
-arrives (Flask-Limiter's moving window). :class:`MovingWindow` counts the same way, in slots
-of ``period / SLOTS`` seconds, so a window's whole budget can be spent as soon as it is free:
-an idle token's first requests go at once, and a short run is bound by the minute's limit, not
-paced at the hour's rate from the start. Counting is on the safe side: a slot's requests count
-until the whole slot, plus ``transit`` (the time a request may take to reach the server after
-its slot), has left the window.
-
-A window's counts are ``[[slot, requests], ...]`` sorted by slot: plain JSON, kept in the
-pacer's row of the ledger database.
+As on Zenodo (Flask-Limiter's moving window), a request counts against a window for one window
+length after it arrives, so an idle token's first requests go at once. Counts are kept in
+slots, on the safe side, as plain JSON in the pacer's row.
 """
 
 from __future__ import annotations

@@ -1,9 +1,6 @@
-"""ISO 3166-1 alpha-2 country codes and rough bounding boxes for a few countries.
-
-The code list is the officially assigned set (249 codes) plus Darwin Core's ``ZZ`` (unknown or
-several countries) and ``XZ`` (high seas). The boxes are approximate outer bounds of the main
-territory with about half a degree of margin; they only feed warnings (presumed swapped or
-negated coordinates), and countries without a box are not checked.
+"""ISO 3166-1 alpha-2 country codes (plus Darwin Core's ``ZZ`` and ``XZ``) and rough bounding
+boxes of some countries, half a degree wide of their main territory; the boxes only feed
+warnings, and countries without one are not checked.
 """
 
 from __future__ import annotations

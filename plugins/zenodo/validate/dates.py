@@ -1,9 +1,7 @@
 """ISO 8601 date rules for Darwin Core date terms (``eventDate``, ``dateIdentified``, ``modified``).
 
-Accepted forms (ISO 8601-1 extended format, as Darwin Core recommends): ``YYYY``, ``YYYY-MM``,
-``YYYY-MM-DD``, a date-time ``YYYY-MM-DDThh:mm[:ss[.f]]`` with optional ``Z``/``±hh:mm``/``±hhmm``,
-and intervals ``A/B`` where ``B`` may omit leading parts (``2007-11-13/15``, ``1931-06/07``).
-Label forms such as ``VI.1931`` or ``17IV1934`` and zero parts (``1931-06-00``) are rejected.
+Accepted: ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD``, date-times, and intervals ``A/B`` whose end may
+omit leading parts (``2007-11-13/15``); label forms (``VI.1931``) and zero parts are rejected.
 """
 
 from __future__ import annotations

@@ -25,17 +25,6 @@ def _inside(box: tuple[float, float, float, float], lat: float, lon: float) -> b
     return box[0] <= lat <= box[1] and box[2] <= lon <= box[3]
 
 
-def usable_coordinates(record: SpecimenRecord) -> tuple[float, float] | None:
-    """Return (lat, lon) when both are valid, in range and not the (0, 0) placeholder."""
-    lat = parse_decimal_degree(record.terms.get("decimalLatitude"))
-    lon = parse_decimal_degree(record.terms.get("decimalLongitude"))
-    if lat is None or lon is None or (lat == 0 and lon == 0):
-        return None
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        return None
-    return lat, lon
-
-
 def _country_fit(record: SpecimenRecord, lat: float, lon: float) -> Iterator[Problem]:
     box = BOUNDING_BOXES.get(record.term("countryCode"))
     if box is None or _inside(box, lat, lon):

@@ -1,9 +1,7 @@
 """Map licence values found in collection data to Zenodo deposit licence ids.
 
-Accepts SPDX ids in any case (``CC0-1.0``, ``cc-by-4.0``), Zenodo's legacy aliases
-(``cc-zero``, ``cc-by``, ``cc-by-sa``) and Creative Commons IRIs, with or without
-``legalcode`` and with either ``http`` or ``https``. Returns the SPDX spelling that the
-legacy deposit API accepts (it matches case-insensitively).
+Accepts SPDX ids in any case, Zenodo's legacy aliases and Creative Commons URLs; returns the
+SPDX spelling the legacy deposit API accepts.
 """
 
 from __future__ import annotations

@@ -1,10 +1,7 @@
 """Text rules: required terms, the key, length limits, encoding, characters and vocabularies.
 
-Length limits: Zenodo does not publish limits for ``title``, keyword custom fields or
-``locations.place``. We use conservative limits of our own, in characters: 500 for the key,
-``occurrenceID`` and ``scientificName`` (they build the title), 255 for code-like terms, and
-2,000 for any other term. Longer values are errors (quarantine) because they are either data
-errors or would be cut silently by a search index.
+Zenodo publishes no length limits for the fields these terms fill; ours (:data:`MAX_LENGTHS`)
+are conservative, and a longer value is an error rather than text a search index would cut.
 """
 
 from __future__ import annotations

@@ -1,14 +1,8 @@
 """Validate specimen records: each record gets a list of :class:`Problem`.
 
-A record with any ``error`` is QUARANTINED (not sent; the pipeline writes the reasons to the
-ledger and retries only when the source row changes). ``warning`` problems are reported but the
-record is sent. Rules live beside it in
-:mod:`zenodo.validate`; this module runs them and keeps
-the one piece of state validation needs: which keys the collection has already shown.
-
-Duplicates: the second and later rows with the same key are errors (the first row keeps the
-key, so the same specimen is never uploaded twice). A catalogue number repeated under distinct
-keys is a warning.
+An ``error`` quarantines the record; a ``warning`` is reported and the record is sent (the
+rules are listed in docs/collections.md). This module runs the rules and remembers the keys a
+run has seen: later rows with a key already seen are errors.
 """
 
 from __future__ import annotations

@@ -1,13 +1,8 @@
 """The Zenodo status page: a FastAPI app the plugin mounts in Airflow's API server.
 
-Per collection it shows the ledger's counts by state, the last runs (from ``batch_stats``, with
-their HTML reports), the newest failures and quarantined specimens with their reasons, and the
-newest published specimens with links to their records on the configured Zenodo. It reads the
-ledger only (never migrates or writes) with index-bounded queries.
-
-Every route needs a logged-in Airflow user: the API server's own ``get_user`` dependency reads
-the JWT from the ``Authorization`` header or the UI's ``_token`` cookie. An anonymous browser
-is sent to the login page; any other anonymous client gets Airflow's 401.
+Per collection: counts by state, the last runs with their reports, and the newest failed,
+quarantined and published specimens; it only reads the ledger. Every route needs a logged-in
+Airflow user (the API server's own ``get_user``); an anonymous browser is sent to the login.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from zenodo.ledger.ledger import Ledger
 from zenodo.ledger.payloads import PayloadStore, SpecimenPayload
 from zenodo.ledger.states import State
 from zenodo.reconcile.reconciler import reconcile
+from zenodo.repository.rdm_api import RdmApi
 from zenodo.source.specimen import FileSpec
 from zenodo_sandbox.testing import SandboxProcess, fault_mix
 
@@ -43,9 +44,7 @@ def test_one_file_record_takes_five_rdm_requests_and_no_deposit_request(
     log = sandbox.admin.requests()
     assert log["total"] == 50, "create, declare, content, commit, publish per specimen"
     assert not [r for r in log["requests"] if "/api/deposit/" in r["path"]]
-    record = rdm_hook.read_json(f"api/records/{sqlite_ledger.get(COLLECTION, keys[0]).record_id}",
-                                operation="get", headers={"Accept":
-                                                          "application/vnd.inveniordm.v1+json"})
+    record = RdmApi(rdm_hook).get_record(str(sqlite_ledger.get(COLLECTION, keys[0]).record_id))
     assert record["custom_fields"]["dwc:family"] == ["Fagaceae"]
 
 

@@ -22,6 +22,7 @@ from zenodo.errors import ServerError
 from zenodo.hooks.zenodo import ZenodoHook
 from zenodo.ledger.ledger import Ledger
 from zenodo.ledger.states import State
+from zenodo.repository.deposit_api import DepositApi
 from zenodo_sandbox.testing import SandboxProcess
 
 
@@ -70,14 +71,15 @@ def test_each_failed_put_costs_one_put_and_confirmed_files_are_not_sent_again(
 def test_a_thread_that_leaves_retries_to_its_caller_tries_a_read_once(
     sandbox: SandboxProcess, zenodo_hook: ZenodoHook
 ) -> None:
-    draft = zenodo_hook.create_deposition({"title": "read me"})
+    api = DepositApi(zenodo_hook)
+    draft = api.create_deposition({"title": "read me"})
     sandbox.admin.set_faults({"kinds": {"get": {"error_rate": 1.0}}})
     raised: list[BaseException] = []
 
     def read_once() -> None:
         zenodo_hook.leave_retries_to_caller()
         try:
-            zenodo_hook.get_deposition(draft["id"])
+            api.get_deposition(draft["id"])
         except ServerError as exc:
             raised.append(exc)
 
@@ -86,7 +88,7 @@ def test_a_thread_that_leaves_retries_to_its_caller_tries_a_read_once(
     worker.join()
     assert len(raised) == 1 and sandbox.admin.requests(kind="get")["total"] == 1
     with contextlib.suppress(ServerError):
-        zenodo_hook.get_deposition(draft["id"])
+        api.get_deposition(draft["id"])
     assert sandbox.admin.requests(kind="get")["total"] == 1 + zenodo_hook.read_attempts, (
         "other threads still retry"
     )
@@ -99,7 +101,7 @@ def test_a_due_specimen_waits_for_a_busy_pool_without_spinning() -> None:
     loop that hands specimens to the pool must sleep until ``b`` ends, not poll for a place.
     """
     from zenodo.engine import batch_runner as upload
-    from zenodo.engine.specimen_steps import Outcome
+    from zenodo.engine.outcomes import Outcome, OutcomeKind
 
     driven: list[str] = []
 
@@ -107,17 +109,17 @@ def test_a_due_specimen_waits_for_a_busy_pool_without_spinning() -> None:
         def drive(self, key: str, _payload_for: object) -> Outcome:
             driven.append(key)
             if key == "a" and driven.count("a") == 1:
-                return Outcome("deferred", after=0.05)
+                return Outcome(OutcomeKind.DEFERRED, after=0.05)
             if key == "b":
                 time.sleep(0.5)
-            return Outcome("published")
+            return Outcome(OutcomeKind.PUBLISHED)
 
     with ThreadPoolExecutor(1) as pool:
         cpu, wall = time.thread_time(), time.monotonic()
         outcomes = upload._run_pass(pool, Steps(), ["a", "b"], lambda key: None,
                                     upload.Progress(2), 1)
         cpu, wall = time.thread_time() - cpu, time.monotonic() - wall
-    assert {key: outcome.name for key, outcome in outcomes.items()} == {
+    assert {key: outcome.kind for key, outcome in outcomes.items()} == {
         "a": "published", "b": "published"}
     assert driven == ["a", "b", "a"] and wall >= 0.5
     assert cpu < 0.1, f"the loop spent {cpu:.2f} s of CPU in {wall:.2f} s waiting for the pool"

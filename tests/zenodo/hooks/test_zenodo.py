@@ -1,9 +1,13 @@
-"""ZenodoHook against the real sandbox: connection forms, typed errors, no blind write retries."""
+"""ZenodoHook against the real sandbox: connection forms, typed errors, retries, OAI answers.
+
+The hook knows no API; these tests name the sandbox's endpoints themselves.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import pathlib
+from typing import Any
 
 import pytest
 
@@ -16,6 +20,14 @@ from zenodo.errors import (
 )
 from zenodo.hooks.zenodo import ZenodoHook
 from zenodo_sandbox.testing import SandboxProcess
+
+DEPOSITIONS = "api/deposit/depositions"
+
+
+def create(hook: ZenodoHook, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Create a deposit API draft with one raw write."""
+    return hook.write_json("POST", DEPOSITIONS, operation="create",
+                           json={"metadata": metadata} if metadata else {})
 
 
 def test_uri_form_builds_base_url_bearer_token_and_keeps_options_out_of_headers(
@@ -58,16 +70,17 @@ def test_typed_errors_for_missing_bad_and_unauthorised(
     sandbox: SandboxProcess, zenodo_hook: ZenodoHook, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with pytest.raises(NotFound):
-        zenodo_hook.get_deposition(999_999)
-    draft = zenodo_hook.create_deposition({"title": "no creators yet"})
+        zenodo_hook.read_json(f"{DEPOSITIONS}/999999", operation="get")
+    draft = create(zenodo_hook, {"title": "no creators yet"})
     with pytest.raises(ValidationFailed) as refused:
-        zenodo_hook.publish(draft["id"])
+        zenodo_hook.write_json("POST", f"{DEPOSITIONS}/{draft['id']}/actions/publish",
+                               operation="publish")
     assert refused.value.field_errors, "Zenodo's field errors are kept"
     monkeypatch.setenv(
         "AIRFLOW_CONN_ZENODO_WRONG", sandbox.connection_json().replace(sandbox.token, "wrong-token")
     )
     with pytest.raises(AuthFailed) as denied:
-        ZenodoHook("zenodo_wrong").search_depositions()
+        ZenodoHook("zenodo_wrong").read_json(DEPOSITIONS, operation="search")
     assert "wrong-token" not in str(denied.value)
 
 
@@ -76,16 +89,17 @@ def test_a_write_that_committed_then_failed_is_unknown_and_not_sent_twice(
 ) -> None:
     sandbox.admin.set_faults({"kinds": {"create": {"commit_then_fail": 1.0}}})
     with pytest.raises(UnknownOutcome):
-        zenodo_hook.create_deposition({"title": "committed"})
+        create(zenodo_hook, {"title": "committed"})
     assert sandbox.admin.counts()["total"] == 1, "the draft exists on the server"
     assert sandbox.admin.requests(kind="create")["total"] == 1, "no blind retry"
 
 
 def test_reads_are_retried_through_5xx(sandbox: SandboxProcess, zenodo_hook: ZenodoHook) -> None:
-    draft = zenodo_hook.create_deposition({"title": "read me"})
+    draft = create(zenodo_hook, {"title": "read me"})
     sandbox.admin.set_faults({"seed": 1, "kinds": {"get": {"error_rate": 0.3}}})
     for _ in range(10):
-        assert zenodo_hook.get_deposition(draft["id"])["id"] == draft["id"]
+        assert zenodo_hook.read_json(f"{DEPOSITIONS}/{draft['id']}", operation="get")["id"] == (
+            draft["id"])
     assert sandbox.admin.faults()["injected"], "some reads met a 5xx and were retried"
 
 
@@ -95,10 +109,22 @@ def test_a_known_md5_is_checked_against_the_servers_and_a_mismatch_is_refused(
     path = tmp_path / "sheet.jpg"
     path.write_bytes(b"\xff\xd8 a herbarium sheet \xff\xd9")
     md5 = hashlib.md5(path.read_bytes(), usedforsecurity=False).hexdigest()
-    bucket = zenodo_hook.create_deposition()["links"]["bucket"]
+    bucket = create(zenodo_hook)["links"]["bucket"]
     answer = zenodo_hook.upload_file(bucket, path, filename="sheet.jpg", md5=md5)
     assert answer["checksum"] == f"md5:{md5}"
     with pytest.raises(ChecksumMismatch, match="server md5"):  # the file changed since prepare
         zenodo_hook.upload_file(bucket, path, filename="other.jpg", md5="0" * 32)
     puts = sandbox.admin.requests(kind="file_put")["total"]
     assert puts == 1 + zenodo_hook.read_attempts, "a mismatch is sent again, then refused"
+
+
+def test_an_oai_answer_is_returned_with_its_422_error_and_retried_through_5xx(
+    sandbox: SandboxProcess, zenodo_hook: ZenodoHook
+) -> None:
+    refused = zenodo_hook.oai_request({"verb": "ListRecords", "metadataPrefix": "no_such"})
+    assert b'<error code="badArgument">' in refused, "the OAI error is the caller's to read"
+    assert [r["status"] for r in sandbox.admin.requests(kind="oai")["requests"]] == [422]
+    sandbox.admin.set_faults({"seed": 3, "kinds": {"oai": {"error_rate": 0.3}}})
+    for _ in range(10):
+        assert b"earliestDatestamp" in zenodo_hook.oai_request({"verb": "Identify"})
+    assert sandbox.admin.faults()["injected"], "some OAI requests met a 5xx and were retried"

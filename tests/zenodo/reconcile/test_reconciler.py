@@ -11,6 +11,7 @@ import pytest
 
 from tests.zenodo.oai_helpers import make_hook, oai_requests, seed, specimen_metadata
 from zenodo.engine.batch_runner import publish_specimens
+from zenodo.engine.settings import EngineSettings
 from zenodo.harvest.harvester import Harvester, HarvestOptions
 from zenodo.harvest.records import HarvestedRecord
 from zenodo.hooks.zenodo import ZenodoHook
@@ -183,7 +184,7 @@ def _upload(ledger: Ledger, hook: ZenodoHook, keys: list[str], folder: Path) -> 
                                specimen_search_query(key))
 
     result = publish_specimens(C, keys, hook=hook, ledger=ledger, payload_for=payload_for,
-                               concurrency=2, lookup_waits=(0.1,))
+                               settings=EngineSettings(concurrency=2, lookup_waits=(0.1,)))
     assert result.failures == [], result.as_dict()
     assert {ledger.get(C, k).state for k in keys} == {State.PUBLISHED}
 

@@ -1,17 +1,9 @@
-"""The repository interface: one view of a deposition whatever the protocol; the switch."""
+"""The repository interface: one view of a deposition whatever the protocol."""
 
 from __future__ import annotations
 
-import pytest
-
-from zenodo.errors import ValidationFailed
-from zenodo.hooks.zenodo import ZenodoHook
-from zenodo.repository.deposit import DepositRemote
 from zenodo.repository.deposit import draft_of as deposit_draft
-from zenodo.repository.rdm import RdmRemote
 from zenodo.repository.rdm import draft_of as rdm_draft
-from zenodo.repository.remote import remote_for
-from zenodo_sandbox.testing import SandboxProcess
 
 
 def test_an_invenio_rdm_record_with_text_ids() -> None:
@@ -44,16 +36,3 @@ def test_a_deposit_api_deposition() -> None:
     assert editing.editing and not editing.published
     new = deposit_draft({"id": 8, "submitted": False, "state": "unsubmitted"})
     assert not new.submitted and new.record_id is None
-
-
-def test_the_connection_chooses_the_protocol(
-    sandbox: SandboxProcess, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("AIRFLOW_CONN_Z_DEP", sandbox.connection_json())
-    monkeypatch.setenv("AIRFLOW_CONN_Z_RDM", sandbox.connection_json(protocol="rdm"))
-    assert isinstance(remote_for(ZenodoHook("z_dep")), DepositRemote)
-    rdm = remote_for(ZenodoHook("z_rdm"), community="herbarium")
-    assert isinstance(rdm, RdmRemote) and rdm.community == "herbarium"
-    with pytest.raises(ValidationFailed, match="schema: rdm"):
-        rdm.create({"title": "deposit metadata", "upload_type": "image"})
-    assert sandbox.admin.requests()["total"] == 0, "refused before sending"

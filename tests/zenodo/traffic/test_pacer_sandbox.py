@@ -13,6 +13,7 @@ import pytest
 
 from zenodo.hooks.zenodo import ZenodoHook
 from zenodo.ledger.ledger import Ledger
+from zenodo.repository.deposit_api import DepositApi
 from zenodo.traffic.pacer import Pacer
 from zenodo_sandbox.testing import SandboxProcess
 
@@ -27,10 +28,11 @@ def hammer(ledger_url: str, conn_json: str, deposition_id: int, seconds: float,
     pacer = Pacer(ledger_url, "zenodo_paced:api", limits)
     hook = ZenodoHook("zenodo_paced", pacers={"api": pacer})
     hook.get_connection(hook.zenodo_conn_id)
+    api = DepositApi(hook)
     ready.wait()
     until = time.time() + seconds
     while time.time() < until:
-        hook.get_deposition(deposition_id)
+        api.get_deposition(deposition_id)
 
 
 def hammer_for(sandbox: SandboxProcess, tmp_path: pathlib.Path, *, limits: list[tuple[int, float]],
@@ -46,7 +48,8 @@ def hammer_for(sandbox: SandboxProcess, tmp_path: pathlib.Path, *, limits: list[
     ledger.migrate()
     conn = sandbox.connection_json()
     os.environ["AIRFLOW_CONN_ZENODO_SETUP"] = conn
-    deposition_id = ZenodoHook("zenodo_setup").create_deposition({"title": "paced"})["id"]
+    deposition_id = DepositApi(ZenodoHook("zenodo_setup")).create_deposition(
+        {"title": "paced"})["id"]
     sandbox.admin.set_limits({"api": ",".join(f"{n}/{s:g}s" for n, s in limits)})
     sandbox.admin.clear_requests()
 
