@@ -1,27 +1,6 @@
-"""Answer OAI-PMH 2.0 requests the way Zenodo's ``/oai2d`` does.
-
-Behaviour copied from Zenodo (invenio-oaiserver), on purpose:
-
-* every OAI error is answered with HTTP **422** and an envelope whose ``<request>`` has no
-  attributes; like Zenodo, the error body has no XML declaration (it is plain ASCII with
-  character references, so it still parses as UTF-8);
-* ``deletedRecord`` is ``no``; only ``oai_dc``, ``datacite`` and ``oai_datacite`` are served and an
-  unknown ``metadataPrefix`` is ``badArgument`` (never ``cannotDisseminateFormat``);
-* list pages hold ``page_size`` items; a single-page answer has no ``<resumptionToken>``; the last
-  page of a multi-page list has an **empty** one (attributes only);
-* the *exact-multiple quirk*: Zenodo decides "there is a next page" with
-  ``page * size <= total``, so when the total is an exact multiple of the page size the last full
-  page still carries a token and one extra request returns a page with no items and the empty
-  token. This is reproduced by default (``exact_multiple_quirk=True``) so harvesters meet it here
-  before production; sickle and oaipmh-scythe handle it and see every record exactly once.
-
-Choices where Zenodo is looser than the protocol: ``from``/``until`` must be ``YYYY-MM-DD`` or
-``YYYY-MM-DDThh:mm:ssZ`` with the same granularity (anything else is ``badArgument``); both bounds
-are inclusive at their own granularity, so ``until=2024-01-31`` covers that whole day and
-``until=…T10:00:00Z`` covers the whole second (Zenodo's dateutil parsing makes a date-only
-``until`` mean midnight). Paging is by offset over records ordered by recid; a record whose
-``updated`` moves out of the window mid-harvest can shift later pages (Zenodo uses a search scroll).
-"""
+"""Answer OAI-PMH 2.0 requests the way Zenodo's ``/oai2d`` does, quirks included (HTTP 422
+errors, the extra empty page when the total is an exact multiple of the page size, inclusive
+``from``/``until``); zenodo_sandbox/README.md, section "OAI-PMH", lists the behaviour."""
 
 from __future__ import annotations
 
@@ -34,13 +13,8 @@ from typing import Any
 from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 from lxml import etree
 
-from zenodo_sandbox.oai_formats import (
-    METADATA_FORMATS,
-    FormatContext,
-    clean_text,
-    datestamp,
-    serialise,
-)
+from zenodo_sandbox.oai_fields import FormatContext, clean_text
+from zenodo_sandbox.oai_formats import METADATA_FORMATS, datestamp, serialise
 from zenodo_sandbox.oai_record import OaiRecord, OaiRecordSource
 
 NS_OAI = "http://www.openarchives.org/OAI/2.0/"
@@ -99,7 +73,7 @@ class OaiPmhEndpoint:
     :param repository_name: ``repositoryName`` in Identify.
     :param admin_email: ``adminEmail`` in Identify.
     :param clock: returns the current time as a Unix timestamp (tokens, responseDate).
-    :param exact_multiple_quirk: reproduce Zenodo's extra empty page (see the module docstring).
+    :param exact_multiple_quirk: reproduce Zenodo's extra empty page after an exact multiple.
     """
 
     def __init__(

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from zenodo.hooks.zenodo import ZenodoHook
-from zenodo.metadata.mapping import key_keyword
+from zenodo.metadata.identity import key_keyword
 from zenodo_sandbox.testing import SandboxProcess
 
 CONN_ID = "zenodo_reconcile_test"

@@ -8,7 +8,7 @@ from typing import Any
 
 from zenodo.ledger.ledger import Ledger
 from zenodo.ledger.payloads import PayloadStore, SpecimenPayload
-from zenodo.metadata.mapping import key_keyword, search_query_for
+from zenodo.metadata.identity import key_keyword, search_query_for
 from zenodo.source.specimen import FileSpec
 
 COLLECTION = "herbarium_test"

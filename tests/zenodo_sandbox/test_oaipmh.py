@@ -1,4 +1,4 @@
-"""Tests for the OAI-PMH endpoint logic (``zenodo_sandbox.oaipmh`` and ``oai_formats``)."""
+"""Tests for the OAI-PMH endpoint logic (``zenodo_sandbox.oaipmh`` and its metadata formats)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from urllib.parse import unquote
 from xml.etree.ElementTree import Element
 
 from zenodo.harvest.oai_page import OAI_NS
-from zenodo.metadata.mapping import KEY_KEYWORD_PREFIX
+from zenodo.metadata.identity import KEY_KEYWORD_PREFIX
 from zenodo.source.specimen import is_uri
 
 _SPECIMEN_URN = "urn:specimen:"

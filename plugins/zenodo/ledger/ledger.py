@@ -1,15 +1,15 @@
 """The ledger: one row per specimen, every state change one guarded write with its event.
 
 Each public write is one short transaction: lock the row, check the lease and the transition,
-update the row and append one event per state change. An engine write names its ``owner`` and
-raises :class:`LeaseLost` unless the row's lease is that owner's (an expired lease holds until
-another worker claims the row), so a stale worker never records remote ids.
+update the row and append one event per state change. Here are registration, the reads and the
+row primitives; the engine's per-step writes are in :mod:`~zenodo.ledger.step_writes`, leases
+and watermarks in :mod:`~zenodo.ledger.leases`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,41 +18,18 @@ from zenodo.ledger import statements as sql
 from zenodo.ledger.actor import Actor, actor_or_default
 from zenodo.ledger.leases import LeaseMixin
 from zenodo.ledger.registration import plan_registration
-from zenodo.ledger.rows import (
-    EventRow,
-    FileEntry,
-    LeaseLost,
-    SpecimenNotFound,
-    SpecimenRow,
-    Watermarks,
-    as_id,
-    clip,
-    confirm_file,
-    parse_files,
-)
-from zenodo.ledger.states import IllegalTransition, State, check_transition
+from zenodo.ledger.rows import EventRow, SpecimenRow, parse_files
+from zenodo.ledger.states import State, check_transition
+from zenodo.ledger.step_writes import StepWriteMixin
 from zenodo.store import database as ledger_db
 from zenodo.store.tables import Event, Specimen
 
-__all__ = ["EventRow", "FileEntry", "IllegalTransition", "LeaseLost", "Ledger",
-           "SpecimenNotFound", "SpecimenRow", "State", "Watermarks"]
-
-_Change = Callable[[Mapping[str, Any], State], tuple[State, dict[str, Any], dict[str, Any]]]
 _T = Specimen.__table__
 _E = Event.__table__
 _NEEDS_WORK = (State.NEW, State.DRAFTED, State.UPLOADED, State.UNKNOWN, State.STALE)
-_RESUMABLE = (State.NEW, State.DRAFTED, State.UPLOADED, State.STALE, State.UNKNOWN)
-_UNKNOWN_KIND = "unknown:"
-#: Fields :meth:`Ledger.transition` may set (state, keys, leases and timestamps are its own).
-WRITABLE_FIELDS = frozenset(c.name for c in _T.columns) - {
-    "collection", "key", "state", "prior_state", "lease_owner", "lease_expires",
-    "created_at", "updated_at",
-}
-#: Remote ids: written as text whether given as int (Zenodo) or str (InvenioRDM).
-ID_FIELDS = ("deposition_id", "record_id", "concept_recid")
 
 
-class Ledger(LeaseMixin):
+class Ledger(StepWriteMixin, LeaseMixin):
     """Repository of specimens' states, on SQLite or PostgreSQL.
 
     :param url: SQLAlchemy URL of the ledger database; no I/O happens until first use.
@@ -225,201 +202,7 @@ class Ledger(LeaseMixin):
             for r in found
         ]
 
-    # -- guarded writes by the lease holder --
-
-    def transition(
-        self, collection: str, key: str, to: State, *, owner: str, actor: Actor = None,
-        detail: Mapping[str, Any] | None = None,
-        expect: Iterable[State] | None = None, **fields: Any,
-    ) -> SpecimenRow:
-        """Move a leased specimen to ``to`` (or stay, if equal) and update fields, atomically.
-
-        :param to: the target state; one event is written only when the state changes.
-        :param owner: must hold the specimen's lease, else :class:`LeaseLost`.
-        :param expect: when given, the states the specimen must be in (else IllegalTransition).
-        :param fields: columns to set (see ``WRITABLE_FIELDS``); ids (``ID_FIELDS``) may be
-            int or str and are stored as text.
-        """
-        unknown = set(fields) - WRITABLE_FIELDS
-        if unknown:
-            raise ValueError(
-                f"specimen {collection}/{key}: unknown ledger fields {sorted(unknown)}"
-            )
-        fields.update({name: as_id(collection, key, name, fields[name])
-                       for name in ID_FIELDS if name in fields})
-        return self._guarded(collection, key, owner, actor, lambda _row, _state: (
-            State(to), fields, dict(detail or {})), expect=expect, to=State(to))
-
-    def record_draft(self, collection: str, key: str, *, owner: str, deposition_id: int | str,
-                     bucket_url: str, actor: Actor = None) -> SpecimenRow:
-        """Persist a new (or newly found) draft deposition (its id stored as text): DRAFTED."""
-        dep = as_id(collection, key, "deposition_id", deposition_id)
-        return self.transition(collection, key, State.DRAFTED, owner=owner, actor=actor,
-                               detail={"deposition_id": dep}, deposition_id=dep,
-                               bucket_url=bucket_url)
-
-    def record_file(self, collection: str, key: str, *, owner: str, name: str, size: int,
-                    md5: str, actor: Actor = None) -> SpecimenRow:
-        """Mark one file confirmed by the server (md5 matched); the state stays DRAFTED."""
-        return self._guarded(collection, key, owner, actor,
-                             self._file_confirmed(collection, key, name, size, md5),
-                             expect=(State.DRAFTED, State.UPLOADED))
-
-    @staticmethod
-    def _file_confirmed(collection: str, key: str, name: str, size: int, md5: str) -> _Change:
-        """The change that marks file ``name`` uploaded, after checking size and md5."""
-        return lambda row, state: (state, {"files": confirm_file(
-            collection, key, row["files"], name=name, size=size, md5=md5)}, {})
-
-    def reset_files(self, collection: str, key: str, *, owner: str,
-                    actor: Actor = None) -> SpecimenRow:
-        """Mark every file not uploaded (e.g. a new draft); UPLOADED goes back to DRAFTED."""
-        def change(row: Mapping[str, Any], _state: State) -> tuple[State, dict[str, Any], dict]:
-            files = [FileEntry(*FileEntry(**f).identity) for f in row["files"]]
-            return State.DRAFTED, {"files": [f.to_json() for f in files]}, {"reset_files": 1}
-        return self._guarded(collection, key, owner, actor, change,
-                             expect=(State.DRAFTED, State.UPLOADED))
-
-    def record_uploaded(self, collection: str, key: str, *, owner: str, actor: Actor = None,
-                        files: Iterable[tuple[str, int, str]] = (),
-                        intent: str | None = None) -> SpecimenRow:
-        """Move to UPLOADED; every file must have been confirmed with :meth:`record_file`.
-
-        In the same transaction (one event per state change, as if written one by one):
-
-        :param files: ``(name, size, md5)`` of files the server just confirmed, marked first.
-        :param intent: the next write (``publish``), recorded as UNKNOWN right after UPLOADED
-            (see :meth:`record_unknown`); send it only after this returns.
-        """
-        def uploaded(row: Mapping[str, Any], _state: State) -> tuple[State, dict[str, Any], dict]:
-            missing = [f["name"] for f in row["files"] if not f["uploaded"]]
-            if missing:
-                raise ValueError(f"specimen {collection}/{key}: files not uploaded: {missing}")
-            return State.UPLOADED, {}, {}
-        changes = [self._file_confirmed(collection, key, *f) for f in files]
-        changes.append(uploaded)
-        if intent is not None:
-            changes.append(self._unknown(intent, f"{intent} sent; outcome not yet seen"))
-        return self._guarded(collection, key, owner, actor, *changes,
-                             expect=(State.DRAFTED, State.UPLOADED) if files else None)
-
-    def record_published(self, collection: str, key: str, *, owner: str, record_id: int | str,
-                         doi: str, concept_doi: str | None = None,
-                         concept_recid: int | str | None = None, verified: bool = False,
-                         actor: Actor = None, release: bool = False) -> SpecimenRow:
-        """Persist the published record's ids (as text): PUBLISHED (VERIFIED when ``verified``).
-
-        :param release: also give up ``owner``'s lease, in the same transaction (the specimen
-            needs no more writes).
-        """
-        ids = {
-            "record_id": as_id(collection, key, "record_id", record_id), "doi": doi,
-            "concept_doi": concept_doi,
-            "concept_recid": as_id(collection, key, "concept_recid", concept_recid),
-        }
-        to = State.VERIFIED if verified else State.PUBLISHED
-        detail = {"record_id": ids["record_id"], "doi": doi}
-        return self._guarded(collection, key, owner, actor, lambda _row, _state: (
-            to, {**ids, "retry_after": None}, detail), release=release)
-
-    def record_failure(self, collection: str, key: str, *, owner: str, kind: str,
-                       message: str, status: int | None = None,
-                       retry_after: datetime | timedelta | float | None = None,
-                       actor: Actor = None) -> SpecimenRow:
-        """Record a failure: FAILED, attempts + 1; retried after ``retry_after`` (None: never).
-
-        :param kind: a short machine-readable class, e.g. ``validation``, ``server``.
-        :param retry_after: when it may be retried: a datetime, a delay from now, or epoch
-            seconds (float); None means a permanent failure (retried when the source changes).
-        """
-        now = self._clock()
-        if isinstance(retry_after, timedelta):
-            when: datetime | None = now + retry_after
-        elif isinstance(retry_after, int | float):
-            when = datetime.fromtimestamp(retry_after, UTC)
-        else:
-            when = retry_after
-        return self._error(collection, key, owner, actor, State.FAILED, {
-            "last_error_kind": kind, "last_error_status": status, "last_error_message": clip(
-                message), "last_error_at": now, "retry_after": when})
-
-    def record_unknown(self, collection: str, key: str, *, owner: str, operation: str,
-                       message: str, actor: Actor = None) -> SpecimenRow:
-        """Record a write whose outcome is unknown: UNKNOWN, to be resolved by a lookup.
-
-        :param operation: the write, e.g. ``create``, ``publish``, ``newversion``.
-        """
-        return self._guarded(collection, key, owner, actor, self._unknown(operation, message))
-
-    def _unknown(self, operation: str, message: str) -> _Change:
-        """The change that records a write in doubt (UNKNOWN with the operation)."""
-        return self._error_change(State.UNKNOWN, {
-            "last_error_kind": f"{_UNKNOWN_KIND}{operation}"[:50], "last_error_status": None,
-            "last_error_message": clip(message), "last_error_at": self._clock()})
-
-    @staticmethod
-    def pending_operation(row: SpecimenRow) -> str | None:
-        """Return the write whose outcome an UNKNOWN specimen waits on (e.g. ``create``)."""
-        kind = row.last_error_kind or ""
-        if row.state != State.UNKNOWN or not kind.startswith(_UNKNOWN_KIND):
-            return None
-        return kind.removeprefix(_UNKNOWN_KIND)
-
-    def retry(self, collection: str, key: str, *, owner: str, actor: Actor = None) -> State:
-        """Move a FAILED specimen back to the state it failed in and return that state.
-
-        A specimen that failed while a write's outcome was unknown goes back to UNKNOWN (look it
-        up first); one with no recorded prior state goes to NEW.
-        """
-        def change(row: Mapping[str, Any], _state: State) -> tuple[State, dict[str, Any], dict]:
-            prior = State(row["prior_state"]) if row["prior_state"] else State.NEW
-            return (prior if prior in _RESUMABLE else State.NEW), {}, {"retry": 1}
-        return self._guarded(collection, key, owner, actor, change, expect=(State.FAILED,),
-                             to=State.NEW).state
-
-    def _error(self, collection: str, key: str, owner: str, actor: Actor, to: State,
-               values: dict[str, Any]) -> SpecimenRow:
-        return self._guarded(collection, key, owner, actor, self._error_change(to, values))
-
-    @staticmethod
-    def _error_change(to: State, values: dict[str, Any]) -> _Change:
-        def change(row: Mapping[str, Any], _state: State) -> tuple[State, dict[str, Any], dict]:
-            return to, {**values, "attempts": row["attempts"] + 1}, {
-                "kind": values["last_error_kind"], "status": values["last_error_status"]}
-        return change
-
-    # -- internals --
-
-    def _guarded(self, collection: str, key: str, owner: str, actor: Actor, *changes: _Change,
-                 expect: Iterable[State] | None = None, to: State | None = None,
-                 release: bool = False) -> SpecimenRow:
-        """Apply ``changes`` in order to the leased row in one transaction; return the result.
-
-        Each change sees the row as the previous one left it and writes its own event.
-
-        :param release: clear the lease in the same transaction.
-        """
-        with self._db.write() as conn:
-            now = self._clock()
-            row = self._lock(conn, collection, key)
-            if row is None:
-                raise SpecimenNotFound(collection, key)
-            if row["lease_owner"] != owner:
-                raise LeaseLost(collection, key, owner, row["lease_owner"])
-            state = State(row["state"])
-            if expect is not None and state not in set(expect):
-                raise IllegalTransition(collection, key, state, to or state,
-                                        f"needs {'/'.join(sorted(expect))}")
-            current, written = dict(row), {}
-            for change in changes:
-                target, values, detail = change(current, State(current["state"]))
-                values = self._moved(conn, current, target, values, now, actor, detail)
-                current.update(values)
-                written.update(values)
-            if release:
-                written.update(lease_owner=None, lease_expires=None)
-            self._update(conn, collection, key, written, now)
-            return SpecimenRow.from_mapping({**current, **written, "updated_at": now})
+    # -- row primitives, shared by every write --
 
     @staticmethod
     def _prior(row: Mapping[str, Any], state: State, to: State) -> str | None:

@@ -19,7 +19,8 @@ from zenodo.ledger.payloads import PayloadStore, SpecimenPayload
 from zenodo.ledger.registration import plan_registration
 from zenodo.ledger.rows import parse_files
 from zenodo.ledger.states import State
-from zenodo.metadata.mapping import Mapper, MappingError, load_mapping, search_query_for
+from zenodo.metadata.identity import search_query_for
+from zenodo.metadata.mapping import Mapper, MappingError, load_mapping
 from zenodo.source.extract import extract_records, newest_modified
 from zenodo.validate.validator import Validator, has_errors, quarantine_reasons
 

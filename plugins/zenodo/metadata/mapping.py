@@ -2,7 +2,7 @@
 InvenioRDM record body) and its files.
 
 The mapping file format is described in docs/mappings.md. Whatever a mapping says, the result
-carries the specimen key where Zenodo's search finds it (:func:`search_query_for`).
+carries the specimen key where Zenodo's search finds it (:mod:`zenodo.metadata.identity`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from zenodo.config.collection_file import CollectionConfig, resolve_mapping_path
 from zenodo.metadata import jsonld_sidecar as jsonld
-from zenodo.metadata.rdm_body import RDM_TEMPLATE_GLOBALS, identifier_scheme
+from zenodo.metadata.identity import DEPOSIT, RDM, SCHEMAS, IdentifierClash, add_key
+from zenodo.metadata.rdm_body import RDM_TEMPLATE_GLOBALS
 from zenodo.metadata.template_helpers import TEMPLATE_GLOBALS
 from zenodo.source.hashing_reader import file_md5
 from zenodo.source.specimen import (
@@ -38,12 +39,7 @@ from zenodo.validate.problem import ERROR, Problem
 
 log = logging.getLogger(__name__)
 
-KEY_KEYWORD_PREFIX = "specimen-key:"
 HASH_EXCLUDED_FIELDS = frozenset({"publication_date"})
-DEPOSIT = "deposit"
-RDM = "rdm"
-#: What a mapping's ``schema:`` may say: the form of the metadata it produces.
-SCHEMAS = (DEPOSIT, RDM)
 #: Top-level keys of an InvenioRDM record body a ``schema: rdm`` mapping may produce.
 RDM_BODY_KEYS = frozenset({"metadata", "custom_fields", "access", "files", "pids"})
 
@@ -98,37 +94,6 @@ class MappingSpec:
     schema: str = DEPOSIT
 
 
-def key_keyword(key: str) -> str:
-    """Return the keyword that marks a deposit as the one of specimen ``key``."""
-    return KEY_KEYWORD_PREFIX + key
-
-
-def _quoted_keyword(key: str) -> str:
-    escaped = key_keyword(key).replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
-
-
-def specimen_search_query(key: str) -> str:
-    """Return the deposit-search ``q`` that finds the deposit of specimen ``key``."""
-    return f"keywords:{_quoted_keyword(key)}"
-
-
-def search_query_for(schema: str, key: str) -> str:
-    """Return the search ``q`` that finds the record of specimen ``key``.
-
-    ``deposit``: for ``GET /api/deposit/depositions`` (:func:`specimen_search_query`);
-    ``rdm``: for ``GET /api/user/records``, on the key subject. Check every hit with
-    :func:`deposit_matches_key` or :func:`rdm_matches_key`.
-
-    :raises ValueError: for an unknown schema
-    """
-    if schema == DEPOSIT:
-        return specimen_search_query(key)
-    if schema == RDM:
-        return f"metadata.subjects.subject:{_quoted_keyword(key)}"
-    raise ValueError(f"unknown mapping schema {schema!r}; expected one of {SCHEMAS}")
-
-
 def metadata_hash(metadata: dict[str, Any], *, schema: str = DEPOSIT) -> str:
     """Return the sha256 hex digest of the metadata's canonical JSON.
 
@@ -141,29 +106,6 @@ def metadata_hash(metadata: dict[str, Any], *, schema: str = DEPOSIT) -> str:
     else:
         hashed = {k: v for k, v in metadata.items() if k not in HASH_EXCLUDED_FIELDS}
     return hashlib.sha256(canonical_json(hashed).encode("utf-8")).hexdigest()
-
-
-def deposit_matches_key(metadata: dict[str, Any], key: str) -> bool:
-    """Tell whether a deposition's metadata carries exactly the keyword of specimen ``key``.
-
-    Search engines match phrases, not exact strings: check every hit of
-    :func:`specimen_search_query` with this before trusting it.
-    """
-    keywords = metadata.get("keywords") or []
-    return isinstance(keywords, list) and key_keyword(key) in keywords
-
-
-def rdm_matches_key(body: dict[str, Any], key: str) -> bool:
-    """Tell whether an RDM record or draft carries exactly the key subject of specimen ``key``.
-
-    :param body: the record as ``GET /api/user/records`` or ``/api/records/{id}`` shows it
-        (or a mapped body); the subject is looked for in ``metadata.subjects``
-    """
-    metadata = body.get("metadata") if isinstance(body, dict) else None
-    subjects = metadata.get("subjects") if isinstance(metadata, dict) else None
-    wanted = key_keyword(key)
-    return isinstance(subjects, list) and any(
-        isinstance(s, dict) and s.get("subject") == wanted for s in subjects)
 
 
 def _environment() -> ImmutableSandboxedEnvironment:
@@ -263,28 +205,6 @@ def _nfc(value: Any) -> Any:
     return value
 
 
-def _add_rdm_key(record: SpecimenRecord, body: dict[str, Any]) -> None:
-    """Put the specimen key into an RDM body: an alternate identifier and the key subject.
-
-    :raises MappingError: when the mapping gave another identifier of the same scheme
-        (InvenioRDM allows one identifier per scheme)
-    """
-    metadata = body.setdefault("metadata", {})
-    identifier = alternate_identifier(record)
-    scheme = identifier_scheme(identifier)
-    identifiers = metadata.setdefault("identifiers", [])
-    if not any(i.get("identifier") == identifier for i in identifiers):
-        clash = next((i for i in identifiers if i.get("scheme") == scheme), None)
-        if clash is not None:
-            raise MappingError(record.key, "metadata.identifiers", (
-                f"the mapping gives the {scheme} identifier {clash.get('identifier')!r}, but "
-                f"the specimen's is {identifier!r} (InvenioRDM allows one per scheme)"))
-        identifiers.append({"identifier": identifier, "scheme": scheme})
-    subjects = metadata.setdefault("subjects", [])
-    if not any(s.get("subject") == key_keyword(record.key) for s in subjects):
-        subjects.append({"subject": key_keyword(record.key)})
-
-
 class Mapper:
     """Map records of one collection with one mapping.
 
@@ -378,21 +298,6 @@ class Mapper:
                                   hashlib.md5(content, usedforsecurity=False).hexdigest()))
         return tuple(files)
 
-    def _add_key(self, record: SpecimenRecord, metadata: dict[str, Any]) -> None:
-        if self.spec.schema == RDM:
-            _add_rdm_key(record, metadata)
-            return
-        identifier = alternate_identifier(record)
-        related = metadata.setdefault("related_identifiers", [])
-        if not any(r.get("identifier") == identifier and r.get("relation") ==
-                   "isAlternateIdentifier" for r in related):
-            scheme = "url" if identifier.lower().startswith("http") else "urn"
-            related.append({"identifier": identifier, "relation": "isAlternateIdentifier",
-                            "scheme": scheme})
-        keywords = metadata.setdefault("keywords", [])
-        if key_keyword(record.key) not in keywords:
-            keywords.append(key_keyword(record.key))
-
     def map(self, record: SpecimenRecord) -> MappedSpecimen:
         """Map one record.
 
@@ -400,7 +305,10 @@ class Mapper:
         """
         context = self._context(record)
         metadata = self._evaluate(self.spec.metadata, context, "metadata", record.key)
-        self._add_key(record, metadata)
+        try:
+            add_key(self.spec.schema, record, metadata)
+        except IdentifierClash as exc:
+            raise MappingError(record.key, "metadata.identifiers", str(exc)) from exc
         metadata = _nfc(metadata)
         try:
             files = self._files(record, context)

@@ -15,8 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from zenodo.harvest.records import HarvestedRecord
-from zenodo.ledger.ledger import SpecimenRow
-from zenodo.ledger.rows import record_order
+from zenodo.ledger.rows import SpecimenRow, record_order
 from zenodo.ledger.states import State
 from zenodo.reconcile.findings import DUPLICATE, FOREIGN, FindingKey
 

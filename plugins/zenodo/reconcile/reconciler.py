@@ -33,8 +33,9 @@ from typing import TYPE_CHECKING, Any
 
 from zenodo.errors import NotFound, ZenodoError
 from zenodo.harvest.harvester import HarvestResult
-from zenodo.ledger.ledger import IllegalTransition, LeaseLost, Ledger, SpecimenRow
-from zenodo.ledger.states import State
+from zenodo.ledger.ledger import Ledger
+from zenodo.ledger.rows import LeaseLost, SpecimenRow
+from zenodo.ledger.states import IllegalTransition, State
 from zenodo.ledger.view import LedgerView
 from zenodo.reconcile.findings import (
     DUPLICATE,

@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 from zenodo.ledger.states import State
 
 if TYPE_CHECKING:
-    from zenodo.ledger.ledger import Ledger, SpecimenRow
+    from zenodo.ledger.ledger import Ledger
     from zenodo.ledger.prepare import PreviewLine
+    from zenodo.ledger.rows import SpecimenRow
 
 CSV_COLUMNS = ("key", "state", "record_id", "doi", "concept_doi", "reason")
 PREVIEW_COLUMNS = ("key", "state_now", "state_after", "reason")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from zenodo.errors import ZenodoError
-from zenodo.metadata.mapping import deposit_matches_key
+from zenodo.metadata.identity import deposit_matches_key
 from zenodo.repository.deposit_api import DepositApi
 from zenodo.repository.remote import RemoteDraft, RemoteFile, text_id
 

@@ -21,7 +21,7 @@ from zenodo.errors import (
     ZenodoError,
     check_md5,
 )
-from zenodo.metadata.mapping import rdm_matches_key
+from zenodo.metadata.identity import rdm_matches_key
 from zenodo.repository.rdm_api import RdmApi
 from zenodo.repository.remote import RemoteDraft, RemoteFile, text_id
 

@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from zenodo.ledger.ledger import IllegalTransition, LeaseLost, Ledger, SpecimenNotFound, State
-from zenodo.ledger.rows import record_order
+from zenodo.ledger.ledger import Ledger
+from zenodo.ledger.rows import LeaseLost, SpecimenNotFound, record_order
+from zenodo.ledger.states import IllegalTransition, State
 
 C = "herbarium"
 MD5_A = "0" * 31 + "a"

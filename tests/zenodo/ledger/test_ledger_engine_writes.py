@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from zenodo.ledger.ledger import LeaseLost, Ledger, State
+from zenodo.ledger.ledger import Ledger
+from zenodo.ledger.rows import LeaseLost
+from zenodo.ledger.states import State
 
 C = "herbarium"
 MD5_A = "0" * 31 + "a"

@@ -13,15 +13,17 @@ import pytest
 import requests
 
 from tests.zenodo.data_helpers import BARLERIA, make_record
+from zenodo.metadata.identity import (
+    deposit_matches_key,
+    search_query_for,
+    specimen_search_query,
+)
 from zenodo.metadata.mapping import (
     Mapper,
     MappingConfigError,
     MappingError,
-    deposit_matches_key,
     load_mapping,
     metadata_hash,
-    search_query_for,
-    specimen_search_query,
 )
 from zenodo_sandbox.testing import SandboxProcess
 from zenodo_sandbox.validation import validate_for_publish

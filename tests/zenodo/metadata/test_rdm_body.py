@@ -15,6 +15,7 @@ from tests.zenodo.data_helpers import BARLERIA, make_record
 from zenodo.config.collection_file import load_collections
 from zenodo.harvest.oai_page import parse_oai_page
 from zenodo.harvest.records import parse_record
+from zenodo.metadata.identity import rdm_matches_key, search_query_for
 from zenodo.metadata.mapping import (
     MappedSpecimen,
     Mapper,
@@ -22,8 +23,6 @@ from zenodo.metadata.mapping import (
     MappingError,
     load_mapping,
     metadata_hash,
-    rdm_matches_key,
-    search_query_for,
 )
 from zenodo.metadata.rdm_body import edtf, rdm_languages
 from zenodo.source.extract import extract_records

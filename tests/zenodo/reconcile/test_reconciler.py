@@ -18,7 +18,7 @@ from zenodo.hooks.zenodo import ZenodoHook
 from zenodo.ledger.ledger import Ledger
 from zenodo.ledger.payloads import SpecimenPayload
 from zenodo.ledger.states import State
-from zenodo.metadata.mapping import specimen_search_query
+from zenodo.metadata.identity import specimen_search_query
 from zenodo.reconcile.plan import plan
 from zenodo.reconcile.reconciler import reconcile
 from zenodo.source.specimen import FileSpec

@@ -9,7 +9,7 @@ import pytest
 from tests.zenodo.payload_factory import rdm_body_for
 from zenodo.errors import NotFound
 from zenodo.hooks.zenodo import ZenodoHook
-from zenodo.metadata.mapping import key_keyword
+from zenodo.metadata.identity import key_keyword
 from zenodo.repository.rdm_api import RdmApi
 from zenodo_sandbox.testing import SandboxProcess
 
