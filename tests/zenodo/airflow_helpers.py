@@ -20,11 +20,17 @@ COMMUNITY = "herbarium-sample"
 
 def task_context(task_id: str = "upload", map_index: int = 0, xcoms: dict[str, Any] | None = None,
                  **params: Any) -> dict[str, Any]:
-    """A minimal task context: params, a task instance (with xcom_pull) and the run id."""
+    """A minimal task context: params, a task instance and the run id.
+
+    The task instance answers ``xcom_pull`` from ``xcoms`` (task id → value) and keeps what
+    the task pushes in ``ti.pushed`` (key → value).
+    """
     values = dict(xcoms or {})
+    pushed: dict[str, Any] = {}
     ti = SimpleNamespace(dag_id=COLLECTION, run_id="manual__test", task_id=task_id,
-                         map_index=map_index, try_number=1,
-                         xcom_pull=lambda task_ids, key="return_value": values.get(task_ids))
+                         map_index=map_index, try_number=1, pushed=pushed,
+                         xcom_pull=lambda task_ids, key="return_value": values.get(task_ids),
+                         xcom_push=lambda key, value: pushed.__setitem__(key, value))
     return {"params": params, "ti": ti, "run_id": "manual__test"}
 
 

@@ -51,7 +51,8 @@ CLEAN = st.fixed_dictionaries(
         "locality": _pick("Meise", "Reval (=Tallinn) " * 40, "l[è]vre << &", None),
         "language": _pick("fra", "en", None),
         "license": _pick(
-            "CC0-1.0", "cc-by", "http://creativecommons.org/licenses/by/4.0/legalcode", None
+            "CC0-1.0", "cc-by", "cc-by-sa", "gpl-3.0",
+            "http://creativecommons.org/licenses/by/4.0/legalcode", None,
         ),
         "modified": st.one_of(st.none(), st.datetimes()),
     }

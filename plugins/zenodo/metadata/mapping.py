@@ -25,7 +25,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from zenodo.config.collection_file import CollectionConfig, resolve_mapping_path
 from zenodo.metadata import jsonld_sidecar as jsonld
 from zenodo.metadata.identity import DEPOSIT, RDM, SCHEMAS, IdentifierClash, add_key
-from zenodo.metadata.rdm_body import RDM_TEMPLATE_GLOBALS
+from zenodo.metadata.rdm_body import RDM_TEMPLATE_GLOBALS, for_zenodo
+from zenodo.metadata.refusals import refusals
 from zenodo.metadata.template_helpers import TEMPLATE_GLOBALS
 from zenodo.source.hashing_reader import file_md5
 from zenodo.source.specimen import (
@@ -58,6 +59,20 @@ class MappingError(Exception):
     def as_problem(self) -> Problem:
         """Return the error as a quarantine problem."""
         return Problem(self.key, self.field, ERROR, f"mapping failed: {self.reason}")
+
+
+class ZenodoWouldRefuse(MappingError):
+    """Raised when a mapped record holds what zenodo.org refuses; names field and value."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        first, rest = problems[0], problems[1:]
+        super().__init__(first.key, first.field,
+                         first.reason + "".join(f"; {p.field}: {p.reason}" for p in rest))
+        self.problems = problems
+
+    def as_problem(self) -> Problem:
+        """Return the refusals as one quarantine problem."""
+        return Problem(self.key, self.field, ERROR, f"zenodo.org would refuse: {self.reason}")
 
 
 @dataclass(frozen=True)
@@ -265,14 +280,17 @@ class Mapper:
             return [item for item in items if not _empty(item)]
         return node
 
+    def _today(self) -> dt.date:
+        return self.today or dt.datetime.now(dt.UTC).date()
+
     def _context(self, record: SpecimenRecord) -> dict[str, Any]:
         context: dict[str, Any] = {
             "dwc": dict(record.terms), "key": record.key,
             "alternate_id": alternate_identifier(record), "params": self.params,
             "community": self.params.get("community"),
             "images": [spec.name for spec in record.images], "sidecar": None,
-            "publication_date": str(self.params.get("publication_date") or (
-                self.today or dt.datetime.now(dt.UTC).date()).isoformat()),
+            "publication_date": str(self.params.get("publication_date")
+                                    or self._today().isoformat()),
         }
         if self.spec.sidecar:
             context["sidecar"] = jsonld.build_document(
@@ -302,6 +320,7 @@ class Mapper:
         """Map one record.
 
         :raises MappingError: naming the record and the field
+        :raises ZenodoWouldRefuse: (a :class:`MappingError`) for what zenodo.org would refuse
         """
         context = self._context(record)
         metadata = self._evaluate(self.spec.metadata, context, "metadata", record.key)
@@ -310,11 +329,16 @@ class Mapper:
         except IdentifierClash as exc:
             raise MappingError(record.key, "metadata.identifiers", str(exc)) from exc
         metadata = _nfc(metadata)
+        schema = self.spec.schema
+        if schema == RDM:
+            metadata = for_zenodo(metadata)
         try:
             files = self._files(record, context)
         except OSError as exc:
             raise MappingError(record.key, "files", f"cannot read file: {exc}") from exc
-        schema = self.spec.schema
+        refused = refusals(record.key, schema, metadata, files, self._today())
+        if refused:
+            raise ZenodoWouldRefuse(refused)
         return MappedSpecimen(record.key, metadata, files,
                               metadata_hash(metadata, schema=schema), self.spec.name,
                               self.spec.version, schema)

@@ -10,6 +10,7 @@ from typing import Any
 
 from zenodo.metadata.template_helpers import coordinates, dwc_custom_fields, locations
 from zenodo.validate.dates import DateError, parse_iso_interval
+from zenodo.validate.licenses import rdm_license_id
 
 #: ISO 639-1 code -> ISO 639-3 id (InvenioRDM's ``languages`` vocabulary).
 _ISO639_1 = dict(re.findall(r"(\w+):(\w+)", """
@@ -45,6 +46,11 @@ EXTRA_FIELDS = {
     "gbif-dwc:identifiedByID": "identifiedByID",
     "dc:rightsHolder": "rightsHolder",
 }
+#: zenodo.org's deposit API and deposit form fill in this publisher (zenodo-rdm
+#: legacy/deserializers/metadata.py ``load_default="Zenodo"``, invenio.cfg
+#: APP_RDM_DEPOSIT_FORM_DEFAULTS); its RDM API does not, and the DOI registration of a record
+#: without one is refused (invenio-rdm-records services/pids/providers/datacite.py).
+DEFAULT_PUBLISHER = "Zenodo"
 _EDTF_DAY = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
@@ -148,6 +154,36 @@ def rdm_custom_fields(dwc: Mapping[str, Any],
     return fields
 
 
+def rdm_license(value: Any, default: str | None = None) -> str | None:
+    """Return the RDM licence id of a row's licence value (``cc-by`` -> ``cc-by-4.0``), or of
+    ``default`` when the row has none; ``None`` for a licence zenodo.org does not know."""
+    if value is None or not str(value).strip():
+        value = default
+    return None if value is None else rdm_license_id(str(value))
+
+
+def with_rdm_license_ids(body: dict[str, Any]) -> dict[str, Any]:
+    """Return ``body`` with each ``metadata.rights[].id`` that names a licence zenodo.org knows
+    replaced by its RDM id (``CC-BY`` or ``cc-by`` -> ``cc-by-4.0``); others stay as they are."""
+    metadata = body.get("metadata")
+    rights = metadata.get("rights") if isinstance(metadata, dict) else None
+    if not isinstance(rights, list):
+        return body
+    fixed = [{**right, "id": rdm_license_id(right["id"]) or right["id"]}
+             if isinstance(right, dict) and "id" in right else right for right in rights]
+    return {**body, "metadata": {**metadata, "rights": fixed}}
+
+
+def for_zenodo(body: dict[str, Any]) -> dict[str, Any]:
+    """Return the RDM body as sent: licence ids as RDM ids, and ``publisher`` set to
+    :data:`DEFAULT_PUBLISHER` when the mapping gives none."""
+    body = with_rdm_license_ids(body)
+    metadata = body.get("metadata")
+    if isinstance(metadata, dict) and not metadata.get("publisher"):
+        body = {**body, "metadata": {**metadata, "publisher": DEFAULT_PUBLISHER}}
+    return body
+
+
 def identifier_scheme(identifier: str) -> str:
     """Return the RDM scheme of an alternate identifier: ``url`` or ``urn``."""
     return "url" if identifier.lower().startswith(("http://", "https://")) else "urn"
@@ -161,4 +197,5 @@ RDM_TEMPLATE_GLOBALS = {
     "rdm_subjects": rdm_subjects,
     "rdm_custom_fields": rdm_custom_fields,
     "identifier_scheme": identifier_scheme,
+    "rdm_license": rdm_license,
 }

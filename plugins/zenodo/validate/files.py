@@ -11,7 +11,9 @@ from pathlib import Path
 from zenodo.source.specimen import FileSpec, SpecimenRecord
 from zenodo.validate.problem import ERROR, WARNING, Problem
 
+#: invenio-rdm-records config.py RDM_RECORDS_MAX_FILES_COUNT (zenodo.org keeps the default)
 MAX_FILES_PER_RECORD = 100
+#: zenodo-rdm invenio.cfg RDM_FILES_DEFAULT_QUOTA_SIZE (decimal gigabytes)
 MAX_BYTES_PER_RECORD = 50 * 10**9
 MAX_NAME_BYTES = 255
 

@@ -102,6 +102,7 @@ def test_dwc_rich_rdm_maps_a_known_row_field_by_field(tmp_path: Path) -> None:
     assert md["creators"] == [
         {"person_or_org": {"type": "organizational", "name": "Meise Botanic Garden"}}]
     assert md["rights"] == [{"id": "cc0-1.0"}]
+    assert md["publisher"] == "Zenodo"  # as zenodo.org's deposit API fills it in
     assert md["subjects"] == [
         {"subject": s} for s in ("biodiversity", "herbarium sheet", "Plantae", "Acanthaceae",
                                  "Barleria", "Barleria velutina Champl.",
@@ -225,7 +226,9 @@ def _draft(session: requests.Session, url: str, mapped: MappedSpecimen) -> dict[
     created = session.post(f"{url}/api/records", json=mapped.metadata, timeout=30)
     assert created.status_code == 201, created.text
     draft = created.json()
-    assert draft["errors"] == []
+    # invenio-records-resources services/records/results.py RecordItem.to_dict: "errors" is
+    # there only when the draft has some
+    assert draft.get("errors", []) == []
     return draft
 
 

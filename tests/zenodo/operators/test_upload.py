@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from airflow.sdk.exceptions import AirflowException
 
-from tests.zenodo.airflow_helpers import COLLECTION, task_context
+from tests.zenodo.airflow_helpers import COLLECTION, COMMUNITY, task_context
 from zenodo.ledger.ledger import Ledger
 from zenodo.ledger.states import State
 from zenodo.operators.upload import ZenodoUploadBatchOperator, batch_label
@@ -37,6 +37,8 @@ def test_running_a_batch_twice_publishes_each_specimen_once(
     assert first["batch_id"] == "b0001"
     assert first["outcomes"] == {"published": len(prepared.valid_keys)}
     assert context["batch_label"].startswith("b0001: ")
+    assert context["ti"].pushed == {  # the community link, worked out once while running
+        "_link_ZenodoCommunityLink": f"{sandbox.url}/communities/{COMMUNITY}"}
     sandbox.admin.clear_requests()
     second = task.execute(task_context(concurrency=3, publish=True))  # a cleared task's rerun
     assert second["outcomes"] == {"published": len(prepared.valid_keys)}

@@ -203,6 +203,8 @@ def test_record_without_images_is_an_error(tmp_path: Path) -> None:
     assert _only(_file_problems(tmp_path, {})) == ("images", "error")
 
 
+# zenodo-rdm invenio.cfg: RECORDS_RESOURCES_ALLOW_EMPTY_FILES = False (invenio-records-resources
+# services/files/components/metadata.py: "Empty files are not accepted.").
 def test_zero_byte_image_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "BR1.jpg").write_bytes(b"")
     record = SpecimenRecord(
@@ -271,6 +273,8 @@ def test_path_leaving_the_image_root_is_an_error(tmp_path: Path) -> None:
     assert "leaves the image root" in problems[0].reason
 
 
+# invenio-rdm-records config.py: RDM_RECORDS_MAX_FILES_COUNT = 100 (zenodo-rdm invenio.cfg keeps
+# it; its deposit form quota says maxFiles 100 too).
 def test_more_than_100_files_is_an_error(tmp_path: Path) -> None:
     files = {f"BR{i}.png": "PNG" for i in range(100)}
     assert _file_problems(tmp_path, files) == []
@@ -279,6 +283,7 @@ def test_more_than_100_files_is_an_error(tmp_path: Path) -> None:
     assert "101 files" in problems[0].reason
 
 
+# zenodo-rdm invenio.cfg: RDM_FILES_DEFAULT_QUOTA_SIZE = 50 * 10**9.
 def test_more_than_50_gb_is_an_error(tmp_path: Path) -> None:
     record = make_record(tmp_path, files={"BR1.tif": "TIFF"})
     with record.images[0].path.open("r+b") as handle:  # sparse: no real disk use
