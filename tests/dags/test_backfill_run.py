@@ -6,6 +6,7 @@ from __future__ import annotations
 import pathlib
 from typing import Any
 
+import pytest
 import requests
 from PIL import Image
 
@@ -25,8 +26,9 @@ def published_sample(run_env: Any, n: int, ledger_url: str) -> RunEnv:
 
 
 def test_mapping_version_bump_edits_every_record_once_and_keeps_dois(
-    run_env: Any, sqlite_url: str, tmp_path: pathlib.Path
+    run_env: Any, sqlite_url: str, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("ZENODO_MAPPINGS_DIR", str(tmp_path))  # where a run's override may be
     env = published_sample(run_env, 30, sqlite_url)
     before = {
         r.key: r.doi for r in env.ledger.rows(DAG_ID, states=[State.VERIFIED, State.PUBLISHED])
@@ -48,8 +50,9 @@ def test_mapping_version_bump_edits_every_record_once_and_keeps_dois(
 
 
 def test_a_dry_run_of_a_new_mapping_version_changes_nothing_a_later_run_does(
-    run_env: Any, sqlite_url: str, tmp_path: pathlib.Path
+    run_env: Any, sqlite_url: str, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("ZENODO_MAPPINGS_DIR", str(tmp_path))  # where a run's override may be
     env = published_sample(run_env, 20, sqlite_url)
     rows = {r.key: (r.state, r.metadata_hash, r.mapping_version, r.doi)
             for r in env.ledger.rows(DAG_ID)}

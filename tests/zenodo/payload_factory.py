@@ -48,6 +48,7 @@ def rdm_body_for(key: str, index: int, *, title_suffix: str = "") -> dict[str, A
                                             "name": "Test Herbarium"}}],
             "description": f"<p>Herbarium specimen HERB{index:05d}.</p>",
             "rights": [{"id": "cc-by-4.0"}],
+            "publisher": "Zenodo",  # zenodo.org's RDM API refuses to publish without one
             "subjects": [{"subject": "Fagaceae"}, {"subject": key_keyword(key)}],
             "identifiers": [{"identifier": key, "scheme": "urn"}],
         },

@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from zenodo.config.yaml_errors import yaml_error_summary
+
 INCLUDE_DIR = Path(__file__).resolve().parents[3] / "include"
 DEFAULT_COLLECTIONS_FILE = INCLUDE_DIR / "collections.yaml"
 MAPPINGS_DIR = INCLUDE_DIR / "mappings"
@@ -282,8 +284,11 @@ def load_collections(
     source = str(path)
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise CollectionConfigError(f"{source}: cannot read: {exc}") from exc
+    except yaml.YAMLError as exc:  # its message quotes the file: tell kind and position only
+        raise CollectionConfigError(f"{source}: cannot read: {yaml_error_summary(exc)}"
+                                    ) from None
     return parse_collections(data, source, env)
 
 

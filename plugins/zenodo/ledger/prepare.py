@@ -1,8 +1,9 @@
 """The prepare step: extract → validate → map → ledger (and the payload store).
 
 Every row read ends in the ledger: a valid one registered (NEW, STALE or unchanged) with its
-payload, an invalid one QUARANTINED with reasons. Nothing is sent to Zenodo. A dry run is this
-step as a preview: it writes nothing and counts the states a real run would leave.
+payload, an invalid one QUARANTINED with reasons (under a key the ledger can store). Nothing
+is sent to Zenodo. A dry run is this step as a preview: it writes nothing and counts the states
+a real run would leave.
 """
 
 from __future__ import annotations
@@ -15,8 +16,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from zenodo.config.mapping_files import resolve_override
 from zenodo.ledger.payloads import PayloadStore, SpecimenPayload
-from zenodo.ledger.registration import plan_registration
+from zenodo.ledger.registration import (
+    plan_registration,
+    storable_key,
+    storable_text,
+    unstorable_reason,
+)
 from zenodo.ledger.rows import parse_files
 from zenodo.ledger.states import State
 from zenodo.metadata.identity import search_query_for
@@ -38,7 +45,8 @@ PAYLOAD_BATCH = 500
 class PreviewLine(NamedTuple):
     """What a real run would do to one row a dry run read.
 
-    :param key: the specimen key (a duplicate row's is ``key#row-N``).
+    :param key: its ledger key (a duplicate row's is ``key#row-N``; one the ledger cannot
+        store is shortened, see :func:`~zenodo.ledger.registration.storable_key`).
     :param now: its ledger state now (None: not in the ledger).
     :param after: the state a real run would leave it in.
     :param reasons: why it would be quarantined (empty for a valid one).
@@ -91,19 +99,22 @@ def parse_modified(value: str | None) -> datetime | None:
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):  # not a date, or beyond year 9999 in UTC
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def build_mapper(
     config: CollectionConfig, *, mapping: str | None = None, cache_dir: Path | None = None
 ) -> Mapper:
-    """The collection's mapper, or one for another mapping (a manual run's override)."""
+    """The collection's mapper, or one for another mapping (a manual run's override).
+
+    :raises MappingOverrideError: for an override outside the mapping folders (nothing opened)
+    """
     if not mapping:
         return Mapper.for_collection(config, cache_dir=cache_dir)
     return Mapper(
-        load_mapping(mapping),
+        load_mapping(resolve_override(mapping)),
         community=config.community,
         params=config.mapping_params,
         cache_dir=cache_dir,
@@ -142,6 +153,10 @@ class Preparer:
         self.result.warnings.extend((p.key, p.reason) for p in problems if p.severity == "warning")
         if has_errors(problems):
             self._quarantine(record, quarantine_reasons(problems), problems)
+            return
+        why = unstorable_reason(record.key)
+        if why is not None:  # validation's key limit is below the ledger's: not expected
+            self._quarantine(record, [f"key: the ledger cannot store this key ({why})"], [])
             return
         try:
             mapped = self.mapper.map(record)
@@ -182,11 +197,14 @@ class Preparer:
             self.flush()
 
     def _quarantine(self, record: SpecimenRecord, reasons: list[str], problems: list[Any]) -> None:
-        key = record.key
+        suffix = ""
         if any(p.reason.startswith("duplicate key") for p in problems):
             # The key belongs to an earlier row: keep this row apart so it is not lost and
             # does not overwrite the valid specimen's state.
-            key = f"{record.key}#row-{record.row_number}"
+            suffix = f"#row-{record.row_number}"
+        # A key the ledger cannot store is replaced by one it can (the original in the reason).
+        key, note = storable_key(record.key, suffix)
+        reasons = [storable_text(reason) for reason in reasons] + ([note] if note else [])
         self.result.states[str(State.QUARANTINED)] += 1
         self.result.quarantined.append((key, reasons))
         log.warning("specimen %s quarantined: %s", key, "; ".join(reasons))
@@ -227,7 +245,8 @@ def prepare_collection(
     :param since: incremental runs: only rows modified at or after this watermark.
     :param only_keys: keep only these specimen keys.
     :param limit: stop after this many rows.
-    :param mapping: a mapping name or path that overrides the collection's.
+    :param mapping: a mapping that overrides the collection's: a name or path in the mapping
+        folders (:func:`~zenodo.config.mapping_files.resolve_override`), else refused.
     :param cache_dir: where the mapping writes generated files (sidecars).
     :param actor: written with every ledger event.
     :param preview: a dry run: write nothing; each row's :class:`PreviewLine` goes here.

@@ -1,15 +1,27 @@
-"""What registering a valid, mapped specimen does to its ledger row.
+"""What registering a specimen does to its ledger row, and the key it is stored under.
 
 One pure decision, shared by :meth:`zenodo.ledger.ledger.Ledger.register` (which writes it) and a
 dry run's preview (which only counts it), so the preview can never tell a different story.
+A key the ledger cannot store (too long for its ``VARCHAR(500)``, a NUL, a lone surrogate) is
+replaced by :func:`storable_key`: a readable prefix and the sha256 of the whole key.
 """
 
 from __future__ import annotations
 
+import hashlib
+import unicodedata
 from dataclasses import dataclass
 
 from zenodo.ledger.rows import FileEntry, SpecimenRow, carry_uploads
 from zenodo.ledger.states import State
+from zenodo.store.tables import Specimen
+
+#: The longest key the ledger stores, in characters (PostgreSQL's VARCHAR counts characters).
+KEY_LIMIT: int = Specimen.__table__.c.key.type.length
+#: Characters of the original key kept in front of the digest of an unstorable key.
+READABLE_PREFIX = 80
+#: What marks a key made by :func:`storable_key` (followed by 64 hex digits).
+DIGEST_MARK = "#sha256:"
 
 
 @dataclass(frozen=True)
@@ -59,3 +71,39 @@ def _target(row: SpecimenRow, changed: bool, files: list[FileEntry]) -> State:
     if row.state == State.UPLOADED and not all(f.uploaded for f in files):
         return State.DRAFTED
     return row.state
+
+
+def unstorable_reason(key: str) -> str | None:
+    """Tell why the ledger cannot store ``key`` as it is (None: it can)."""
+    if len(key) > KEY_LIMIT:
+        return f"{len(key)} characters, limit {KEY_LIMIT}"
+    if "\x00" in key:
+        return "it contains NUL (U+0000), which PostgreSQL cannot store"
+    if any(unicodedata.category(ch) == "Cs" for ch in key):
+        return "it contains a lone surrogate, which is not UTF-8"
+    return None
+
+
+def storable_text(text: str) -> str:
+    """Return ``text`` with NUL and lone surrogates written as escapes (``\\x00``, ``\\ud800``)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+
+
+def storable_key(key: str, suffix: str = "") -> tuple[str, str | None]:
+    """Return the ledger key of ``key + suffix``, and a quarantine reason when it had to change.
+
+    A storable key is kept. Otherwise the row is kept under ``<prefix>…<suffix>#sha256:<hex>``:
+    the first :data:`READABLE_PREFIX` characters of ``key`` (NUL, surrogates and invisible
+    characters shown as ``?``) and the sha256 of the whole ``key + suffix``, so the same row
+    gets the same key every run. The reason names the original key (escaped).
+    """
+    wanted = key + suffix
+    why = unstorable_reason(wanted)
+    if why is None:
+        return wanted, None
+    digest = hashlib.sha256(wanted.encode("utf-8", "surrogatepass")).hexdigest()
+    readable = "".join("?" if unicodedata.category(ch) in ("Cc", "Cf", "Cs") else ch
+                       for ch in key[:READABLE_PREFIX])
+    stored = f"{readable}…{storable_text(suffix)}{DIGEST_MARK}{digest}"
+    return stored, (f"key: the ledger cannot store this key ({why}); the row is kept under "
+                    f"{stored!r}; the original key is {storable_text(repr(key))}")

@@ -23,6 +23,7 @@ import yaml
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from zenodo.config.collection_file import CollectionConfig, resolve_mapping_path
+from zenodo.config.yaml_errors import yaml_error_summary
 from zenodo.metadata import jsonld_sidecar as jsonld
 from zenodo.metadata.identity import DEPOSIT, RDM, SCHEMAS, IdentifierClash, add_key
 from zenodo.metadata.rdm_body import RDM_TEMPLATE_GLOBALS, for_zenodo
@@ -152,15 +153,21 @@ def _compile_all(node: Any, where: str, source: Path) -> None:
 
 
 def load_mapping(name_or_path: str | os.PathLike[str]) -> MappingSpec:
-    """Load and compile a mapping by name (``pilot1``) or path.
+    """Load and compile a mapping by name (``pilot1``) or path (trusted: a run's override
+    goes through :func:`zenodo.config.mapping_files.resolve_override` first).
 
-    :raises MappingConfigError: naming the file and the field
+    :raises MappingConfigError: naming the file and the field, never quoting the file
     """
     path = resolve_mapping_path(os.fspath(name_or_path))
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise MappingConfigError(f"{path}: cannot read mapping: {exc}") from exc
+    except OSError as exc:
+        raise MappingConfigError(f"{path}: cannot read mapping: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise MappingConfigError(f"{path}: cannot read mapping: not UTF-8 text") from None
+    except yaml.YAMLError as exc:  # its message quotes the file: tell kind and position only
+        raise MappingConfigError(f"{path}: cannot read mapping: {yaml_error_summary(exc)}"
+                                 ) from None
     if not isinstance(data, dict):
         raise MappingConfigError(f"{path}: a mapping file must be a YAML mapping")
     for required in ("name", "version", "metadata"):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from zenodo.config.environment import env_number
+from zenodo.config.mapping_files import resolve_override
 
 if TYPE_CHECKING:
     from airflow.sdk import Param
@@ -40,7 +41,9 @@ def trigger_form(config: CollectionConfig) -> dict[str, Param]:
                             description="Specimens per mapped upload task."),
         "mapping": Param(None, type=["null", "string"], title="Mapping override",
                          section="Advanced",
-                         description=f"Mapping name or path instead of {config.mapping!r}."),
+                         description=f"A mapping of include/mappings/ (a name such as "
+                                     f"'dwc-rich', or a path inside that folder) instead of "
+                                     f"{config.mapping!r}."),
         "backfill": Param(False, type="boolean", title="Backfill", section="Advanced",
                           description="Re-read every source row (not only changed ones): a new "
                                       "mapping version turns published records STALE and edits "
@@ -60,7 +63,9 @@ class RunParams:
     :param only_keys: work only on these keys (empty: all).
     :param concurrency: worker threads per batch (None: the collection's).
     :param batch_size: specimens per batch (None: the collection's).
-    :param mapping: a mapping that overrides the collection's (None: the collection's).
+    :param mapping: the file of a mapping that overrides the collection's (None: the
+        collection's); only one in the mapping folders is accepted
+        (:func:`~zenodo.config.mapping_files.resolve_override`).
     """
 
     limit: int | None = None
@@ -75,13 +80,18 @@ class RunParams:
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any] | None) -> RunParams:
-        """Read the params of a run (``context["params"]``)."""
+        """Read the params of a run (``context["params"]``).
+
+        :raises ValueError: naming the param and its value, for a number that is not one or a
+            mapping override outside the mapping folders (checked before any file is opened)
+        """
         params = params or {}
 
         def number(name: str) -> int | None:
             value = env_number(name, None, params, kind="param")
             return None if value is None else int(value)
 
+        mapping = params.get("mapping") or None
         keys = params.get("only_keys") or ()
         if isinstance(keys, str):
             keys = keys.split()
@@ -92,7 +102,7 @@ class RunParams:
             publish=bool(params.get("publish", True)),
             concurrency=number("concurrency"),
             batch_size=number("batch_size"),
-            mapping=params.get("mapping") or None,
+            mapping=None if mapping is None else str(resolve_override(mapping)),
             backfill=bool(params.get("backfill", False)),
             reconcile_only=bool(params.get("reconcile_only", False)),
         )

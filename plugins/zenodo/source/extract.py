@@ -2,7 +2,9 @@
 
 Rows come in chunks, so memory stays flat whatever the table size; a run's values are always
 bound parameters. Incremental runs are inclusive (``modified_column >= since``): a row read
-twice is harmless, the ledger compares its hashes.
+twice is harmless, the ledger compares its hashes. Text a SQLite source holds that is not
+UTF-8 reaches validation with U+FFFD in place of its bad bytes (the row is quarantined, the
+others are read); an image file is found whether its name is NFC or NFD (as macOS writes it).
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from __future__ import annotations
 import glob
 import logging
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +27,7 @@ from zenodo.source.specimen import (
     derive_key,
     normalise_terms,
     normalise_value,
+    strip_invisible,
 )
 
 log = logging.getLogger(__name__)
@@ -89,11 +94,34 @@ def build_select(
     return stmt
 
 
+def _decode_sqlite_text(raw: bytes) -> str:
+    """Decode a SQLite TEXT value; bytes that are not UTF-8 become U+FFFD (one bad row, not all)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", errors="replace")
+
+
+@contextmanager
+def _lenient_text(conn: sa.Connection) -> Iterator[None]:
+    """On a pysqlite connection, read invalid UTF-8 text instead of failing the whole cursor."""
+    driver = conn.connection.driver_connection
+    if conn.dialect.name != "sqlite" or not hasattr(driver, "text_factory"):
+        yield
+        return
+    previous = driver.text_factory
+    driver.text_factory = _decode_sqlite_text
+    try:
+        yield
+    finally:
+        driver.text_factory = previous
+
+
 def stream_rows(
     engine: sa.Engine, stmt: sa.Select[Any], chunk_size: int
 ) -> Iterator[dict[str, Any]]:
     """Yield rows of ``stmt`` as dicts, fetching ``chunk_size`` rows per round trip."""
-    with engine.connect() as conn:
+    with engine.connect() as conn, _lenient_text(conn):
         streaming = conn.execution_options(stream_results=True, yield_per=chunk_size)
         result = streaming.execute(stmt)
         for partition in result.mappings().partitions():
@@ -117,6 +145,26 @@ def _render(template: str, values: Mapping[str, str], escape: bool) -> str | Non
     return None if missing else rendered
 
 
+def _spellings(rendered: str) -> list[str]:
+    """``rendered`` as given, in NFC and in NFD (macOS names files in NFD), without repeats."""
+    return list(dict.fromkeys([rendered, unicodedata.normalize("NFC", rendered),
+                               unicodedata.normalize("NFD", rendered)]))
+
+
+def _existing(root: Path, rendered: str) -> Path:
+    """The file ``root / rendered`` under whichever normalisation exists (else as given)."""
+    for spelling in _spellings(rendered):
+        if (root / spelling).is_file():
+            return root / spelling
+    return root / rendered
+
+
+def _glob_any_form(root: Path, rendered: str) -> list[Path]:
+    """Files matching the pattern ``root / rendered`` spelt in NFC or NFD, sorted."""
+    found = {path for spelling in _spellings(rendered) for path in glob.glob(str(root / spelling))}
+    return [Path(p) for p in sorted(found)]
+
+
 def resolve_images(
     root: Path, templates: Sequence[ImageTemplate], terms: Mapping[str, Any]
 ) -> tuple[FileSpec, ...]:
@@ -124,7 +172,8 @@ def resolve_images(
 
     A template with glob characters yields every match (possibly none); a plain template
     yields its path whether or not the file exists (validation reports missing files), unless
-    it is marked optional, in which case an absent file is skipped.
+    it is marked optional, in which case an absent file is skipped. A file is found under an
+    NFC or NFD name; its upload name is NFC.
     """
     values = {k: str(v) for k, v in terms.items()}
     values["image_root"] = str(root)
@@ -136,10 +185,9 @@ def resolve_images(
         if rendered is None:
             continue
         if is_glob:
-            pattern = rendered if Path(rendered).is_absolute() else str(root / rendered)
-            paths = [Path(p) for p in sorted(glob.glob(pattern))]
+            paths = _glob_any_form(root, rendered)  # an absolute ``rendered`` ignores root
         else:
-            paths = [root / rendered]
+            paths = [_existing(root, rendered)]
             if template.optional and not paths[0].is_file():
                 continue
         for path in paths:
@@ -147,7 +195,7 @@ def resolve_images(
                 continue
             seen.add(path)
             if is_glob:
-                name = path.name
+                name = unicodedata.normalize("NFC", path.name)
             else:
                 named = _render(template.name, values, escape=False) if template.name else None
                 name = named or Path(rendered).name
@@ -160,16 +208,19 @@ def row_to_record(config: CollectionConfig, row: Mapping[str, Any], row_number: 
     """Rename, normalise and key one database row, and resolve its image files."""
     renamed = {config.rename.get(column, column): value for column, value in row.items()}
     terms = normalise_terms(renamed)
+    key = derive_key(terms, config.key_rule)  # before cleaning: validation sees what it holds
+    terms, cleaned = strip_invisible(terms)
     if config.modified_column:
         modified = normalise_value(row.get(config.modified_column))
     else:
         modified = terms.get("modified")
     return SpecimenRecord(
-        key=derive_key(terms, config.key_rule),
+        key=key,
         terms=terms,
         modified=None if modified is None else str(modified),
         images=resolve_images(config.image_root, config.image_templates, terms),
         row_number=row_number,
+        cleaned=cleaned,
     )
 
 

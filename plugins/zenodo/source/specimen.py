@@ -1,8 +1,10 @@
 """The specimen record shared by extract, validate and map, and the stable key rules.
 
 Every string in a record is NFC-normalised and stripped of a byte-order mark and surrounding
-whitespace, so hashing, comparing and sending see the same bytes. The key rules are described
-in docs/collections.md.
+whitespace, so hashing, comparing and sending see the same bytes; numbers keep their exact
+value (an integral one becomes an int, never ``1234.0``). Invisible formatting characters
+(Unicode category Cf) are removed from terms after the key is derived, so a key holding one is
+still seen (and quarantined) by validation. The key rules are described in docs/collections.md.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ NO_KEY_PREFIX = "nokey:"
 CATALOG_URN_PREFIX = "urn:catalog:"
 
 TermValue = str | int | float | bool
+#: Invisible formatting characters kept in text: the joiners some scripts spell words with.
+KEPT_FORMAT_CHARACTERS = frozenset({"\u200c", "\u200d"})
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ class SpecimenRecord:
     :param modified: the source row's last-change value as an ISO 8601 string, if any
     :param images: the image files that belong to the specimen, in a deterministic order
     :param row_number: 1-based position of the row in the extract, for messages
+    :param cleaned: ``(term, characters)`` of invisible characters removed from terms
     """
 
     key: str
@@ -60,6 +65,7 @@ class SpecimenRecord:
     modified: str | None = None
     images: tuple[FileSpec, ...] = field(default_factory=tuple)
     row_number: int = 0
+    cleaned: tuple[tuple[str, str], ...] = ()
 
     def term(self, name: str) -> str:
         """Return a term as a string ('' when absent)."""
@@ -77,11 +83,32 @@ def normalise_text(value: str) -> str:
     return unicodedata.normalize("NFC", value.replace("\ufeff", "")).strip()
 
 
+def normalise_number(value: float | decimal.Decimal) -> TermValue:
+    """Return a float or decimal with its exact value.
+
+    An integral one becomes an int (``1234.00`` → ``1234``, 20 digits stay 20 digits); another
+    stays a float when the float's text is exact and plain (``12.5``), else becomes its exact
+    decimal text (``"0.00000025"``, ``"0.1234567890123456789"``); ``nan`` and ``inf`` text.
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    number = value if isinstance(value, decimal.Decimal) else decimal.Decimal(repr(value))
+    if not number.is_finite():
+        return str(number)
+    if number == number.to_integral_value():
+        return int(number)
+    as_float = float(number)
+    if "e" not in repr(as_float) and decimal.Decimal(repr(as_float)) == number:
+        return as_float
+    return format(number.normalize(), "f")
+
+
 def normalise_value(value: Any) -> TermValue | None:
     """Turn one database value into a term value (``None`` means absent).
 
     Bytes are decoded as UTF-8 with replacement characters (validation reports U+FFFD as
-    invalid UTF-8); dates become ISO strings; decimals become floats or strings.
+    invalid UTF-8); dates become ISO strings; numbers keep their exact value
+    (:func:`normalise_number`).
     """
     if value is None:
         return None
@@ -92,10 +119,8 @@ def normalise_value(value: Any) -> TermValue | None:
         return text or None
     if isinstance(value, bool | int):
         return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
-    if isinstance(value, decimal.Decimal):
-        return float(value) if value.is_finite() else str(value)
+    if isinstance(value, float | decimal.Decimal):
+        return normalise_number(value)
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     return normalise_text(str(value)) or None
@@ -109,6 +134,32 @@ def normalise_terms(row: dict[str, Any]) -> dict[str, TermValue]:
         if value is not None:
             terms[normalise_text(str(name))] = value
     return terms
+
+
+def invisible_characters(text: str) -> str:
+    """Return the invisible formatting characters (Cf) of ``text`` that text may not keep."""
+    return "".join(ch for ch in text
+                   if unicodedata.category(ch) == "Cf" and ch not in KEPT_FORMAT_CHARACTERS)
+
+
+def strip_invisible(terms: dict[str, TermValue]
+                    ) -> tuple[dict[str, TermValue], tuple[tuple[str, str], ...]]:
+    """Remove invisible formatting characters (RTL override, zero-width space…) from text terms.
+
+    Returns the cleaned terms (a term left empty is dropped) and ``(term, characters)`` for
+    each term that had some. The zero-width joiner and non-joiner are kept.
+    """
+    cleaned: dict[str, TermValue] = {}
+    removed: list[tuple[str, str]] = []
+    for name, value in terms.items():
+        found = invisible_characters(value) if isinstance(value, str) else ""
+        if found:
+            removed.append((name, found))
+            value = normalise_text("".join(ch for ch in str(value) if ch not in found))
+            if not value:
+                continue
+        cleaned[name] = value
+    return cleaned, tuple(removed)
 
 
 def _urn_part(value: str) -> str:

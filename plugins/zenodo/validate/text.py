@@ -2,6 +2,10 @@
 
 Zenodo publishes no length limits for the fields these terms fill; ours (:data:`MAX_LENGTHS`)
 are conservative, and a longer value is an error rather than text a search index would cut.
+Invisible formatting characters (Unicode Cf: U+202E RIGHT-TO-LEFT OVERRIDE, U+200B ZERO
+WIDTH SPACE…) quarantine a key, plain or percent-encoded (look-alike keys); extraction removes
+them from text terms, which is reported as a warning (a record built otherwise that still
+holds one is refused).
 """
 
 from __future__ import annotations
@@ -9,8 +13,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from urllib.parse import unquote
 
-from zenodo.source.specimen import SpecimenRecord
+from zenodo.source.specimen import SpecimenRecord, invisible_characters
 from zenodo.validate.licenses import zenodo_license_id
 from zenodo.validate.problem import ERROR, WARNING, Problem
 
@@ -47,6 +52,12 @@ def _bad_character(text: str) -> str | None:
     return None
 
 
+def describe_characters(characters: str) -> str:
+    """Name characters for a reason: ``U+202E RIGHT-TO-LEFT OVERRIDE, U+200B …``."""
+    unique = dict.fromkeys(characters)
+    return ", ".join(f"U+{ord(ch):04X} {unicodedata.name(ch, '(unnamed)')}" for ch in unique)
+
+
 def check_key(record: SpecimenRecord) -> Iterator[Problem]:
     """Check that the record has a usable key."""
     if not record.has_real_key:
@@ -61,6 +72,12 @@ def check_key(record: SpecimenRecord) -> Iterator[Problem]:
     if reason or any(ch in record.key for ch in _ALLOWED_CONTROLS):
         yield Problem(record.key, "occurrenceID", ERROR,
                       f"key {reason or 'contains a line break or tab'}")
+    hidden = "".join(ch for ch in record.key + unquote(record.key)
+                     if unicodedata.category(ch) == "Cf")
+    if hidden:
+        yield Problem(record.key, "occurrenceID", ERROR,
+                      f"key contains invisible formatting characters "
+                      f"({describe_characters(hidden)}): it would look like another key")
 
 
 def check_required(record: SpecimenRecord) -> Iterator[Problem]:
@@ -72,6 +89,9 @@ def check_required(record: SpecimenRecord) -> Iterator[Problem]:
 
 def check_strings(record: SpecimenRecord) -> Iterator[Problem]:
     """Check every string term for length, bad characters, NFC form and mojibake."""
+    for term, removed in record.cleaned:
+        yield Problem(record.key, term, WARNING,
+                      f"invisible formatting characters removed ({describe_characters(removed)})")
     for term, value in record.terms.items():
         if not isinstance(value, str):
             continue
@@ -80,6 +100,9 @@ def check_strings(record: SpecimenRecord) -> Iterator[Problem]:
             yield Problem(record.key, term, ERROR,
                           f"value is {len(value)} characters, limit {limit}")
         reason = _bad_character(value)
+        hidden = invisible_characters(value)
+        if hidden and not reason:
+            reason = f"contains invisible formatting characters ({describe_characters(hidden)})"
         if reason:
             yield Problem(record.key, term, ERROR, f"value {reason}")
             continue

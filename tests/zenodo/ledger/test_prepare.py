@@ -91,7 +91,7 @@ def test_a_preview_writes_nothing_and_tells_what_a_real_run_would_do(
 
 
 def test_a_preview_of_a_new_mapping_version_leaves_published_specimens_alone(
-    sample, ledger: Ledger, tmp_path: pathlib.Path
+    sample, ledger: Ledger, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = config_for(sample, tmp_path)
     prepare_collection(config, ledger=ledger, cache_dir=tmp_path / "cache")
@@ -102,6 +102,7 @@ def test_a_preview_of_a_new_mapping_version_leaves_published_specimens_alone(
         store.get(config.id, key)
 
     lines: list[PreviewLine] = []
+    monkeypatch.setenv("ZENODO_MAPPINGS_DIR", str(tmp_path))  # overrides come from there
     preview = prepare_collection(config, ledger=ledger, cache_dir=tmp_path / "cache",
                                  mapping=str(bumped_mapping(tmp_path)), preview=lines.append)
 
