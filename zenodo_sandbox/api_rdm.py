@@ -1,8 +1,10 @@
 """Routes of the InvenioRDM records API (drafts, files, publish, versions, communities).
 
-Same Bearer auth, owner isolation (another user's record is 404), JSON error bodies, rate
-limits and faults as the deposit API. Record ids are the sandbox's integer ids; responses
-carry them as strings (``"id": "123"``), as InvenioRDM does, and paths accept them as such.
+Bearer auth: an anonymous caller (no token, or an unknown one) gets 403 ``Permission
+denied.``, as InvenioRDM answers (``test_resources_review.py``); another user's record is
+404. Same JSON error bodies, rate limits and faults as the deposit API. Record ids are the
+sandbox's integer ids; responses carry them as strings (``"id": "123"``), as InvenioRDM
+does, and paths accept them as such.
 """
 
 from __future__ import annotations
@@ -11,12 +13,20 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from zenodo_sandbox import rdm, rdm_community, rdm_files
-from zenodo_sandbox.core import ApiError
-from zenodo_sandbox.http import context, json_body, query_params, record_id, reply, user_of
+from zenodo_sandbox import rdm, rdm_community, rdm_files, rdm_search
+from zenodo_sandbox.core import PERMISSION_DENIED, ApiError
+from zenodo_sandbox.http import context, json_body, query_params, record_id, reply
 
 router = APIRouter()
 DRAFT = "/api/records/{recid}/draft"
+
+
+def user_of(request: Request) -> str:
+    """The caller's user name; 403 for anonymous callers."""
+    user = request.state.user
+    if user is None:
+        raise ApiError(403, PERMISSION_DENIED)
+    return user
 
 
 @router.post("/api/records")
@@ -86,7 +96,7 @@ async def upload_content(request: Request, recid: str, key: str) -> Response:
     """Stream a declared file's bytes (``application/octet-stream`` only)."""
     user = user_of(request)
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if ctype != "application/octet-stream":
+    if ctype not in ("", "application/octet-stream"):
         raise ApiError(415, "Unsupported media type: send application/octet-stream.")
     data = await rdm_files.upload(context(request), user, record_id(recid), key,
                                   request.stream())
@@ -134,27 +144,47 @@ async def put_review(request: Request, recid: str) -> Response:
     return reply(data)
 
 
+@router.delete(DRAFT + "/review")
+def delete_review(request: Request, recid: str) -> Response:
+    """Remove the draft's review (204; an open one: 400)."""
+    rdm_community.delete_review(context(request), user_of(request), record_id(recid))
+    return Response(status_code=204)
+
+
 @router.post(DRAFT + "/actions/submit-review")
-def submit_review(request: Request, recid: str) -> Response:
-    """Submit the review (accepted at once: the record is published) (202)."""
-    data = rdm_community.submit_review(context(request), user_of(request), record_id(recid))
+async def submit_review(request: Request, recid: str) -> Response:
+    """Submit the review (202); a curator's submission is accepted and published at once."""
+    user, body = user_of(request), await json_body(request)
+    data = await run_in_threadpool(rdm_community.submit_review, context(request), user,
+                                   record_id(recid), body)
     return reply(data, 202)
 
 
 @router.post("/api/records/{recid}/communities")
 async def add_communities(request: Request, recid: str) -> Response:
-    """Include a published record in communities."""
+    """Ask a published record's inclusion in communities (200, or 400 with ``errors``)."""
     user, body = user_of(request), await json_body(request)
-    data = await run_in_threadpool(rdm_community.add_communities, context(request), user,
-                                   record_id(recid), body)
-    return reply(data)
+    data, status = await run_in_threadpool(rdm_community.add_communities, context(request),
+                                           user, record_id(recid), body)
+    return reply(data, status)
+
+
+@router.get("/api/records/{recid}/files")
+def record_files(request: Request, recid: str) -> Response:
+    """List a published record's files (public)."""
+    return reply(rdm_files.record_files(context(request), record_id(recid)))
+
+
+@router.get("/api/records/{recid}/files/{key:path}")
+def record_file(request: Request, recid: str, key: str) -> Response:
+    """One file entry of a published record (public)."""
+    return reply(rdm_files.record_file(context(request), record_id(recid), key))
 
 
 @router.get("/api/user/records")
 def user_records(request: Request) -> Response:
     """Search the caller's records and drafts."""
-    return reply(rdm_community.search(context(request), user_of(request),
-                                      query_params(request)))
+    return reply(rdm_search.search(context(request), user_of(request), query_params(request)))
 
 
 @router.get("/api/communities/{name}")
@@ -163,7 +193,13 @@ def get_community(request: Request, name: str) -> Response:
     return reply(rdm_community.community(context(request), name))
 
 
-@router.post("/api/requests/{request_id}/actions/accept")
-def accept_request(request: Request, request_id: str) -> Response:
-    """Accept an open community submission (the caller counts as curator)."""
-    return reply(rdm_community.accept_request(context(request), user_of(request), request_id))
+@router.get("/api/requests/{request_id}")
+def read_request(request: Request, request_id: str) -> Response:
+    """Read a request of the caller's records."""
+    return reply(rdm_community.read_request(context(request), user_of(request), request_id))
+
+
+@router.post("/api/requests/{request_id}/actions/{action}")
+def request_action(request: Request, request_id: str, action: str) -> Response:
+    """Accept, decline or cancel an open request (the caller counts as curator)."""
+    return reply(rdm_community.act(context(request), user_of(request), request_id, action))

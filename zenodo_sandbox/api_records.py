@@ -20,13 +20,13 @@ def search_records(request: Request) -> Response:
     """Search published records (``q``, ``communities``, ``page``, ``size``, ``sort``)."""
     communities = request.query_params.getlist("communities")
     return reply(records.search(context(request), query_params(request), communities,
-                                request.state.user is not None))
+                                request.state.user))
 
 
 @router.get("/communities/{slug}")
 def community_page(request: Request, slug: str) -> HTMLResponse:
     """A plain HTML page of a community: its newest records (what the UI's link opens)."""
-    found = records.search(context(request), {"size": "25"}, [slug], False)
+    found = records.search(context(request), {"size": "25"}, [slug], None)
     items = "".join(
         f'<li><a href="/api/records/{hit["id"]}">{html.escape(str(hit.get("title", "")))}</a>'
         f" ({html.escape(str(hit.get('doi', '')))})</li>"
@@ -51,7 +51,7 @@ def get_record(request: Request, recid: str) -> Response:
     ctx = context(request)
     if RDM_JSON in request.headers.get("accept", ""):
         return reply(rdm.read_record(ctx, record_id(recid)))
-    return reply(records.read(ctx, record_id(recid)))
+    return reply(records.read(ctx, record_id(recid), request.state.user))
 
 
 @router.get("/api/records/{recid}/versions/latest")
@@ -64,8 +64,9 @@ def latest_version(request: Request, recid: str) -> Response:
 
 @router.get("/api/records/{recid}/files/{key:path}/content")
 def record_file(request: Request, recid: str, key: str) -> Response:
-    """Download a file of a published record."""
-    stored = records.record_file(context(request), record_id(recid), key, draft_of=None)
+    """Download a file of a published record (restricted files: the owner only, else 403)."""
+    stored = records.record_file(context(request), record_id(recid), key, draft_of=None,
+                                 viewer=request.state.user)
     return FileResponse(stored.path, media_type=stored.mimetype)
 
 
@@ -79,13 +80,19 @@ def draft_file(request: Request, recid: str, key: str) -> Response:
 
 @router.api_route("/oai2d", methods=["GET", "POST"])
 async def oai2d(request: Request) -> Response:
-    """Answer an OAI-PMH request (errors are HTTP 422, as on Zenodo)."""
+    """Answer an OAI-PMH request (errors are HTTP 422, as on Zenodo).
+
+    As on Zenodo (invenio-oaiserver parses with webargs' ``location="querystring"``), only the
+    query string counts: the arguments of a form-encoded POST body are not read, except that
+    a ``verb`` there still picks the verb whose arguments the query string is checked against.
+    """
     params: dict[str, list[str]] = {}
     for key, value in request.query_params.multi_items():
         params.setdefault(key, []).append(value)
+    form: dict[str, list[str]] = {}
     if request.method == "POST":
         for key, value in (await request.form()).multi_items():
-            params.setdefault(key, []).append(str(value))
+            form.setdefault(key, []).append(str(value))
     endpoint = request.app.state.oai
-    status, body = await run_in_threadpool(endpoint.handle, params)
+    status, body = await run_in_threadpool(endpoint.handle, params, form)
     return Response(body, status_code=status, media_type="text/xml")

@@ -1,4 +1,17 @@
-"""Deposition life cycle: create, read, update, delete, search and the four actions."""
+"""Deposition life cycle as zenodo.org runs it: create, read, update, delete and the actions.
+
+Zenodo's legacy deposit API sits on InvenioRDM drafts (zenodo-rdm ``legacy/resources.py``):
+
+* a deposition another user owns answers 403, an unknown one 404;
+* ``PUT``, ``DELETE`` and ``publish`` need a draft: on a published record that is not being
+  edited they answer 404;
+* ``DELETE`` and ``actions/discard`` are the same call (``delete_draft``, 204): they delete a
+  never-published draft with its files, or drop the edit draft of a published record;
+* ``actions/edit`` answers 201 with the draft, also when the draft was never published;
+* ``actions/newversion`` answers 201 with the new version's draft, the files imported,
+  ``version`` left out and ``publication_date`` set to today, as InvenioRDM's
+  ``MetadataComponent.new_version`` does.
+"""
 
 from __future__ import annotations
 
@@ -6,30 +19,59 @@ import copy
 import datetime as dt
 import uuid
 from typing import Any
-from urllib.parse import urlencode
 
-from zenodo_sandbox import serialize
+from zenodo_sandbox import oai_source, serialize, zenodojson
 from zenodo_sandbox.core import (
     NOT_FOUND,
+    PERMISSION_DENIED,
     VALIDATION_FAILED,
     ApiError,
     Context,
     current_metadata,
     iso,
-    owned,
 )
-from zenodo_sandbox.query import QueryError, matches, parse, sort_docs
-from zenodo_sandbox.storage import Deposition
-from zenodo_sandbox.validation import MetadataError, load_deposit_body, validate_for_publish
+from zenodo_sandbox.deposit_search import (  # noqa: F401  (shared with the other searches)
+    flag,
+    latest_per_concept,
+    page_links,
+    paging,
+    search,
+)
+from zenodo_sandbox.storage import Deposition, Storage
+from zenodo_sandbox.validation import (
+    InvalidValue,
+    MetadataError,
+    load_deposit_body,
+    publish_errors,
+)
 
-MAX_RESULTS = 10_000
+#: metadata a new version does not inherit (InvenioRDM's ``new_version_skip_fields``, the
+#: DOI and the communities a publish already applied); its publication date is today
+NOT_INHERITED = ("publication_date", "version", "doi", "communities")
 
 
-def _load(body: Any) -> dict[str, Any]:
+def today(ctx: Context) -> str:
+    """Return the server's date (UTC) as ``YYYY-MM-DD``."""
+    return dt.datetime.fromtimestamp(ctx.clock(), dt.UTC).date().isoformat()
+
+
+def _load(ctx: Context, body: Any) -> dict[str, Any]:
     try:
-        return load_deposit_body(body)
+        return load_deposit_body(body if body is not None else {}, today(ctx))
     except MetadataError as exc:
         raise ApiError(400, VALIDATION_FAILED, exc.errors) from exc
+    except InvalidValue as exc:
+        raise ApiError(400, str(exc)) from exc
+
+
+def owned(ctx: Context, user: str, depid: int) -> Deposition:
+    """Return deposition ``depid`` of ``user``: 404 if unknown or deleted, 403 if not theirs."""
+    dep = ctx.storage.get(depid)
+    if dep is None or dep.deleted:
+        raise ApiError(404, NOT_FOUND)
+    if dep.owner != user:
+        raise ApiError(403, PERMISSION_DENIED)
+    return dep
 
 
 def reindex(ctx: Context, dep: Deposition, *, removed: bool = False, published: bool = False,
@@ -51,27 +93,27 @@ def reindex(ctx: Context, dep: Deposition, *, removed: bool = False, published: 
                           visible_at=now + delays.deposit)
     if published or (dep.deleted and dep.submitted):
         files = ctx.storage.files(dep.id)
-        rec = None if dep.deleted else serialize.record(ctx, dep, files, index=0, is_last=True)
+        rec = None if dep.deleted else zenodojson.record(ctx, dep, files)
         ctx.storage.index_put("records", dep.id, doc=rec, visible_at=now + delays.records,
                               updated=dep.updated)
-        sets = tuple(f"{ctx.config.oai_set_prefix}{slug}" for slug in dep.communities)
-        oai = None if dep.deleted else {
-            "recid": dep.id, "doi": ctx.doi(dep.id), "conceptdoi": ctx.doi(dep.conceptrecid),
-            "conceptrecid": dep.conceptrecid, "updated": dep.updated, "sets": list(sets),
-            "metadata": dep.record,
-        }
+        oai, sets = oai_source.index_doc(ctx, dep)
         ctx.storage.index_put("oai", dep.id, doc=oai, visible_at=now + delays.oai,
                               updated=dep.updated, sets=sets)
 
 
 def render(ctx: Context, dep: Deposition) -> dict[str, Any]:
     """Return the deposition resource of ``dep``."""
-    return serialize.deposition(ctx, dep, ctx.storage.files(dep.id))
+    return serialize.render(ctx, dep)
+
+
+def read(ctx: Context, user: str, depid: int) -> dict[str, Any]:
+    """Return the caller's deposition (the draft if one is open, else the record)."""
+    return render(ctx, owned(ctx, user, depid))
 
 
 def create(ctx: Context, user: str, body: Any) -> dict[str, Any]:
     """Create a draft (body ``{}`` or ``{"metadata": {...}}``)."""
-    metadata = _load(body if body is not None else {})
+    metadata = _load(ctx, body)
     now = ctx.clock()
     with ctx.storage.transaction() as db:
         concept = db.new_pid()
@@ -83,54 +125,62 @@ def create(ctx: Context, user: str, body: Any) -> dict[str, Any]:
     return render(ctx, dep)
 
 
+def _draft_of(ctx: Context, user: str, depid: int) -> Deposition:
+    dep = owned(ctx, user, depid)
+    if dep.draft is None:
+        raise ApiError(404, NOT_FOUND)
+    return dep
+
+
 def update(ctx: Context, user: str, depid: int, body: Any) -> dict[str, Any]:
     """Replace the draft metadata (a PUT drops every field it does not send)."""
-    metadata = _load(body if body is not None else {})
+    metadata = _load(ctx, body)
     with ctx.storage.transaction() as db:
-        dep = owned(ctx, user, depid)
-        if dep.draft is None:
-            raise ApiError(404, NOT_FOUND)
+        dep = _draft_of(ctx, user, depid)
         dep.draft, dep.modified, dep.revision = metadata, ctx.clock(), dep.revision + 1
         db.save(dep)
         reindex(ctx, dep)
     return render(ctx, dep)
 
 
+def _remove(ctx: Context, db: Storage, dep: Deposition) -> list[str]:
+    """Delete a never-published draft; return the blob paths to remove afterwards."""
+    paths = [f.path for f in db.files(dep.id)]
+    db.delete(dep.id)
+    reindex(ctx, dep, removed=True)
+    return paths
+
+
 def delete(ctx: Context, user: str, depid: int) -> None:
-    """Delete an unpublished draft with its files (published: 404)."""
+    """Delete the draft (``DELETE`` and ``actions/discard``, 204); no draft: 404."""
+    paths: list[str] = []
     with ctx.storage.transaction() as db:
-        dep = owned(ctx, user, depid)
-        if dep.submitted:
-            raise ApiError(404, NOT_FOUND)
-        paths = [f.path for f in db.files(depid)]
-        db.delete(depid)
-        reindex(ctx, dep, removed=True)
+        dep = _draft_of(ctx, user, depid)
+        if not dep.submitted:
+            paths = _remove(ctx, db, dep)
+        else:
+            dep.draft, dep.state = None, "done"
+            dep.modified, dep.revision = ctx.clock(), dep.revision + 1
+            db.save(dep)
+            reindex(ctx, dep)
     for path in paths:
         ctx.blobs.remove(path)
-
-
-def _default_license(metadata: dict[str, Any]) -> None:
-    if "license" not in metadata and metadata.get("access_right") in ("open", "embargoed"):
-        metadata["license"] = "cc0-1.0" if metadata.get("upload_type") == "dataset" else "cc-by-4.0"
 
 
 def publish(ctx: Context, user: str, depid: int) -> dict[str, Any]:
     """Publish the draft (202); validation failures answer 400 with field errors."""
     with ctx.storage.transaction() as db:
-        dep = owned(ctx, user, depid)
-        if dep.draft is None:
-            raise ApiError(404, NOT_FOUND)
+        dep = _draft_of(ctx, user, depid)
         metadata = copy.deepcopy(dep.draft)
-        errors = validate_for_publish(metadata, db.file_stats(depid)[0])
+        errors = publish_errors(metadata, db.file_stats(depid)[0], today(ctx))
         if errors:
             raise ApiError(400, VALIDATION_FAILED, errors)
-        _default_license(metadata)
-        now = ctx.clock()
         allowed = ctx.config.communities
-        for entry in metadata.get("communities", []):
-            slug = entry["identifier"]
-            if (not allowed or slug in allowed) and slug not in dep.communities:
+        for entry in metadata.pop("communities", None) or []:
+            slug = entry.get("identifier") if isinstance(entry, dict) else None
+            if slug and (not allowed or slug in allowed) and slug not in dep.communities:
                 dep.communities.append(slug)
+        now = ctx.clock()
         dep.published = dep.published or now
         dep.record, dep.draft, dep.state, dep.submitted = metadata, None, "done", True
         dep.updated, dep.modified, dep.revision = now, now, dep.revision + 1
@@ -140,29 +190,14 @@ def publish(ctx: Context, user: str, depid: int) -> dict[str, Any]:
 
 
 def edit(ctx: Context, user: str, depid: int) -> dict[str, Any]:
-    """Open an edit draft on a published record (201)."""
+    """Return the draft, opening one on a published record first (201)."""
     with ctx.storage.transaction() as db:
         dep = owned(ctx, user, depid)
-        if not dep.submitted:
-            raise ApiError(400, "The deposition has not been published and cannot be edited.")
         if dep.draft is None:
-            dep.draft, dep.state = copy.deepcopy(dep.record), "inprogress"
+            dep.draft, dep.state = copy.deepcopy(dep.record or {}), "inprogress"
             dep.modified, dep.revision = ctx.clock(), dep.revision + 1
             db.save(dep)
             reindex(ctx, dep)
-    return render(ctx, dep)
-
-
-def discard(ctx: Context, user: str, depid: int) -> dict[str, Any]:
-    """Drop the edit draft of a published record (201)."""
-    with ctx.storage.transaction() as db:
-        dep = owned(ctx, user, depid)
-        if dep.state != "inprogress":
-            raise ApiError(400, "The deposition is not being edited.")
-        dep.draft, dep.state = None, "done"
-        dep.modified, dep.revision = ctx.clock(), dep.revision + 1
-        db.save(dep)
-        reindex(ctx, dep)
     return render(ctx, dep)
 
 
@@ -176,13 +211,13 @@ def _copy_files(ctx: Context, source: Deposition, target: Deposition) -> None:
 
 
 def newversion(ctx: Context, user: str, depid: int) -> dict[str, Any]:
-    """Create (or reuse) the concept's new-version draft with the files copied (201)."""
+    """Create (or reuse) the concept's new-version draft with the files imported (201)."""
     with ctx.storage.transaction() as db:
         dep = owned(ctx, user, depid)
         if not dep.submitted:
             raise ApiError(404, NOT_FOUND)
         pending = [d for d in db.by_concept(dep.conceptrecid)
-                   if not d.submitted and d.id != dep.id]
+                   if not d.submitted and d.id != dep.id and not d.deleted]
         if pending:
             draft = pending[-1]
             if db.file_stats(draft.id)[0]:
@@ -190,9 +225,9 @@ def newversion(ctx: Context, user: str, depid: int) -> dict[str, Any]:
                     {"field": "files.enabled", "messages": ["Please remove all files first."]}])
         else:
             now = ctx.clock()
-            metadata = copy.deepcopy(dep.record or {})
-            metadata.pop("version", None)
-            metadata["publication_date"] = dt.datetime.fromtimestamp(now, dt.UTC).date().isoformat()
+            metadata = {k: v for k, v in copy.deepcopy(dep.record or {}).items()
+                        if k not in NOT_INHERITED}
+            metadata["publication_date"] = today(ctx)
             draft = Deposition(id=db.new_pid(), conceptrecid=dep.conceptrecid, owner=user,
                                state="unsubmitted", bucket=str(uuid.uuid4()), created=now,
                                modified=now, draft=metadata)
@@ -200,80 +235,3 @@ def newversion(ctx: Context, user: str, depid: int) -> dict[str, Any]:
         _copy_files(ctx, dep, draft)
         reindex(ctx, draft)
     return render(ctx, draft)
-
-
-def _int_param(params: dict[str, str], name: str, default: int) -> int:
-    try:
-        value = int(params.get(name) or default)
-    except ValueError as exc:
-        raise ApiError(400, "Invalid querystring parameters.") from exc
-    if value < 1:
-        raise ApiError(400, "Invalid pagination parameters.")
-    return value
-
-
-def paging(params: dict[str, str], max_size: int, default_size: int = 10) -> tuple[int, int]:
-    """Return (page, size) from query parameters; 400 when out of range."""
-    page = _int_param(params, "page", 1)
-    size = _int_param(params, "size", default_size)
-    if size > max_size or page * size > MAX_RESULTS:
-        raise ApiError(400, "Invalid pagination parameters.")
-    return page, size
-
-
-def page_links(ctx: Context, path: str, args: list[tuple[str, Any]], page: int, size: int,
-               total: int) -> dict[str, str]:
-    """Return a search answer's ``self``/``next``/``prev`` links (``args`` kept in each)."""
-
-    def link(number: int) -> str:
-        return ctx.url(f"{path}?" + urlencode([("page", number), ("size", size), *args]))
-
-    links = {"self": link(page)}
-    if page * size < total:
-        links["next"] = link(page + 1)
-    if page > 1:
-        links["prev"] = link(page - 1)
-    return links
-
-
-def flag(params: dict[str, str], name: str) -> bool:
-    """Return a boolean query flag (``true``/``1`` vs ``false``/``0``/absent)."""
-    value = (params.get(name) or "false").lower()
-    if value not in ("true", "1", "false", "0", ""):
-        raise ApiError(400, "Invalid querystring parameters.")
-    return value in ("true", "1")
-
-
-def latest_per_concept(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Keep only the highest id of each concept."""
-    best: dict[str, dict[str, Any]] = {}
-    for doc in docs:
-        key = str(doc["conceptrecid"])
-        if key not in best or doc["id"] > best[key]["id"]:
-            best[key] = doc
-    return list(best.values())
-
-
-def search(ctx: Context, user: str, params: dict[str, str]) -> list[dict[str, Any]]:
-    """Search the caller's depositions in the (lagging) deposit index."""
-    page, size = paging(params, 100)
-    status = params.get("status")
-    if status not in (None, "", "draft", "published"):
-        raise ApiError(400, "Invalid querystring parameters.")
-    q = params.get("q") or ""
-    try:
-        terms = parse(q)
-        docs = [d for d in ctx.storage.index_docs("deposit", ctx.clock(), owner=user)
-                if not status or d["submitted"] == (status == "published")]
-        if not flag(params, "all_versions"):
-            docs = latest_per_concept(docs)
-        docs = [d for d in docs if matches(terms, d)]
-        docs = sort_docs(docs, params.get("sort"), bool(terms))
-    except QueryError as exc:
-        raise ApiError(400, str(exc)) from exc
-    found = []
-    for doc in docs[(page - 1) * size: page * size]:
-        dep = ctx.storage.get(doc["id"])
-        if dep is not None and not dep.deleted:
-            found.append(render(ctx, dep))
-    return found

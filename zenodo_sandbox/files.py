@@ -1,4 +1,10 @@
-"""File operations: the bucket API (streamed PUT) and the old multipart files API."""
+"""File operations: the bucket API (streamed PUT) and the old multipart files API.
+
+As on zenodo.org (``RDM_FILES_DEFAULT_QUOTA_SIZE``, ``max_files_count``,
+``RECORDS_RESOURCES_ALLOW_EMPTY_FILES = False``): at most 100 files and 50 GB a record, and an
+empty file is refused (400). Another user's bucket or deposition answers 403. A bucket key
+holding ``/`` matches no route (404), as Zenodo's ``/files/<bucket_id>/<key>`` rule.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +19,12 @@ from starlette.concurrency import run_in_threadpool
 
 from zenodo_sandbox import serialize
 from zenodo_sandbox.blobs import Blob, TooLarge
-from zenodo_sandbox.core import NOT_FOUND, PERMISSION_DENIED, ApiError, Context, owned
+from zenodo_sandbox.core import NOT_FOUND, PERMISSION_DENIED, ApiError, Context
+from zenodo_sandbox.deposits import owned
 from zenodo_sandbox.storage import Deposition, StoredFile
 
-TOO_MANY = "Uploading the selected files will result in exceeding the max amount per record."
+TOO_MANY = "Uploading selected files will result in exceeding the max amount per record."
+EMPTY = "Empty files are not accepted."
 QUOTA = "Uploading the selected files will result in exceeding the max size per record."
 TOO_LARGE = "The data value transmitted exceeds the capacity limit."
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -44,8 +52,10 @@ def _locked(dep: Deposition) -> bool:
 
 def _bucket_owned(ctx: Context, user: str, bucket: str) -> Deposition:
     dep = ctx.storage.by_bucket(bucket)
-    if dep is None or dep.owner != user or dep.deleted:
+    if dep is None or dep.deleted:
         raise ApiError(404, NOT_FOUND)
+    if dep.owner != user:
+        raise ApiError(403, PERMISSION_DENIED)
     return dep
 
 
@@ -62,6 +72,9 @@ def _check_room(ctx: Context, dep: Deposition, key: str, extra: int) -> int:
 
 def _store(ctx: Context, dep: Deposition, key: str, blob: Blob, *, replace: bool) -> StoredFile:
     """Record ``blob`` as file ``key`` of ``dep`` atomically (re-checking the limits)."""
+    if blob.size == 0:
+        ctx.blobs.remove(blob.path)
+        raise ApiError(400, EMPTY)
     now = ctx.clock()
     stored = StoredFile(id=str(uuid.uuid4()), depid=dep.id, key=key, size=blob.size,
                         md5=blob.md5, mimetype=mimetypes.guess_type(key)[0]

@@ -1,31 +1,39 @@
-"""Serialise a record as DataCite 4.3: the bare ``<resource>`` of the ``datacite`` format and
-the same resource wrapped in ``<oai_datacite>`` (``schemaVersion``, ``datacentreSymbol``,
-``payload``) as InvenioRDM does.
+"""The ``datacite``/``datacite4`` (bare ``<resource>``) and ``oai_datacite``/``oai_datacite4``
+(wrapped) formats as zenodo.org serves them: invenio-rdm-records' ``DataCite45Schema`` over the
+record's InvenioRDM view, written by the datacite library's ``schema45`` (its element order).
+
+The OAI record has no links, so the alternate identifiers are the OAI id (type ``oai``) and the
+record's own alternate identifiers (DataCite scheme names), not the record page; DOIs among
+them are dropped; subjects are the keywords only; related identifiers whose scheme DataCite
+does not list are dropped (``lsid`` among them), then come ``IsVersionOf`` the concept DOI and
+``IsPartOf`` each community page.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
+from zenodo_sandbox import record_licences
 from zenodo_sandbox.oai_fields import (
-    DATACITE_GENERAL,
     NS_XSI,
     FormatContext,
-    access_rights,
-    clean_text,
     community_urls,
-    date_span,
-    dicts,
-    guess_scheme,
-    license_of,
     node,
-    people,
-    related_identifiers,
-    resource_type_of,
-    subject_terms,
+    strip_html,
     text_node,
+)
+from zenodo_sandbox.rdm_vocabularies import IDENTIFIER_SCHEMES
+from zenodo_sandbox.record_view import Person, RecordView, view_of
+from zenodo_sandbox.record_vocab import (
+    AWARDS,
+    DESCRIPTION_TYPES,
+    FUNDER_NAMES,
+    FUNDERS,
+    ROLES,
+    datacite_relation,
+    resource_type,
 )
 
 if TYPE_CHECKING:
@@ -33,143 +41,160 @@ if TYPE_CHECKING:
 
 NS_DATACITE = "http://datacite.org/schema/kernel-4"
 NS_OAI_DATACITE = "http://schema.datacite.org/oai/oai-1.1/"
-DATACITE_SCHEMA = "http://schema.datacite.org/meta/kernel-4.3/metadata.xsd"
+DATACITE_SCHEMA = "http://schema.datacite.org/meta/kernel-4.5/metadata.xsd"
 OAI_DATACITE_SCHEMA = "http://schema.datacite.org/oai/oai-1.1/oai.xsd"
-_EC_FUNDER = "10.13039/501100000780"
+_Q = f"{{{NS_DATACITE}}}"
+#: schemes DataCite accepts for related identifiers (``RELATED_IDENTIFIER_SCHEMES``; the
+#: ``lsid1`` spelling is InvenioRDM's, so LSIDs never match)
+_RELATED_SCHEMES = frozenset({
+    "ark", "arxiv", "bibcode", "doi", "ean13", "eissn", "handle", "igsn", "isbn", "issn", "istc",
+    "lissn", "lsid1", "pmid", "purl", "upc", "url", "urn", "w3id"})
+#: schemes whose DataCite name is not their label (``RDM_RECORDS_IDENTIFIERS_SCHEMES``)
+_DATACITE_NAMES = {"ads": "bibcode", "wikidata": "Other", "w3id": "w3id"}
+_PERSON_SCHEMES = {"orcid": "ORCID", "gnd": "GND"}
 
 
-def _datacite_id_type(scheme: str) -> str:
-    """Map a lower-case scheme to DataCite's ``relatedIdentifierType`` vocabulary."""
-    return {"url": "URL", "doi": "DOI", "ark": "ARK", "lsid": "LSID", "urn": "URN"}.get(
-        scheme, "Handle" if scheme == "handle" else "URL"
-    )
+def datacite_scheme(scheme: str) -> str:
+    """Return DataCite's name of an identifier scheme (``url`` -> ``URL``)."""
+    if scheme in _DATACITE_NAMES:
+        return _DATACITE_NAMES[scheme]
+    return IDENTIFIER_SCHEMES[scheme][0] if scheme in IDENTIFIER_SCHEMES else scheme
 
 
-def datacite_resource(record: OaiRecord, ctx: FormatContext) -> etree._Element:
-    """Build the DataCite 4.3 ``<resource>`` of ``record``."""
-    md = record.metadata
-    q = f"{{{NS_DATACITE}}}"
-    root = etree.Element(f"{q}resource", nsmap={None: NS_DATACITE, "xsi": NS_XSI})
-    root.set(f"{{{NS_XSI}}}schemaLocation", f"{NS_DATACITE} {DATACITE_SCHEMA}")
-    text_node(root, f"{q}identifier", record.doi, identifierType="DOI")
-
-    alternates = node(root, f"{q}alternateIdentifiers")
-    own_url = f"{ctx.site_url}/records/{record.recid}"
-    text_node(alternates, f"{q}alternateIdentifier", own_url, alternateIdentifierType="url")
-    for ident, relation, _rt in related_identifiers(md):
-        if relation == "isAlternateIdentifier":
-            scheme = guess_scheme(ident)
-            text_node(alternates, f"{q}alternateIdentifier", ident,
-                      alternateIdentifierType=scheme)
-
-    creators = node(root, f"{q}creators")
-    for person in people(md):
-        _person(creators, q, "creator", person)
-    titles = node(root, f"{q}titles")
-    text_node(titles, f"{q}title", md.get("title"))
-    text_node(root, f"{q}publisher", md.get("imprint_publisher") or "Zenodo")
-    issued = str(md.get("publication_date") or record.updated.date().isoformat())
-    text_node(root, f"{q}publicationYear", issued[:4])
-
-    subjects = node(root, f"{q}subjects")
-    for term, attrs in subject_terms(md):
-        text_node(subjects, f"{q}subject", term, **attrs)
-    contributors = people(md, "contributors")
-    if contributors:
-        parent = node(root, f"{q}contributors")
-        for person in contributors:
-            element = _person(parent, q, "contributor", person)
-            element.set("contributorType", clean_text(person.get("type") or "Other"))
-
-    dates = node(root, f"{q}dates")
-    text_node(dates, f"{q}date", issued, dateType="Issued")
-    for item in dicts(md.get("dates")):
-        text_node(dates, f"{q}date", date_span(item), dateType=item.get("type"),
-                  dateInformation=item.get("description"))
-    text_node(root, f"{q}language", md.get("language"))
-    general, text, _eurepo = resource_type_of(md)
-    text_node(root, f"{q}resourceType", text, resourceTypeGeneral=general)
-
-    related = node(root, f"{q}relatedIdentifiers")
-    text_node(related, f"{q}relatedIdentifier", record.conceptdoi,
-              relatedIdentifierType="DOI", relationType="IsVersionOf")
-    for ident, relation, resource_type in related_identifiers(md):
-        if relation != "isAlternateIdentifier":
-            text_node(related, f"{q}relatedIdentifier", ident,
-                      relatedIdentifierType=_datacite_id_type(guess_scheme(ident)),
-                      relationType=relation[:1].upper() + relation[1:],
-                      resourceTypeGeneral=DATACITE_GENERAL.get(resource_type.split("-")[0]))
-    for url in community_urls(record, ctx):
-        text_node(related, f"{q}relatedIdentifier", url, relatedIdentifierType="URL",
-                  relationType="IsPartOf")
-
-    _rights_and_rest(root, q, md)
-    for child in list(root):
-        if len(child) == 0 and not child.text:
-            root.remove(child)
-    return root
-
-
-def _person(parent: etree._Element, q: str, kind: str, person: dict[str, Any]) -> etree._Element:
-    """Append a DataCite creator/contributor for a legacy ``{name, affiliation, orcid}``."""
-    element = node(parent, f"{q}{kind}")
-    name = str(person["name"])
-    text_node(element, f"{q}{kind}Name", name, nameType="Personal")
-    if name.count(",") == 1:
-        family, given = (part.strip() for part in name.split(","))
-        text_node(element, f"{q}givenName", given)
-        text_node(element, f"{q}familyName", family)
-    if person.get("orcid"):
-        text_node(element, f"{q}nameIdentifier", person["orcid"],
-                  nameIdentifierScheme="ORCID", schemeURI="http://orcid.org/")
-    text_node(element, f"{q}affiliation", person.get("affiliation"))
+def _person(parent: etree._Element, kind: str, person: Person) -> etree._Element:
+    element = etree.SubElement(parent, f"{_Q}{kind}")
+    text_node(element, f"{_Q}{kind}Name", person.name, nameType="Personal")
+    text_node(element, f"{_Q}givenName", person.given)
+    text_node(element, f"{_Q}familyName", person.family)
+    for scheme, value in person.identifiers:
+        text_node(element, f"{_Q}nameIdentifier", value,
+                  nameIdentifierScheme=_PERSON_SCHEMES.get(scheme, scheme))
+    text_node(element, f"{_Q}affiliation", person.affiliation)
     return element
 
 
-def _rights_and_rest(root: etree._Element, q: str, md: dict[str, Any]) -> None:
-    """Append rightsList, descriptions, geoLocations and fundingReferences."""
-    rights = node(root, f"{q}rightsList")
-    access_uri, access_title = access_rights(md)
-    text_node(rights, f"{q}rights", access_title, rightsURI=access_uri)
-    licence = license_of(md)
-    if licence:
-        license_id, title, url = licence
-        text_node(rights, f"{q}rights", title, rightsURI=url, rightsIdentifier=license_id,
-                  rightsIdentifierScheme="spdx")
-    descriptions = node(root, f"{q}descriptions")
-    text_node(descriptions, f"{q}description", md.get("description"), descriptionType="Abstract")
+def _head(root: etree._Element, record: OaiRecord, ctx: FormatContext, view: RecordView) -> None:
+    """alternateIdentifiers, creators, titles, publisher, publicationYear, subjects,
+    contributors, dates, language."""
+    alternates = node(root, f"{_Q}alternateIdentifiers")
+    text_node(alternates, f"{_Q}alternateIdentifier", f"oai:{ctx.id_prefix}:{record.recid}",
+              alternateIdentifierType="oai")
+    for ident in view.identifiers:
+        text_node(alternates, f"{_Q}alternateIdentifier", ident["identifier"],
+                  alternateIdentifierType=datacite_scheme(ident["scheme"]))
+    if view.creators:
+        creators = node(root, f"{_Q}creators")
+        for person in view.creators:
+            _person(creators, "creator", person)
+    if view.title:
+        text_node(node(root, f"{_Q}titles"), f"{_Q}title", strip_html(view.title))
+    text_node(root, f"{_Q}publisher", view.publisher)
+    text_node(root, f"{_Q}publicationYear", (view.publication_date or "")[:4])
+    if view.keywords:
+        subjects = node(root, f"{_Q}subjects")
+        for keyword in view.keywords:
+            text_node(subjects, f"{_Q}subject", keyword)
+    if view.contributors:
+        contributors = node(root, f"{_Q}contributors")
+        for person in view.contributors:
+            element = _person(contributors, "contributor", person)
+            role = ROLES.get(person.role or "", (None, None))[0]
+            if role:
+                element.set("contributorType", role)
+    dates = node(root, f"{_Q}dates")
+    text_node(dates, f"{_Q}date", view.publication_date, dateType="Issued")
+    for item in view.dates:
+        text_node(dates, f"{_Q}date", item["date"], dateType=item["type"].capitalize(),
+                  dateInformation=item.get("description"))
+    if not any(item["type"] == "updated" for item in view.dates):
+        text_node(dates, f"{_Q}date", record.updated.date().isoformat(), dateType="Updated")
+    for language in view.languages[:1]:
+        text_node(root, f"{_Q}language", language)
 
-    locations = dicts(md.get("locations"))
-    if locations:
-        geo = node(root, f"{q}geoLocations")
-        for loc in locations:
-            element = node(geo, f"{q}geoLocation")
-            text_node(element, f"{q}geoLocationPlace", loc.get("place"))
-            if loc.get("lat") is not None and loc.get("lon") is not None:
-                point = node(element, f"{q}geoLocationPoint")
-                text_node(point, f"{q}pointLongitude", loc["lon"])
-                text_node(point, f"{q}pointLatitude", loc["lat"])
 
-    grants = [grant for grant in dicts(md.get("grants")) if grant.get("id")]
-    if grants:
-        funding = node(root, f"{q}fundingReferences")
-        for grant in grants:
-            funder, _sep, award = str(grant["id"]).rpartition("::")
-            funder = funder or _EC_FUNDER
-            element = node(funding, f"{q}fundingReference")
-            name = "European Commission" if funder == _EC_FUNDER else funder
-            text_node(element, f"{q}funderName", name)
-            text_node(element, f"{q}funderIdentifier", funder,
+def _related(root: etree._Element, record: OaiRecord, ctx: FormatContext,
+             view: RecordView) -> None:
+    related = etree.Element(f"{_Q}relatedIdentifiers")
+    for item in view.related:
+        scheme = datacite_scheme(item["scheme"])
+        if scheme.lower() not in _RELATED_SCHEMES:
+            continue
+        element = text_node(related, f"{_Q}relatedIdentifier", item["identifier"],
+                            relationType=datacite_relation(item["relation"]))
+        if element is not None and item.get("resource_type"):
+            element.set("resourceTypeGeneral", resource_type(item["resource_type"])[1])
+        if element is not None:
+            element.set("relatedIdentifierType", scheme)
+    text_node(related, f"{_Q}relatedIdentifier", record.conceptdoi, relationType="IsVersionOf",
+              relatedIdentifierType="DOI")
+    for url in community_urls(record, ctx):
+        text_node(related, f"{_Q}relatedIdentifier", url, relationType="IsPartOf",
+                  relatedIdentifierType="URL")
+    root.append(related)
+
+
+def _tail(root: etree._Element, view: RecordView) -> None:
+    """version, rightsList, descriptions, geoLocations, fundingReferences."""
+    text_node(root, f"{_Q}version", view.version)
+    rights = node(root, f"{_Q}rightsList")
+    rdm_licence = record_licences.rdm_licence(view.licence)
+    if rdm_licence:
+        text_node(rights, f"{_Q}rights", record_licences.title(rdm_licence),
+                  rightsURI=record_licences.url(rdm_licence),
+                  rightsIdentifierScheme=record_licences.scheme(rdm_licence),
+                  rightsIdentifier=rdm_licence)
+    node(rights, f"{_Q}rights", rightsURI=f"info:eu-repo/semantics/{view.access_status()}Access")
+    descriptions = [(view.description, "Abstract"), (view.notes, DESCRIPTION_TYPES["notes"]),
+                    (view.method, DESCRIPTION_TYPES["methods"])]
+    if any(text for text, _kind in descriptions):
+        parent = node(root, f"{_Q}descriptions")
+        for text, kind in descriptions:
+            if text:
+                text_node(parent, f"{_Q}description", strip_html(text), descriptionType=kind)
+    if view.locations:
+        geo = node(root, f"{_Q}geoLocations")
+        for loc in view.locations:
+            element = node(geo, f"{_Q}geoLocation")
+            text_node(element, f"{_Q}geoLocationPlace", loc.get("place"))
+            if loc.get("lat") and loc.get("lon"):
+                point = node(element, f"{_Q}geoLocationPoint")
+                text_node(point, f"{_Q}pointLongitude", str(loc["lon"]))
+                text_node(point, f"{_Q}pointLatitude", str(loc["lat"]))
+    if view.funding:
+        funding = node(root, f"{_Q}fundingReferences")
+        for funder_doi, number in view.funding:
+            ror = FUNDERS.get(funder_doi, (funder_doi, None))[0]
+            element = node(funding, f"{_Q}fundingReference")
+            text_node(element, f"{_Q}funderName", FUNDER_NAMES.get(ror, (funder_doi, None))[0])
+            text_node(element, f"{_Q}funderIdentifier", funder_doi,
                       funderIdentifierType="Crossref Funder ID")
-            text_node(element, f"{q}awardNumber", award)
+            award = AWARDS.get(f"{ror}::{number}")
+            text_node(element, f"{_Q}awardNumber", number, awardURI=award[3] if award else None)
+            if award:
+                text_node(element, f"{_Q}awardTitle", award[1])
+
+
+def datacite_resource(record: OaiRecord, ctx: FormatContext) -> etree._Element:
+    """Build the DataCite 4.5 ``<resource>`` of ``record``."""
+    view = view_of(record.metadata)
+    root = etree.Element(f"{_Q}resource", nsmap={None: NS_DATACITE, "xsi": NS_XSI})
+    root.set(f"{{{NS_XSI}}}schemaLocation", f"{NS_DATACITE} {DATACITE_SCHEMA}")
+    _head(root, record, ctx, view)
+    if view.resource_type:
+        _title, general, kind, _eurepo = resource_type(view.resource_type)
+        node(root, f"{_Q}resourceType", resourceTypeGeneral=general).text = kind
+    text_node(root, f"{_Q}identifier", record.doi, identifierType="DOI")
+    _related(root, record, ctx, view)
+    _tail(root, view)
+    return root
 
 
 def oai_datacite(record: OaiRecord, ctx: FormatContext) -> etree._Element:
-    """Wrap the DataCite resource in ``<oai_datacite>`` as InvenioRDM does."""
+    """Wrap the DataCite resource in ``<oai_datacite>`` (``schemaVersion`` 4.5)."""
     q = f"{{{NS_OAI_DATACITE}}}"
     root = etree.Element(f"{q}oai_datacite", nsmap={None: NS_OAI_DATACITE, "xsi": NS_XSI})
     root.set(f"{{{NS_XSI}}}schemaLocation", f"{NS_OAI_DATACITE} {OAI_DATACITE_SCHEMA}")
-    text_node(root, f"{q}schemaVersion", "4.3")
+    text_node(root, f"{q}schemaVersion", "4.5")
     text_node(root, f"{q}datacentreSymbol", ctx.datacentre_symbol)
     node(root, f"{q}payload").append(datacite_resource(record, ctx))
     return root

@@ -1,20 +1,29 @@
-"""Answer OAI-PMH 2.0 requests the way Zenodo's ``/oai2d`` does, quirks included (HTTP 422
-errors, the extra empty page when the total is an exact multiple of the page size, inclusive
-``from``/``until``); zenodo_sandbox/README.md, section "OAI-PMH", lists the behaviour."""
+"""Answer OAI-PMH 2.0 requests the way Zenodo's ``/oai2d`` (invenio-oaiserver) does, quirks
+included; zenodo_sandbox/README.md, section "OAI-PMH", lists the behaviour. Arguments are read
+by :mod:`zenodo_sandbox.oai_args`, tokens and scrolls live in :mod:`zenodo_sandbox.oai_paging`,
+the formats in :mod:`zenodo_sandbox.oai_formats`.
+"""
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 from lxml import etree
 
+from zenodo_sandbox.oai_args import (
+    PAGED,
+    OaiArgs,
+    OaiError,
+    OaiServerError,
+    load,
+    parse_date,
+)
 from zenodo_sandbox.oai_fields import FormatContext, clean_text
 from zenodo_sandbox.oai_formats import METADATA_FORMATS, datestamp, serialise
+from zenodo_sandbox.oai_paging import BadToken, Scrolls, Tokens
 from zenodo_sandbox.oai_record import OaiRecord, OaiRecordSource
 
 NS_OAI = "http://www.openarchives.org/OAI/2.0/"
@@ -22,41 +31,22 @@ NS_XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XSL_URL = "/static/oai2.xsl"
 _Q = f"{{{NS_OAI}}}"
 _EARLIEST_FALLBACK = datetime(1, 1, 1, tzinfo=UTC)
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-_SECOND = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
-_EXPIRED_MESSAGE = "The value of the resumptionToken argument is invalid or expired."
+_EXPIRED = ("badResumptionToken", "The value of the resumptionToken argument is invalid or "
+            "expired.")
 
-#: verb -> (required arguments, optional arguments), ``verb`` itself excluded.
-_VERB_ARGS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
-    "Identify": (frozenset(), frozenset()),
-    "ListMetadataFormats": (frozenset(), frozenset({"identifier"})),
-    "ListSets": (frozenset(), frozenset()),
-    "ListIdentifiers": (frozenset({"metadataPrefix"}), frozenset({"from", "until", "set"})),
-    "ListRecords": (frozenset({"metadataPrefix"}), frozenset({"from", "until", "set"})),
-    "GetRecord": (frozenset({"identifier", "metadataPrefix"}), frozenset()),
-}
-_PAGED_VERBS = frozenset({"ListSets", "ListIdentifiers", "ListRecords"})
+__all__ = ["OaiError", "OaiPmhEndpoint", "OaiServerError"]
 
 
-class OaiError(Exception):
-    """An OAI-PMH protocol error, answered with HTTP 422 and ``<error code=...>``."""
-
-    def __init__(self, code: str, message: str = "") -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
+def echo_datestamp(moment: datetime) -> str:
+    """``datetime_to_datestamp``: drop microseconds and the zone (not converted) and add Z."""
+    return moment.replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
-class _ClockSigner(TimestampSigner):
-    """A timestamp signer that reads time from an injectable clock."""
-
-    def __init__(self, *args: Any, clock: Callable[[], float], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._clock = clock
-
-    def get_timestamp(self) -> int:
-        """Return the current time of the injected clock in whole seconds."""
-        return int(self._clock())
+def as_utc(moment: datetime | None) -> datetime | None:
+    """Return a search bound in UTC (a naive bound is taken as UTC, as Elasticsearch does)."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class OaiPmhEndpoint:
@@ -66,7 +56,7 @@ class OaiPmhEndpoint:
     :param base_url: the public URL of the endpoint (``.../oai2d``); the site root for record and
         community links is this URL without its ``/oai2d`` suffix.
     :param page_size: items per list page.
-    :param token_ttl: lifetime of a resumption token in seconds.
+    :param token_ttl: lifetime of a resumption token (and of an idle scroll) in seconds.
     :param secret: key that signs resumption tokens.
     :param set_prefix: prefix of community sets.
     :param id_prefix: the repository part of OAI identifiers.
@@ -97,58 +87,58 @@ class OaiPmhEndpoint:
         self._base_url = base_url
         self._page_size = page_size
         self._token_ttl = token_ttl
-        self._secret = secret
         self._id_prefix = id_prefix
         self._repository_name = repository_name
         self._admin_email = admin_email
         self._clock = clock
         self._quirk = exact_multiple_quirk
+        self._tokens = Tokens(secret, token_ttl, clock)
+        self._scrolls = Scrolls(token_ttl, clock)
         site_url = base_url.rstrip("/").removesuffix("/oai2d")
         self._format_ctx = FormatContext(id_prefix=id_prefix, site_url=site_url,
                                          set_prefix=set_prefix)
 
-    def handle(self, params: Mapping[str, Sequence[str]]) -> tuple[int, bytes]:
-        """Answer one OAI-PMH request (GET query or POST form, each arg may repeat).
+    def handle(self, params: Mapping[str, Sequence[str]],
+               form: Mapping[str, Sequence[str]] | None = None) -> tuple[int, bytes]:
+        """Answer one OAI-PMH request.
 
-        :param params: every argument name with all the values it was given.
-        :returns: (HTTP status, XML bytes): 200 with the answer, or 422 with an OAI error.
+        :param params: the query string's arguments with every value each was given.
+        :param form: a POST form body's arguments (see :mod:`zenodo_sandbox.oai_args`).
+        :returns: (HTTP status, XML bytes): 200 with the answer, or 422 with OAI errors.
+        :raises OaiServerError: where Zenodo answers 500.
         """
         try:
-            args = _single_values(params)
-            tree = self._dispatch(args)
+            tree = self._dispatch(load(params, form, formats=METADATA_FORMATS))
         except OaiError as error:
-            return 422, self._error_body(error)
-        body = etree.tostring(tree, pretty_print=True, xml_declaration=True, encoding="UTF-8")
-        return 200, body
+            return 422, self._error_body(error.errors)
+        return 200, etree.tostring(tree, pretty_print=True, xml_declaration=True,
+                                   encoding="UTF-8")
 
-    def _dispatch(self, args: dict[str, str]) -> etree._ElementTree:
-        """Validate the arguments and run the verb."""
-        verb = args.pop("verb", None)
-        if verb is None:
-            raise OaiError("badVerb", "Missing data for required field: verb.")
-        if verb not in _VERB_ARGS:
-            raise OaiError("badVerb", f"This is not a valid OAI-PMH verb:{verb}")
-        attrs = {"verb": verb, **args}
-        if verb in _PAGED_VERBS and "resumptionToken" in args:
-            if len(args) > 1:
-                raise OaiError("badArgument", "You have passed too many arguments.")
-            args, offset = self._load_token(verb, args["resumptionToken"])
-        else:
-            _check_arguments(verb, args)
-            offset = 0
+    def _dispatch(self, parsed: OaiArgs) -> etree._ElementTree:
+        verb, kwargs, payload = parsed.verb, dict(parsed.args), None
+        if parsed.token is not None and verb in PAGED:
+            try:
+                payload = self._tokens.load(verb, parsed.token)
+            except BadToken as exc:
+                raise OaiError(_EXPIRED) from exc
+            kwargs.update(_load_kwargs(payload["kwargs"]))
+        attrs = {k: echo_datestamp(v) if k in ("from", "until") else v
+                 for k, v in parsed.args.items()}
         if verb == "Identify":
             return self._identify(attrs)
         if verb == "ListMetadataFormats":
-            return self._list_metadata_formats(attrs, args.get("identifier"))
+            return self._list_metadata_formats(attrs, kwargs.get("identifier"))
         if verb == "ListSets":
-            return self._list_sets(attrs, offset)
+            return self._list_sets(attrs, payload)
         if verb == "GetRecord":
-            return self._get_record(attrs, args)
-        return self._list_records(verb, attrs, args, offset)
+            return self._get_record(attrs, kwargs)
+        if verb in ("ListIdentifiers", "ListRecords"):
+            return self._list_records(verb, attrs, kwargs, payload)
+        raise OaiServerError(f"no response for verb {verb}")  # GetMetadata passes validation
 
     # --- verbs ---------------------------------------------------------------------------
 
-    def _identify(self, attrs: dict[str, str]) -> etree._ElementTree:
+    def _identify(self, attrs: dict[str, Any]) -> etree._ElementTree:
         tree, body = self._verb_tree(attrs)
         earliest = self._source.earliest_datestamp() or _EARLIEST_FALLBACK
         for name, value in (
@@ -163,9 +153,8 @@ class OaiPmhEndpoint:
             etree.SubElement(body, f"{_Q}{name}").text = value
         return tree
 
-    def _list_metadata_formats(
-        self, attrs: dict[str, str], identifier: str | None
-    ) -> etree._ElementTree:
+    def _list_metadata_formats(self, attrs: dict[str, Any],
+                               identifier: str | None) -> etree._ElementTree:
         if identifier is not None:
             self._find_record(identifier)
         tree, body = self._verb_tree(attrs)
@@ -176,48 +165,75 @@ class OaiPmhEndpoint:
             etree.SubElement(element, f"{_Q}metadataNamespace").text = namespace
         return tree
 
-    def _list_sets(self, attrs: dict[str, str], offset: int) -> etree._ElementTree:
+    def _list_sets(self, attrs: dict[str, Any],
+                   payload: dict[str, Any] | None) -> etree._ElementTree:
+        """Sets come from the database (SQLAlchemy ``paginate``): no exact-multiple quirk."""
+        page = payload["page"] if payload else 1
         sets = self._source.oai_sets()
+        size = self._page_size
         tree, body = self._verb_tree(attrs)
-        for spec, name in sets[offset:offset + self._page_size]:
+        for spec, name in sets[(page - 1) * size: page * size]:
             element = etree.SubElement(body, f"{_Q}set")
             etree.SubElement(element, f"{_Q}setSpec").text = clean_text(spec)
             etree.SubElement(element, f"{_Q}setName").text = clean_text(name)
-        # Zenodo pages sets with SQLAlchemy's paginate: no exact-multiple quirk here.
-        has_next = offset + self._page_size < len(sets)
-        self._resumption_token(body, "ListSets", {}, offset, len(sets), has_next)
+        pages = -(-len(sets) // size)
+        has_next = page < pages
+        token = self._tokens.dump("ListSets", page + 1, {}) if has_next else None
+        self._resumption_token(body, page, len(sets), has_next, token)
         return tree
 
-    def _get_record(self, attrs: dict[str, str], args: dict[str, str]) -> etree._ElementTree:
-        prefix = _metadata_prefix(args)
-        record = self._find_record(args["identifier"])
+    def _get_record(self, attrs: dict[str, Any], kwargs: dict[str, Any]) -> etree._ElementTree:
+        record = self._find_record(kwargs["identifier"])
         tree, body = self._verb_tree(attrs)
-        self._record(body, record, prefix)
+        self._record(body, record, kwargs["metadataPrefix"])
         return tree
 
-    def _list_records(
-        self, verb: str, attrs: dict[str, str], args: dict[str, str], offset: int
-    ) -> etree._ElementTree:
-        prefix = _metadata_prefix(args)
-        from_, until = parse_window(args.get("from"), args.get("until"))
-        records, total = self._source.oai_records(
-            set_spec=args.get("set"), from_=from_, until=until, offset=offset,
-            limit=self._page_size,
-        )
-        if total == 0:
-            raise OaiError("noRecordsMatch")
+    def _list_records(self, verb: str, attrs: dict[str, Any], kwargs: dict[str, Any],
+                      payload: dict[str, Any] | None) -> etree._ElementTree:
+        size = self._page_size
+        if payload is None:
+            page, scroll_id = 1, None
+            ids = self._source.oai_ids(set_spec=kwargs.get("set"),
+                                       from_=as_utc(kwargs.get("from")),
+                                       until=as_utc(kwargs.get("until")))
+            total = len(ids)
+            if total == 0:
+                raise OaiError(("noRecordsMatch", ""))
+            has_next = self._has_next(page, total)
+            if has_next:
+                scroll_id, batch = self._scrolls.open(ids, size)
+            else:
+                batch = ids[:size]
+        else:
+            page, scroll_id = payload["page"], payload.get("scroll_id")
+            found = self._scrolls.next(scroll_id, size) if scroll_id else None
+            if found is None:  # cleared after the last page, or expired: the search engine's
+                raise OaiServerError("search scroll not found")  # 404 is Zenodo's 500
+            batch, total = found
+            has_next = self._has_next(page, total)
+            if not has_next:
+                self._scrolls.close(scroll_id)
         tree, body = self._verb_tree(attrs)
-        for record in records:
+        for recid in batch:
+            record = self._source.oai_record(recid)
+            if record is None:  # deleted since the scroll opened
+                continue
             if verb == "ListIdentifiers":
                 self._header(body, record)
             else:
-                self._record(body, record, prefix)
-        end = offset + self._page_size
-        has_next = end <= total if self._quirk else end < total
-        self._resumption_token(body, verb, args, offset, total, has_next)
+                self._record(body, record, kwargs["metadataPrefix"])
+        token = None
+        if has_next:
+            token = self._tokens.dump(verb, page + 1, _dump_kwargs(kwargs), scroll_id)
+        self._resumption_token(body, page, total, has_next, token)
         return tree
 
     # --- building blocks -----------------------------------------------------------------
+
+    def _has_next(self, page: int, total: int) -> bool:
+        """Zenodo's ``page * per_page <= total`` (the exact-multiple quirk), or the protocol's."""
+        end = page * self._page_size
+        return end <= total if self._quirk else end < total
 
     def _find_record(self, identifier: str) -> OaiRecord:
         """Return the record named by an OAI identifier, or raise ``idDoesNotExist``."""
@@ -229,7 +245,7 @@ class OaiPmhEndpoint:
                 and len(number) <= 18:
             record = self._source.oai_record(int(number))
         if record is None:
-            raise OaiError("idDoesNotExist", "No matching identifier")
+            raise OaiError(("idDoesNotExist", "No matching identifier"))
         return record
 
     def _now(self) -> datetime:
@@ -250,14 +266,15 @@ class OaiPmhEndpoint:
         request.text = self._base_url
         return tree, root
 
-    def _verb_tree(self, attrs: dict[str, str]) -> tuple[etree._ElementTree, etree._Element]:
+    def _verb_tree(self, attrs: dict[str, Any]) -> tuple[etree._ElementTree, etree._Element]:
         tree, root = self._envelope(attrs)
         return tree, etree.SubElement(root, f"{_Q}{attrs['verb']}")
 
-    def _error_body(self, error: OaiError) -> bytes:
+    def _error_body(self, errors: list[tuple[str, str]]) -> bytes:
         tree, root = self._envelope({})
-        element = etree.SubElement(root, f"{_Q}error", code=error.code)
-        element.text = clean_text(error.message)
+        for code, message in errors:
+            element = etree.SubElement(root, f"{_Q}error", code=code)
+            element.text = clean_text(message)
         return etree.tostring(tree)
 
     def _header(self, parent: etree._Element, record: OaiRecord) -> None:
@@ -273,103 +290,35 @@ class OaiPmhEndpoint:
         metadata = etree.SubElement(element, f"{_Q}metadata")
         metadata.append(serialise(prefix, record, self._format_ctx))
 
-    def _resumption_token(
-        self, parent: etree._Element, verb: str, args: dict[str, str], offset: int, total: int,
-        has_next: bool,
-    ) -> None:
-        """Append ``<resumptionToken>`` unless the whole list fits on the first page."""
-        if offset == 0 and not has_next:
+    def _resumption_token(self, parent: etree._Element, page: int, total: int, has_next: bool,
+                          token: str | None) -> None:
+        """Append ``<resumptionToken>`` unless the whole list fits on the first page; the last
+        page's token is empty (attributes only)."""
+        if page == 1 and not has_next:
             return
-        expires = self._now() + timedelta(seconds=self._token_ttl)
         element = etree.SubElement(parent, f"{_Q}resumptionToken")
-        element.set("expirationDate", datestamp(expires))
-        element.set("cursor", str(offset))
-        element.set("completeListSize", str(total))
-        if has_next:
-            payload = {"args": args, "offset": offset + self._page_size}
-            element.text = self._serializer(verb).dumps(payload)
-
-    def _serializer(self, verb: str) -> URLSafeTimedSerializer:
-        """Return the token serializer for ``verb`` (the verb is the salt)."""
-        return URLSafeTimedSerializer(
-            self._secret, salt=f"oai-{verb}", signer=_ClockSigner,
-            signer_kwargs={"clock": self._clock},
-        )
-
-    def _load_token(self, verb: str, token: str) -> tuple[dict[str, str], int]:
-        """Return the original arguments and offset a token carries, or raise."""
-        try:
-            payload = self._serializer(verb).loads(token, max_age=self._token_ttl)
-        except BadData as exc:
-            raise OaiError("badResumptionToken", _EXPIRED_MESSAGE) from exc
-        args, offset = payload.get("args"), payload.get("offset")
-        if not isinstance(args, dict) or not isinstance(offset, int) or offset < 0:
-            raise OaiError("badResumptionToken", _EXPIRED_MESSAGE)
-        return args, offset
+        if total:
+            expires = self._now() + timedelta(seconds=self._token_ttl)
+            element.set("expirationDate", datestamp(expires))
+            element.set("cursor", str((page - 1) * self._page_size))
+            element.set("completeListSize", str(total))
+        if token:
+            element.text = token
 
 
-def _single_values(params: Mapping[str, Sequence[str]]) -> dict[str, str]:
-    """Return one value per argument; a repeated or empty argument is an error."""
-    args: dict[str, str] = {}
-    for name, values in params.items():
-        if isinstance(values, str):
-            values = [values]
-        if len(values) != 1:
-            code = "badVerb" if name == "verb" else "badArgument"
-            raise OaiError(code, f"Argument {name!r} must be given exactly once.")
-        if values[0] == "" and name != "verb":
-            raise OaiError("badArgument", f"Argument {name!r} is empty.")
-        args[name] = values[0]
-    return args
+def _dump_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The list arguments a token carries (``from``/``until`` as ISO strings)."""
+    out = {}
+    for name in ("from", "until", "set", "metadataPrefix"):
+        if name in kwargs:
+            value = kwargs[name]
+            out[name] = value.isoformat() if isinstance(value, datetime) else value
+    return out
 
 
-def _check_arguments(verb: str, args: Mapping[str, str]) -> None:
-    """Raise ``badArgument`` for missing or extra arguments of ``verb``."""
-    required, optional = _VERB_ARGS[verb]
-    if set(args) - required - optional:
-        raise OaiError("badArgument", "You have passed too many arguments.")
-    missing = sorted(required - set(args))
-    if missing:
-        raise OaiError("badArgument", f"Missing data for required field: {', '.join(missing)}.")
-
-
-def _metadata_prefix(args: Mapping[str, str]) -> str:
-    """Return the requested metadataPrefix if it is served, else raise ``badArgument``."""
-    prefix = args["metadataPrefix"]
-    if prefix not in METADATA_FORMATS:
-        raise OaiError("badArgument", "metadataPrefix does not exist")
-    return prefix
-
-
-def parse_window(
-    from_arg: str | None, until_arg: str | None
-) -> tuple[datetime | None, datetime | None]:
-    """Return inclusive UTC bounds for ``from``/``until``, or raise ``badArgument``.
-
-    A date-only bound covers its whole day and a full datestamp its whole second, so ``until``
-    comes back as the last microsecond it covers.
-    """
-    bounds: list[datetime | None] = []
-    day_granularity: set[bool] = set()
-    for name, value in (("from", from_arg), ("until", until_arg)):
-        if value is None:
-            bounds.append(None)
-            continue
-        is_day = bool(_DAY.fullmatch(value))
-        if not is_day and not _SECOND.fullmatch(value):
-            raise OaiError("badArgument", f"{name}: not a valid datestamp: {value!r}")
-        try:
-            moment = datetime.strptime(value, "%Y-%m-%d" if is_day else "%Y-%m-%dT%H:%M:%SZ")
-        except ValueError as exc:
-            raise OaiError("badArgument", f"{name}: not a valid datestamp: {value!r}") from exc
-        day_granularity.add(is_day)
-        bounds.append(moment.replace(tzinfo=UTC))
-    from_, until = bounds
-    if len(day_granularity) > 1:
-        raise OaiError("badArgument", '"from" and "until" must have the same granularity.')
-    if from_ is not None and until is not None and from_ > until:
-        raise OaiError("badArgument", 'Date "from" must be before "until".')
-    if until is not None:
-        span = timedelta(days=1) if day_granularity == {True} else timedelta(seconds=1)
-        until = until + span - timedelta(microseconds=1)
-    return from_, until
+def _load_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+    out = dict(kwargs)
+    for name in ("from", "until"):
+        if isinstance(out.get(name), str):
+            out[name] = parse_date(out[name])
+    return out

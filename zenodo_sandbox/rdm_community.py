@@ -1,209 +1,225 @@
-"""Community inclusion through the RDM API, and the caller's own records search.
+"""Community review and inclusion through the RDM API (invenio-rdm-records' review and
+record-communities services).
 
 Choice (unconfirmed on Zenodo): the sandbox has no curators, so the caller counts as a
-curator of every community it knows (any slug, or those given with ``--community``). By
-default (``--review auto``) a ``community-submission`` review is accepted at once:
-``submit-review`` publishes the draft into the community (202 with the accepted request).
-With ``--review curator`` the request stays ``submitted`` until the caller accepts it
-(:mod:`zenodo_sandbox.rdm_requests`). ``POST /api/records/{id}/communities`` includes a
-published record at once. A community is named by its slug or by its id (a UUID derived from
-the slug, as ``GET /api/communities/{slug}`` shows).
+curator of every community it knows (any slug, or those given with ``--community``). As a
+curator submitting with ``require_review`` false (the default), InvenioRDM includes at
+once: ``submit-review`` publishes the draft into the community (202 with the accepted
+request), and ``POST /api/records/{id}/communities`` includes a published record. With
+``--review curator`` (or ``"require_review": true``) a request stays ``submitted`` until
+``POST /api/requests/{id}/actions/accept`` (or ``decline``, ``cancel``).
 """
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from zenodo_sandbox.core import NOT_FOUND, VALIDATION_FAILED, ApiError, Context, iso, owned
-from zenodo_sandbox.deposits import flag, latest_per_concept, page_links, paging, reindex
-from zenodo_sandbox.query import QueryError, matches, parse, sort_docs
-from zenodo_sandbox.rdm import draft_of, load_state, publish_in, render_draft, render_record, save
-from zenodo_sandbox.storage import Deposition
+from zenodo_sandbox import rdm_requests as requests
+from zenodo_sandbox.core import VALIDATION_FAILED, ApiError, Context
+from zenodo_sandbox.deposits import reindex
+from zenodo_sandbox.rdm import draft_of, load_state, owned, publish_in, save
+from zenodo_sandbox.rdm_validation import schema_errors
+from zenodo_sandbox.storage import Deposition, Storage
 
-UNKNOWN_COMMUNITY = "Community not found."
-
-
-def _known(ctx: Context, slug: Any) -> bool:
-    allowed = ctx.config.communities
-    return isinstance(slug, str) and bool(slug) and (not allowed or slug in allowed)
-
-
-def slug_of(ctx: Context, name: Any) -> Any:
-    """The slug of a community named by slug or by id (ids as ``GET /api/communities`` shows)."""
-    return ctx.config.community_slugs.get(name, name) if isinstance(name, str) else name
+NO_REVIEW = "Review for draft not found"
+OPEN_REVIEW = "An open review cannot be deleted."
+INCLUDED = "The record is already included in this community."
+OPEN_INCLUSION = "There is already an open inclusion request for this community."
 
 
-def _request(ctx: Context, dep: Deposition, review: dict[str, Any]) -> dict[str, Any]:
-    status = review["status"]
-    return {"id": review["id"], "type": review["type"], "status": status,
-            "is_open": status == "submitted", "is_closed": status in ("accepted", "declined"),
-            "receiver": review["receiver"], "topic": {"record": str(dep.id)},
-            "created": iso(review["created"]), "updated": iso(review["updated"]),
-            "links": {"self": ctx.url(f"/api/requests/{review['id']}"),
-                      "actions": {"accept": ctx.url(
-                          f"/api/requests/{review['id']}/actions/accept")}
-                      if status == "submitted" else {}}}
+def _closed(state: dict[str, Any], request: dict[str, Any]) -> None:
+    """Unset the draft's review; the request stays readable."""
+    state["inclusions"].append(request)
+    if state["review"] is request:
+        state["review"] = None
 
 
 def put_review(ctx: Context, user: str, recid: int, body: Any) -> dict[str, Any]:
-    """Set the draft's community-submission review (200); only for never-published drafts."""
-    receiver = body.get("receiver") if isinstance(body, dict) else None
-    slug = slug_of(ctx, receiver.get("community") if isinstance(receiver, dict) else None)
-    if not isinstance(body, dict) or body.get("type") != "community-submission":
-        raise ApiError(400, VALIDATION_FAILED, [{"field": "type", "messages": [
-            "Invalid request type: expected 'community-submission'."]}])
-    if not _known(ctx, slug):
-        raise ApiError(400, VALIDATION_FAILED, [{"field": "receiver.community",
-                                                 "messages": [UNKNOWN_COMMUNITY]}])
+    """Create or replace the draft's community-submission review (200)."""
     with ctx.storage.transaction() as db:
         dep, state = draft_of(ctx, user, recid)
         if dep.submitted:
-            raise ApiError(400, "You cannot create a review for a published record.")
+            raise ApiError(400, "You cannot create a review for an already published "
+                                "record.")
+        if any(d.submitted for d in db.by_concept(dep.conceptrecid)):
+            raise ApiError(400, "You cannot create a review for a new version of a "
+                                "published record.")
         if (state["review"] or {}).get("status") == "submitted":
-            raise ApiError(400, "The draft is in review: its open request must be accepted, "
-                                "declined or cancelled first.")
-        now = ctx.clock()
-        state["review"] = {"id": uuid.uuid4().hex, "type": "community-submission",
-                           "receiver": {"community": slug}, "status": "created",
-                           "created": now, "updated": now}
+            raise ApiError(400, OPEN_REVIEW)
+        state["review"] = requests.new_review(ctx, user, body)
         save(db, dep, state)
-    return _request(ctx, dep, state["review"])
+    return requests.render(ctx, state["review"], dep.id)
 
 
 def read_review(ctx: Context, user: str, recid: int) -> dict[str, Any]:
     """The draft's review request (404 when it has none)."""
     dep, state = draft_of(ctx, user, recid)
     if state["review"] is None:
-        raise ApiError(404, NOT_FOUND)
-    return _request(ctx, dep, state["review"])
+        raise ApiError(404, NO_REVIEW)
+    return requests.render(ctx, state["review"], dep.id)
 
 
-def submit_review(ctx: Context, user: str, recid: int) -> dict[str, Any]:
-    """Submit the review (202): accepted at once (publishing the record) unless curated."""
+def delete_review(ctx: Context, user: str, recid: int) -> None:
+    """Remove the draft's review (204); an open one cannot be removed (400)."""
+    with ctx.storage.transaction() as db:
+        dep, state = draft_of(ctx, user, recid)
+        if state["review"] is None:
+            raise ApiError(404, NO_REVIEW)
+        if state["review"]["status"] == "submitted":
+            raise ApiError(400, OPEN_REVIEW)
+        state["review"] = None
+        save(db, dep, state)
+
+
+def _require_review(body: Any) -> bool:
+    value = body.get("require_review", False) if isinstance(body, dict) else False
+    if not isinstance(value, bool):
+        raise ApiError(400, VALIDATION_FAILED, [{"field": "require_review",
+                                                 "messages": ["Must be a boolean, true or "
+                                                              "false"]}])
+    return value
+
+
+def _accept_in(ctx: Context, db: Storage, dep: Deposition, state: dict[str, Any],
+               request: dict[str, Any]) -> None:
+    """Accept an open request: a submission publishes the draft into the community."""
+    if request["type"] == requests.SUBMISSION:
+        publish_in(ctx, db, dep, state, (request["slug"],), review_done=True)
+        requests.set_status(ctx, request, "accepted")
+        _closed(state, request)
+    else:
+        requests.set_status(ctx, request, "accepted")
+        if request["slug"] not in dep.communities:
+            dep.communities.append(request["slug"])
+        dep.modified = ctx.clock()
+        reindex(ctx, dep, published=True)
+    save(db, dep, state)
+
+
+def submit_review(ctx: Context, user: str, recid: int, body: Any) -> dict[str, Any]:
+    """Submit the draft's review (202); a curator's submission is accepted at once."""
+    require = _require_review(body)
     with ctx.storage.transaction() as db:
         dep, state = draft_of(ctx, user, recid)
         review = state["review"]
-        if review is None or review["status"] != "created":
-            raise ApiError(400, "No review request to submit: set one with PUT .../review.")
-        if ctx.config.review_mode == "curator":
-            review.update(status="submitted", updated=ctx.clock())
+        if review is None:
+            raise ApiError(404, NO_REVIEW)
+        if review["status"] != "created":
+            raise ApiError(400, f"Cannot submit a request that is {review['status']}.")
+        errors = schema_errors(state["draft"])
+        if errors:
+            raise ApiError(400, VALIDATION_FAILED, errors)
+        review["title"] = (state["draft"].get("metadata") or {}).get("title", "")
+        requests.set_status(ctx, review, "submitted")
+        if require or ctx.config.review_mode == "curator":
             save(db, dep, state)
         else:
-            review.update(status="accepted", updated=ctx.clock())
-            publish_in(ctx, db, dep, state, (review["receiver"]["community"],))
-    return _request(ctx, dep, review)
+            _accept_in(ctx, db, dep, state, review)
+    return requests.render(ctx, review, dep.id)
 
 
-def accept_request(ctx: Context, user: str, request_id: str) -> dict[str, Any]:
-    """Accept a submitted community submission of the caller's (who counts as curator): the
-    record is published into the community (200 with the request)."""
+def _find(ctx: Context, user: str, request_id: str,
+          ) -> tuple[Deposition, dict[str, Any], dict[str, Any]]:
+    for dep in ctx.storage.all_depositions(user):
+        state = load_state(ctx, dep)
+        for request in [state["review"], *state["inclusions"]]:
+            if request and request["id"] == request_id:
+                return dep, state, request
+    raise ApiError(404, "The persistent identifier does not exist.")
+
+
+def read_request(ctx: Context, user: str, request_id: str) -> dict[str, Any]:
+    """A request of the caller's records."""
+    dep, _state, request = _find(ctx, user, request_id)
+    return requests.render(ctx, request, dep.id)
+
+
+def act(ctx: Context, user: str, request_id: str, action: str) -> dict[str, Any]:
+    """Accept, decline or cancel an open request of the caller's (200)."""
+    if action not in ("accept", "decline", "cancel"):
+        raise ApiError(400, f"Invalid action {action}.")
     with ctx.storage.transaction() as db:
-        for dep in ctx.storage.all_depositions(user):
-            state = load_state(ctx, dep)
-            review = state.get("review")
-            if review and review["id"] == request_id and state["draft"] is not None:
-                if review["status"] != "submitted":
-                    raise ApiError(400, f"The request is {review['status']}, not open.")
-                review.update(status="accepted", updated=ctx.clock())
-                publish_in(ctx, db, dep, state, (review["receiver"]["community"],))
-                return _request(ctx, dep, review)
-    raise ApiError(404, NOT_FOUND)
+        dep, state, request = _find(ctx, user, request_id)
+        if request["status"] != "submitted":
+            raise ApiError(400, f"The request is {request['status']}: it cannot be "
+                                f"{action}ed.")
+        if action == "accept":
+            _accept_in(ctx, db, dep, state, request)
+        else:
+            requests.set_status(ctx, request, "declined" if action == "decline"
+                                else "cancelled")
+            if action == "cancel" and state["review"] is request:
+                _closed(state, request)
+            save(db, dep, state)
+    return requests.render(ctx, request, dep.id)
 
 
 def community(ctx: Context, name: str) -> dict[str, Any]:
     """A community by slug or id (404 for slugs outside ``--community`` when given)."""
-    slug = slug_of(ctx, name)
-    if not _known(ctx, slug):
-        raise ApiError(404, UNKNOWN_COMMUNITY)
-    ident = str(uuid.uuid5(uuid.NAMESPACE_URL, f"community:{slug}"))
-    ctx.config.community_slugs[ident] = slug
+    slug = requests.slug_of(ctx, name)
+    if not requests.known(ctx, slug):
+        raise ApiError(404, requests.UNKNOWN_COMMUNITY)
+    ident = requests.register(ctx, slug)
     return {"id": ident, "slug": slug, "metadata": {"title": slug},
+            "access": {"visibility": "public", "member_policy": "open",
+                       "record_submission_policy": "open", "review_policy": "open"},
             "links": {"self": ctx.url(f"/api/communities/{ident}"),
-                      "self_html": ctx.url(f"/communities/{slug}")}}
+                      "self_html": ctx.url(f"/communities/{slug}"),
+                      "records": ctx.url(f"/api/communities/{ident}/records")}}
 
 
-def add_communities(ctx: Context, user: str, recid: int, body: Any) -> dict[str, Any]:
-    """Include a published record in communities (200; 400 when none was processed)."""
+def _include(ctx: Context, user: str, dep: Deposition, state: dict[str, Any],
+             item: Any) -> dict[str, Any]:
+    name = item.get("id") if isinstance(item, dict) else None
+    slug = requests.slug_of(ctx, name)
+    result: dict[str, Any] = {"community_id": name}
+    if not requests.known(ctx, slug):
+        return {**result, "message": requests.UNKNOWN_COMMUNITY}
+    if slug in dep.communities:
+        return {**result, "message": INCLUDED}
+    if any(r["slug"] == slug and r["status"] == "submitted" for r in state["inclusions"]):
+        return {**result, "message": OPEN_INCLUSION}
+    requests.register(ctx, slug)
+    request = requests.new_request(ctx, user, requests.INCLUSION,
+                                   {"community": requests.community_id(slug)}, slug, dep.id)
+    requests.set_status(ctx, request, "submitted")
+    state["inclusions"].append(request)
+    review = isinstance(item, dict) and item.get("require_review") is True
+    if not review and ctx.config.review_mode != "curator":
+        requests.set_status(ctx, request, "accepted")
+        dep.communities.append(slug)
+    return {**result, "request_id": request["id"],
+            "request": requests.render(ctx, request, dep.id)}
+
+
+def add_communities(ctx: Context, user: str, recid: int, body: Any,
+                    ) -> tuple[dict[str, Any], int]:
+    """Ask the inclusion of a published record in communities.
+
+    :return: the answer (``processed`` and/or ``errors``) and its status: 200 when one was
+        processed, else 400 (the body is then only ``errors``, as InvenioRDM answers)
+    """
     wanted = body.get("communities") if isinstance(body, dict) else None
     if not isinstance(wanted, list) or not wanted:
         raise ApiError(400, VALIDATION_FAILED, [{"field": "communities",
-                                                 "messages": ["Missing data for required field."]}])
+                                                 "messages": ["Missing data for required "
+                                                              "field."]}])
     processed, errors = [], []
     with ctx.storage.transaction() as db:
         dep = owned(ctx, user, recid)
         if not dep.submitted:
-            raise ApiError(404, NOT_FOUND)
+            raise ApiError(404, "The persistent identifier does not exist.")
+        state = load_state(ctx, dep)
         for item in wanted:
-            slug = item.get("id") if isinstance(item, dict) else None
-            if not _known(ctx, slug):
-                errors.append({"community": slug, "message": UNKNOWN_COMMUNITY})
-            elif slug in dep.communities:
-                errors.append({"community": slug,
-                               "message": "The record is already included in this community."})
-            else:
-                dep.communities.append(slug)
-                processed.append({"community": slug, "request_id": uuid.uuid4().hex,
-                                  "request": {"status": "accepted"}})
+            result = _include(ctx, user, dep, state, item)
+            (errors if "message" in result else processed).append(result)
         if processed:
             dep.modified = ctx.clock()
-            db.save(dep)
+            save(db, dep, state)
             reindex(ctx, dep, published=True)
-    result = {"processed": processed, "errors": errors}
-    if not processed:
-        raise ApiError(400, "No community was processed.", errors)
-    return result
-
-
-def _match_doc(ctx: Context, dep: Deposition) -> dict[str, Any]:
-    """Return the searchable RDM fields of ``dep`` (current draft, else the record)."""
-    state = load_state(ctx, dep)
-    body = state["draft"] if state["draft"] is not None else state["record"] or {}
-    doc: dict[str, Any] = {"id": str(dep.id), "parent": {"id": dep.conceptrecid},
-                           "is_published": dep.submitted,
-                           "metadata": body.get("metadata") or {},
-                           "custom_fields": body.get("custom_fields") or {}}
-    if dep.submitted:
-        doc["pids"] = {"doi": {"identifier": ctx.doi(dep.id)}}
-    return doc
-
-
-def _render(ctx: Context, dep: Deposition) -> dict[str, Any]:
-    state = load_state(ctx, dep)
-    if state["draft"] is not None:
-        return render_draft(ctx, dep, state)
-    return render_record(ctx, dep, state)
-
-
-def search(ctx: Context, user: str, params: dict[str, str]) -> dict[str, Any]:
-    """Search the caller's records and drafts (``q`` on RDM or deposit field names).
-
-    Hits are chosen from the lagging deposit index (like the deposit search) and rendered
-    from the database; a term matches if it matches the RDM form or the deposit form.
-    """
-    page, size = paging(params, 100)
-    try:
-        terms = parse(params.get("q") or "")
-        docs = ctx.storage.index_docs("deposit", ctx.clock(), owner=user)
-        if not flag(params, "allversions") and not flag(params, "all_versions"):
-            docs = latest_per_concept(docs)
-        sort = params.get("sort") or ("bestmatch" if terms else "mostrecent")
-        docs = sort_docs(docs, sort, bool(terms))
-    except QueryError as exc:
-        raise ApiError(400, str(exc)) from exc
-    found = []
-    for doc in docs:
-        dep = ctx.storage.get(doc["id"])
-        if dep is None or dep.deleted:
-            continue
-        rdm_doc = _match_doc(ctx, dep) if terms else {}
-        if all(matches([t], rdm_doc) or matches([t], doc) for t in terms):
-            found.append(dep)
-    total = len(found)
-    args: list[tuple[str, Any]] = [("sort", sort)]
-    if params.get("q"):
-        args.append(("q", params["q"]))
-    links = page_links(ctx, "/api/user/records", args, page, size, total)
-    hits = [_render(ctx, dep) for dep in found[(page - 1) * size: page * size]]
-    return {"hits": {"hits": hits, "total": total},
-            "links": links, "sortBy": sort}
+    answer: dict[str, Any] = {}
+    if processed:
+        answer["processed"] = processed
+    if errors:
+        answer["errors"] = errors
+    return answer, 200 if processed else 400

