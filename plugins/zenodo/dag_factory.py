@@ -43,6 +43,9 @@ class DagSettings:
     :param feed_poke_interval: ``ZENODO_FEED_POKE_INTERVAL`` seconds between pokes (300).
     :param feed_grace: ``ZENODO_FEED_GRACE`` seconds a new record may be missing from the feed
         before reconciliation asks the records API about it (default 3600).
+    :param reconcile_timeout: ``ZENODO_RECONCILE_TIMEOUT``: the reconcile task's
+        ``execution_timeout`` in seconds (default 6 h); its harvest stops with its own error
+        at 90% of it.
     """
 
     owner: str = "zenodo"
@@ -51,6 +54,7 @@ class DagSettings:
     feed_timeout: float = 6 * 3600.0
     feed_poke_interval: float = 300.0
     feed_grace: float = 3600.0
+    reconcile_timeout: float = 6 * 3600.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> DagSettings:
@@ -65,6 +69,8 @@ class DagSettings:
             feed_poke_interval=env_number("ZENODO_FEED_POKE_INTERVAL",
                                           default.feed_poke_interval, env),
             feed_grace=env_number("ZENODO_FEED_GRACE", default.feed_grace, env),
+            reconcile_timeout=env_number("ZENODO_RECONCILE_TIMEOUT", default.reconcile_timeout,
+                                         env),
         )
 
 
@@ -114,9 +120,10 @@ def build_collection_dag(config: CollectionConfig, *, doc_md: str = "",
             timeout=settings.feed_timeout, poke_interval=settings.feed_poke_interval,
             trigger_rule=TriggerRule.ALL_DONE,
         )
-        reconcile = ZenodoReconcileOperator(task_id="reconcile", collection_id=cid,
-                                            grace_seconds=settings.feed_grace,
-                                            trigger_rule=TriggerRule.ALL_DONE)
+        reconcile = ZenodoReconcileOperator(
+            task_id="reconcile", collection_id=cid, grace_seconds=settings.feed_grace,
+            execution_timeout=timedelta(seconds=settings.reconcile_timeout),
+            trigger_rule=TriggerRule.ALL_DONE)
         report = ZenodoReportOperator(task_id="report", collection_id=cid,
                                       trigger_rule=TriggerRule.ALL_DONE, retries=0)
         check = RunFailedCheckOperator(task_id="check_run")

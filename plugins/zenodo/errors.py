@@ -83,6 +83,14 @@ class ChecksumMismatch(ZenodoError):
     """The server's md5 of an uploaded file differs from ours: the file must be sent again."""
 
 
+class ResponseTooLarge(ZenodoError):
+    """An answer's body is larger than the caller accepts (e.g. an OAI-PMH page): not retried."""
+
+
+class DeadlinePassed(ZenodoError):
+    """The caller's overall deadline passed before its answer was complete: not retried."""
+
+
 def field_errors_from_body(body: Any) -> list[tuple[str, str]]:
     """Read Zenodo's field errors in the current (``messages``) and older (``message``) form."""
     if not isinstance(body, dict):

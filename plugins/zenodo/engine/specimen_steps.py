@@ -27,6 +27,7 @@ from zenodo.errors import (
 from zenodo.ledger.payloads import SpecimenPayload
 from zenodo.ledger.rows import LeaseLost, record_order
 from zenodo.ledger.states import State
+from zenodo.source.hashing_reader import UnsafeFile
 from zenodo.traffic.breaker import ZenodoUnavailable
 
 if TYPE_CHECKING:
@@ -147,6 +148,9 @@ class SpecimenSteps:
             raise
         except (ServerError, UnknownOutcome, ChecksumMismatch) as exc:
             return self._again_later(key, exc), row
+        except UnsafeFile as exc:  # swapped since validation: sending again will not help
+            log.warning("specimen %s: %s", key, exc)
+            return self._fail_safely(key, exc, str(exc), retryable=False), row
         except ZenodoError as exc:
             return self._fail_safely(key, exc, str(exc)), row
         except Exception as exc:
@@ -368,10 +372,12 @@ class SpecimenSteps:
         self.ledger.retry(row.key)
         return self.ledger.get(row.key)
 
-    def _fail_safely(self, key: str, exc: BaseException, reason: str) -> Outcome:
-        """Record a retryable failure; if even that fails, say so and leave the row as is."""
+    def _fail_safely(self, key: str, exc: BaseException, reason: str, *,
+                     retryable: bool = True) -> Outcome:
+        """Record a failure (retryable by default); if even that fails, say so and leave the
+        row as is."""
         try:
-            self._fail(key, exc, retryable=True)
+            self._fail(key, exc, retryable=retryable)
         except Exception:
             log.exception("specimen %s: could not record the failure in the ledger", key)
         return Outcome(OutcomeKind.FAILED, reason)

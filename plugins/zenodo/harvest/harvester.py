@@ -1,7 +1,9 @@
 """Harvest a community's OAI-PMH set in date windows: full or incremental, restarts, splits.
 
 Every record is yielded once; an expired token or a lasting 5xx restarts only the current
-window, and a window that keeps failing or lists too much is split. See docs/harvest.md.
+window, and a window that keeps failing or lists too much is split. A feed that would never end
+(a repeated token, too many pages, oversized pages, a trickling answer) stops the harvest with
+an error naming the cause, at the latest at the harvest's deadline. See docs/harvest.md.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from zenodo.errors import ServerError
-from zenodo.harvest.oai_list import oai_page, oai_pages
+from zenodo.errors import DeadlinePassed, ServerError
+from zenodo.harvest.oai_list import FeedLimits, oai_page, oai_pages
 from zenodo.harvest.oai_page import OAI_NS, OaiTokenExpired
 from zenodo.harvest.records import HarvestedRecord, parse_record
 
@@ -53,6 +55,13 @@ class HarvestOptions:
     :param max_window_records: a window listing more records than this is split in two.
     :param max_restarts: restarts of one window before it is split (or the harvest fails).
     :param restart_wait: seconds to wait before a restart.
+    :param deadline: seconds a whole harvest may take; past them it stops with
+        :class:`~zenodo.errors.DeadlinePassed` (None: no deadline).
+    :param max_page_bytes: the largest page accepted
+        (:class:`~zenodo.errors.ResponseTooLarge`).
+    :param max_pages: pages of one list, whatever it says of its size.
+    :param page_margin: pages allowed beyond what a list's ``completeListSize`` implies, as a
+        share of them (plus two): past them, :class:`~zenodo.harvest.oai_list.FeedRefused`.
     """
 
     metadata_prefix: str = "oai_datacite"
@@ -63,6 +72,17 @@ class HarvestOptions:
     max_window_records: int | None = None
     max_restarts: int = 3
     restart_wait: float = 1.0
+    deadline: float | None = 6 * 3600.0
+    max_page_bytes: int = FeedLimits.max_page_bytes
+    max_pages: int = FeedLimits.max_pages
+    page_margin: float = FeedLimits.page_margin
+
+    def limits(self) -> FeedLimits:
+        """The feed limits of one harvest starting now (its deadline counts from now)."""
+        return FeedLimits(
+            max_pages=self.max_pages, page_margin=self.page_margin,
+            max_page_bytes=self.max_page_bytes,
+            deadline=None if self.deadline is None else time.monotonic() + self.deadline)
 
 
 @dataclass
@@ -164,13 +184,14 @@ class Harvester:
         :param stats: filled in as the harvest goes.
         """
         stats = stats if stats is not None else HarvestStats()
+        limits = self.options.limits()
         seen: dict[str, str] = {}
-        pending = self._windows(from_, until, stats)
+        pending = self._windows(from_, until, stats, limits)
         while pending:
             window = pending.pop(0)
             stats.windows += 1
             try:
-                for record in self._window(community, window, verb, stats):
+                for record in self._window(community, window, verb, stats, limits):
                     if seen.get(record.record_id, "") < record.datestamp:
                         seen[record.record_id] = record.datestamp
                         yield record
@@ -185,11 +206,11 @@ class Harvester:
     # -- windows --------------------------------------------------------------------------
 
     def _windows(self, from_: datetime | None, until: datetime | None,
-                 stats: HarvestStats) -> list[_Window]:
+                 stats: HarvestStats, limits: FeedLimits) -> list[_Window]:
         length = self.options.window
         if length is None:
             return [(from_, until)]
-        start = from_ or self.options.earliest or self._earliest(stats)
+        start = from_ or self.options.earliest or self._earliest(stats, limits)
         stop = until or _now()
         windows: list[_Window] = []
         while start + length <= stop:
@@ -214,8 +235,8 @@ class Harvester:
                  format_datestamp(last), reason)
         return [(start, middle), (middle + _SECOND, end)]
 
-    def _earliest(self, stats: HarvestStats) -> datetime:
-        page = oai_page(self.hook, {"verb": "Identify"})
+    def _earliest(self, stats: HarvestStats, limits: FeedLimits) -> datetime:
+        page = oai_page(self.hook, {"verb": "Identify"}, limits)
         stats.requests += 1
         text = page.root.findtext(f"{{{OAI_NS}}}Identify/{{{OAI_NS}}}earliestDatestamp")
         if not text:
@@ -223,13 +244,13 @@ class Harvester:
         return parse_datestamp(text)
 
     def _window(self, community: str, window: _Window, verb: str,
-                stats: HarvestStats) -> Iterator[HarvestedRecord]:
+                stats: HarvestStats, limits: FeedLimits) -> Iterator[HarvestedRecord]:
         """Yield a window's records; restart it from its start on an expired token or 5xx."""
         start, end = window
         attempt = 0
         while True:
             try:
-                yield from self._list(community, start, end, verb, stats)
+                yield from self._list(community, start, end, verb, stats, limits)
                 return
             except (OaiTokenExpired, ServerError) as exc:
                 attempt += 1
@@ -243,15 +264,15 @@ class Harvester:
                     ) from exc
                 log.warning("oai: window %s of set %s restarts (%s: %s)", label,
                             self.set_spec(community), type(exc).__name__, exc)
-                time.sleep(self.options.restart_wait)
+                _sleep_before(limits.deadline, self.options.restart_wait)
 
     def _list(self, community: str, start: datetime | None, end: datetime | None, verb: str,
-              stats: HarvestStats) -> Iterator[HarvestedRecord]:
+              stats: HarvestStats, limits: FeedLimits) -> Iterator[HarvestedRecord]:
         pages = oai_pages(
             self.hook, verb=verb, metadata_prefix=self.options.metadata_prefix,
             set_spec=self.set_spec(community),
             from_=format_datestamp(start) if start else None,
-            until=format_datestamp(end) if end else None,
+            until=format_datestamp(end) if end else None, limits=limits,
         )
         limit = self.options.max_window_records
         for number, page in enumerate(pages, start=1):
@@ -269,6 +290,14 @@ class Harvester:
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
+
+
+def _sleep_before(deadline: float | None, seconds: float) -> None:
+    """Sleep ``seconds``, unless that would pass the harvest's deadline."""
+    if deadline is not None and time.monotonic() + seconds >= deadline:
+        raise DeadlinePassed("oai: harvest deadline passed while restarting a window",
+                             operation="oai")
+    time.sleep(seconds)
 
 
 def feed_shows(hook: ZenodoHook, community: str, record_ids: Collection[int | str], *,

@@ -32,10 +32,10 @@ from zenodo.errors import (
     check_md5,
     field_errors_from_body,
 )
+from zenodo.hooks.bodies import FileSource, read_capped, seconds_left, sending, source_name
 from zenodo.hooks.options import OWN_EXTRA_KEYS, ZenodoOptions
 from zenodo.hooks.pacing import LocalPacer, RequestPacer, retry_after
 from zenodo.hooks.watch import RequestWatch
-from zenodo.source.hashing_reader import HashingReader
 
 if TYPE_CHECKING:
     from airflow.sdk import Connection
@@ -46,6 +46,10 @@ __all__ = ["LocalPacer", "RequestPacer", "ZenodoHook", "retry_after"]
 PROBE_ENDPOINT = "api/deposit/depositions"
 #: The OAI-PMH endpoint.
 OAI_ENDPOINT = "oai2d"
+#: The largest OAI-PMH page accepted (Zenodo's pages of 100 records are well under 5 MB).
+MAX_OAI_PAGE_BYTES = 32 * 1024 * 1024
+#: How much of a streamed error answer is read, to be quoted in the error.
+ERROR_BODY_BYTES = 64 * 1024
 #: No (complete) answer: connection refused or dropped (also mid-body), or a timeout.
 _TRANSPORT_ERRORS = (requests.ConnectionError, requests.Timeout,
                      requests.exceptions.ChunkedEncodingError)
@@ -189,13 +193,14 @@ class ZenodoHook(HttpHook):
         """
         url = self.url(endpoint)
         pacer = self._pacer(kind)
+        timeout = kwargs.pop("timeout", None) or self._timeout()
         for _ in range(self.max_rate_limit_waits):
             self.watch.gate(self._probe)
             pacer.acquire()
             started = time.monotonic()
             self.watch.sent(method, operation, kwargs)
             try:
-                response = self.session().request(method, url, timeout=self._timeout(), **kwargs)
+                response = self.session().request(method, url, timeout=timeout, **kwargs)
             except _TRANSPORT_ERRORS as exc:
                 self.watch.done(exc=exc)
                 self._raise_transport_error(exc, operation=operation, write=write)
@@ -210,6 +215,12 @@ class ZenodoHook(HttpHook):
             pacer.observe(response.headers, response.status_code)
             if response.status_code in ok_statuses:
                 return response
+            if kwargs.get("stream") and response.status_code >= 400:
+                # Only the start of a streamed error answer is read, to be quoted.
+                response._content = read_capped(response, max_bytes=ERROR_BODY_BYTES,
+                                                deadline=None, operation=operation,
+                                                truncate=True)
+                response.close()
             if response.status_code != 429:
                 self._raise_for_status(response, operation=operation, write=write)
                 return response
@@ -314,7 +325,7 @@ class ZenodoHook(HttpHook):
     # -- files and OAI-PMH -------------------------------------------------------------------
 
     def upload_file(
-        self, bucket_url: str, path: str | os.PathLike[str], *, filename: str | None = None,
+        self, bucket_url: str, path: FileSource, *, filename: str | None = None,
         md5: str | None = None,
     ) -> dict[str, Any]:
         """PUT a file to ``<bucket_url>/<filename>``; check the server's md5 against ours.
@@ -322,9 +333,10 @@ class ZenodoHook(HttpHook):
         Memory stays constant for any file size: the body is read from disk in chunks. Our
         md5 is ``md5`` when known (computed when the specimen was prepared), else computed on
         the way. A PUT replaces the file, so failures (network, 5xx, checksum mismatch) are
-        retried by sending the file again.
+        retried by sending the file again: the same open file when ``path`` is one (see
+        :func:`~zenodo.source.hashing_reader.open_checked`), never the path opened anew.
         """
-        name = filename or os.path.basename(path)
+        name = filename or source_name(path)
         endpoint = f"{bucket_url.rstrip('/')}/{quote(name, safe='')}"
         for attempt in self.retrying(ServerError, UnknownOutcome, ChecksumMismatch):
             with attempt:
@@ -335,14 +347,14 @@ class ZenodoHook(HttpHook):
         raise AssertionError("unreachable")  # pragma: no cover
 
     def stream_file(
-        self, endpoint: str, path: str | os.PathLike[str], *, operation: str,
-        md5: str | None = None,
+        self, endpoint: str, path: FileSource, *, operation: str, md5: str | None = None,
     ) -> tuple[dict[str, Any], str]:
         """PUT a file's bytes from disk in chunks, once; return the JSON answer and our md5.
 
+        :param path: a path, or a file already open (sent from its start, left open).
         :param md5: the file's known md5; without it the md5 is computed while sending.
         """
-        with HashingReader.open(path) if md5 is None else open(path, "rb") as body:
+        with sending(path, md5) as body:
             response = self.request(
                 "PUT",
                 endpoint,
@@ -354,13 +366,27 @@ class ZenodoHook(HttpHook):
             local_md5 = md5 or body.md5  # type: ignore[union-attr]
         return (response.json() if response.content else {}), local_md5.lower()
 
-    def oai_request(self, params: Mapping[str, str]) -> bytes:
+    def oai_request(self, params: Mapping[str, str], *, max_bytes: int = MAX_OAI_PAGE_BYTES,
+                    deadline: float | None = None) -> bytes:
         """GET one OAI-PMH answer's body, retried with backoff on 5xx and network failures.
 
         Zenodo answers OAI errors with HTTP 422: that body is returned too, for the parser.
+        The body is streamed: one larger than ``max_bytes`` raises
+        :class:`~zenodo.errors.ResponseTooLarge`, one still arriving at ``deadline``
+        (a ``time.monotonic()`` value) :class:`~zenodo.errors.DeadlinePassed`; neither is
+        retried.
         """
         for attempt in self.retrying():
             with attempt:
-                return self.request("GET", OAI_ENDPOINT, operation="oai", kind="oai",
-                                    ok_statuses=(422,), params=dict(params)).content
+                left = seconds_left(deadline, operation="oai")
+                connect, read = self._timeout()
+                timeout = (connect, read if left is None else max(min(read, left), 0.1))
+                response = self.request("GET", OAI_ENDPOINT, operation="oai", kind="oai",
+                                        ok_statuses=(422,), params=dict(params), stream=True,
+                                        timeout=timeout)
+                try:
+                    return read_capped(response, max_bytes=max_bytes, deadline=deadline,
+                                       operation="oai")
+                finally:
+                    response.close()
         raise AssertionError("unreachable")  # pragma: no cover

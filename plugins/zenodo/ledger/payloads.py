@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from zenodo.source.hashing_reader import CheckedFileSpec, with_identity
 from zenodo.source.specimen import FileSpec
 from zenodo.store.tables import Payload
 
@@ -33,7 +34,8 @@ class SpecimenPayload:
 
     :param key: the specimen's stable key.
     :param metadata: the deposit metadata (contains the key, so search can find it).
-    :param files: the files to upload (images, sidecar), each with size and md5.
+    :param files: the files to upload (images, sidecar), each with size and md5 (and, read
+        back from the store, the identity of the file validated).
     :param search_query: the deposit-search ``q`` that finds this specimen's depositions.
     """
 
@@ -48,11 +50,17 @@ class MissingPayload(LookupError):
 
 
 def _file_json(spec: FileSpec) -> dict[str, Any]:
-    return {"name": spec.name, "path": str(spec.path), "size": spec.size, "md5": spec.md5}
+    """A file as stored, with the identity (device, inode) of the file validated just now."""
+    checked = spec if isinstance(spec, CheckedFileSpec) and spec.inode is not None \
+        else with_identity(spec)
+    return {"name": spec.name, "path": str(spec.path), "size": spec.size, "md5": spec.md5,
+            "device": checked.device, "inode": checked.inode}
 
 
-def _file_spec(entry: dict[str, Any]) -> FileSpec:
-    return FileSpec(Path(entry["path"]), entry["name"], entry.get("size"), entry.get("md5"))
+def _file_spec(entry: dict[str, Any]) -> CheckedFileSpec:
+    """A stored file (the upload opens it with ``open_checked``, which checks its identity)."""
+    return CheckedFileSpec(Path(entry["path"]), entry["name"], entry.get("size"),
+                           entry.get("md5"), entry.get("device"), entry.get("inode"))
 
 
 class PayloadStore:

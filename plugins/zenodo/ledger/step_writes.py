@@ -38,6 +38,9 @@ WRITABLE_FIELDS = frozenset(c.name for c in _T.columns) - {
 }
 #: Remote ids: written as text whether given as int (Zenodo) or str (InvenioRDM).
 ID_FIELDS = ("deposition_id", "record_id", "concept_recid")
+#: The last-error columns, emptied once a specimen is published (its events keep the history).
+CLEARED_ERROR: dict[str, Any] = {"last_error_kind": None, "last_error_status": None,
+                                 "last_error_message": None, "last_error_at": None}
 
 
 class StepWriteMixin:
@@ -132,6 +135,9 @@ class StepWriteMixin:
                          actor: Actor = None, release: bool = False) -> SpecimenRow:
         """Persist the published record's ids (as text): PUBLISHED (VERIFIED when ``verified``).
 
+        The last error (e.g. the ``publish sent; outcome not yet seen`` of the publish intent)
+        is cleared: a published specimen has no reason; the event's detail keeps it.
+
         :param release: also give up ``owner``'s lease, in the same transaction (the specimen
             needs no more writes).
         """
@@ -141,9 +147,16 @@ class StepWriteMixin:
             "concept_recid": as_id(collection, key, "concept_recid", concept_recid),
         }
         to = State.VERIFIED if verified else State.PUBLISHED
-        detail = {"record_id": ids["record_id"], "doi": doi}
-        return self._guarded(collection, key, owner, actor, lambda _row, _state: (
-            to, {**ids, "retry_after": None}, detail), release=release)
+
+        def published(row: Mapping[str, Any], _state: State) -> tuple[State, dict[str, Any],
+                                                                      dict]:
+            detail: dict[str, Any] = {"record_id": ids["record_id"], "doi": doi}
+            if row.get("last_error_kind") or row.get("last_error_message"):
+                # The error is settled: the row forgets it, the event keeps it.
+                detail["settled_error"] = {"kind": row.get("last_error_kind"),
+                                           "message": row.get("last_error_message")}
+            return to, {**ids, **CLEARED_ERROR, "retry_after": None}, detail
+        return self._guarded(collection, key, owner, actor, published, release=release)
 
     def record_failure(self, collection: str, key: str, *, owner: str, kind: str,
                        message: str, status: int | None = None,

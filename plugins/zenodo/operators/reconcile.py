@@ -11,6 +11,8 @@ from zenodo.operators.base import ZenodoCollectionOperator
 
 #: Entries kept per list in the task's summary (the full lists are in the ledger's events).
 SUMMARY_ENTRIES = 200
+#: The share of the task's ``execution_timeout`` the harvest may take.
+HARVEST_SHARE = 0.9
 
 
 class ZenodoReconcileOperator(ZenodoCollectionOperator):
@@ -21,6 +23,10 @@ class ZenodoReconcileOperator(ZenodoCollectionOperator):
     harvests the whole set, the only harvest that may judge a record absent. Re-queued
     specimens (NEW again) are uploaded by the next run.
 
+    The harvest stops with a clear error (and the ledger stays as it was) on a feed that
+    would never end, and at its deadline: :data:`HARVEST_SHARE` of the task's
+    ``execution_timeout``, so it fails with its own reason before Airflow kills the task.
+
     :param grace_seconds: how long after publishing a record may be missing from the feed.
     """
 
@@ -28,10 +34,15 @@ class ZenodoReconcileOperator(ZenodoCollectionOperator):
         super().__init__(**kwargs)
         self.grace_seconds = grace_seconds
 
+    def harvest_deadline(self) -> float | None:
+        """Seconds the harvest may take: most of the task's ``execution_timeout``."""
+        timeout = self.execution_timeout
+        return None if timeout is None else timeout.total_seconds() * HARVEST_SHARE
+
     def execute(self, context: Any) -> dict[str, Any]:
         """Harvest, reconcile, and return the counts, differences and findings."""
-        from zenodo.harvest.harvester import Harvester
-        from zenodo.reconcile.reconciler import reconcile
+        from zenodo.harvest.harvester import Harvester, HarvestOptions
+        from zenodo.reconcile.run import harvest_and_reconcile
 
         params = self.run_params(context)
         if params.dry_run:
@@ -41,15 +52,13 @@ class ZenodoReconcileOperator(ZenodoCollectionOperator):
             raise AirflowSkipException(f"collection {config.id} has no community to harvest")
         ledger = runtime.open_ledger()
         hook = runtime.make_hook(config.zenodo_conn_id, ledger)
-        harvester = Harvester(hook)
-        watermark = ledger.get_watermarks(config.id).harvest
-        if params.reconcile_only or watermark is None:
-            harvest = harvester.harvest(config.community)
-        else:
-            harvest = harvester.harvest_since(config.community, watermark)
-        report = reconcile(config.id, harvest, ledger=ledger, hook=hook,
-                           owner=runtime.lease_owner(context), actor=runtime.actor(context),
-                           grace_seconds=self.grace_seconds)
+        harvester = Harvester(hook, HarvestOptions(set_prefix=hook.options.oai_set_prefix,
+                                                   deadline=self.harvest_deadline()))
+        done = harvest_and_reconcile(
+            config.id, config.community, harvester=harvester, ledger=ledger, hook=hook,
+            owner=runtime.lease_owner(context), full=params.reconcile_only,
+            actor=runtime.actor(context), grace_seconds=self.grace_seconds)
+        harvest, report = done.harvest, done.report
         self.log.info("reconcile %s: %s harvest, %d records in %d requests, %d differences: %s",
                       config.id, "full" if harvest.complete else "incremental",
                       len(harvest.records), harvest.stats.requests, report.differences,

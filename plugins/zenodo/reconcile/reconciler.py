@@ -13,7 +13,9 @@
   (publishing again would duplicate it); found and in the community -> pending (feed lag).
   A VERIFIED one the feed no longer shows is **demoted** to PUBLISHED;
 * two or more deposits for one key: **duplicate**, with every DOI; nothing is deleted;
-* records for no specimen of the collection: **foreign**.
+* records for no specimen of the collection: **foreign**; so are records carrying one of our
+  keys that are not ours (another account's look-alikes, see
+  :mod:`zenodo.reconcile.ownership`): never adopted, verified or counted as duplicates.
 
 Full versus incremental: absence is only judged after a complete harvest (no ``from``); an
 incremental harvest (``from=`` the watermark) only verifies and adopts what it shows, and never
@@ -27,7 +29,7 @@ findings already reported are counted as known, not reported again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +38,7 @@ from zenodo.harvest.harvester import HarvestResult
 from zenodo.ledger.ledger import Ledger
 from zenodo.ledger.rows import LeaseLost, SpecimenRow
 from zenodo.ledger.states import IllegalTransition, State
+from zenodo.ledger.step_writes import CLEARED_ERROR
 from zenodo.ledger.view import LedgerView
 from zenodo.reconcile.findings import (
     DUPLICATE,
@@ -44,9 +47,11 @@ from zenodo.reconcile.findings import (
     FindingKey,
     FindingStore,
 )
+from zenodo.reconcile.ownership import Owner, sort_records
 from zenodo.reconcile.plan import ADOPT, CHECK, VERIFY, Action, concept_recid, plan
 from zenodo.reconcile.report import ReconcileReport
 from zenodo.repository.deposit_api import DepositApi
+from zenodo.repository.ownership import OwnRecords
 
 if TYPE_CHECKING:
     from zenodo.hooks.zenodo import ZenodoHook
@@ -61,7 +66,7 @@ _CLEARED = {"record_id": None, "doi": None, "concept_doi": None, "concept_recid"
 def reconcile(
     collection: str, harvest: HarvestResult, *, ledger: Ledger, hook: ZenodoHook, owner: str,
     actor: Actor = None, grace_seconds: float = 3600.0, lease_seconds: float = 600.0,
-    now: datetime | None = None, set_watermark: bool = True,
+    now: datetime | None = None, set_watermark: bool = True, owner_check: Owner | None = None,
 ) -> ReconcileReport:
     """Make the ledger equal what the community's feed serves; return what changed.
 
@@ -76,6 +81,7 @@ def reconcile(
     :param now: the current time (tests); default now.
     :param set_watermark: store ``harvest.response_date`` as the collection's harvest watermark
         when every specimen could be handled.
+    :param owner_check: tells our records from others' (default: the hook's own records).
     """
     now = now or datetime.now(UTC)
     report = ReconcileReport(collection, harvest.community, harvest.complete,
@@ -84,7 +90,9 @@ def reconcile(
     known_missing = {subject for kind, subject in store.open_findings(collection)
                      if kind == MISSING_FROM_COMMUNITY}
     rows = {row.key: row for row in ledger.rows(collection)}
-    first = plan(rows, harvest.records, complete=harvest.complete, now=now,
+    feed = sort_records(rows, harvest.records, owner_check or OwnRecords(hook))
+    report.errors.extend({"key": key, "error": error} for key, error in feed.unsure.items())
+    first = plan(rows, feed.records, complete=harvest.complete, now=now,
                  grace=timedelta(seconds=grace_seconds), known_missing=known_missing)
     wanted = [a.key for a in first.actions]
     view = LedgerView(ledger, collection, owner, actor)
@@ -93,17 +101,18 @@ def reconcile(
         report.busy = sorted(set(wanted) - claimed)
         # Plan again on rows read after the claim: nobody else can change them now.
         rows = {row.key: row for row in ledger.rows(collection)}
-        final = plan(rows, harvest.records, complete=harvest.complete, now=now,
+        final = plan(rows, feed.records, complete=harvest.complete, now=now,
                      grace=timedelta(seconds=grace_seconds), known_missing=known_missing)
         report.pending = list(final.pending)
-        findings = dict(final.findings)
+        findings = {**feed.lookalikes, **final.findings}
         runner = _Runner(view, hook, store, now, report)
         for action in final.actions:
             if action.key in claimed:
                 runner.run(action, rows[action.key], findings)
             elif action.key not in report.busy:
                 report.busy.append(action.key)
-        _sync_findings(store, collection, findings, report, rows, now, actor)
+        _sync_findings(store, collection, findings, report, rows, now, actor,
+                       keep=feed.unsure_subjects)
     finally:
         view.release(claimed)
     if set_watermark and harvest.response_date and not report.busy and not report.errors:
@@ -116,8 +125,9 @@ def reconcile(
 
 def _sync_findings(store: FindingStore, collection: str,
                    findings: dict[FindingKey, dict[str, Any]], report: ReconcileReport,
-                   rows: Mapping[str, SpecimenRow], now: datetime, actor: Actor) -> None:
-    keep = set(report.busy) | set(report.pending) | {e["key"] for e in report.errors}
+                   rows: Mapping[str, SpecimenRow], now: datetime, actor: Actor, *,
+                   keep: Collection[str] = ()) -> None:
+    keep = {*keep, *report.busy, *report.pending, *(e["key"] for e in report.errors)}
     changes = store.sync(collection, findings, now=now, resolve=report.complete, keep=keep)
     report.known_findings = len(changes.known)
     for (kind, subject), detail in sorted(changes.new.items()):
@@ -127,9 +137,9 @@ def _sync_findings(store: FindingStore, collection: str,
             report.foreign.append(detail)
         elif kind == MISSING_FROM_COMMUNITY:
             report.missing_from_community.append({"key": subject, **detail})
-        row = rows.get(subject)
-        if row is not None:
-            store.note(collection, subject, row.state, {"reconcile": kind, **detail}, now=now,
+        row = rows.get(subject) or rows.get(str(detail.get("key") or ""))
+        if row is not None:  # on the specimen's events too (a look-alike: on the key's)
+            store.note(collection, row.key, row.state, {"reconcile": kind, **detail}, now=now,
                        actor=actor)
     report.resolved = [{"kind": kind, "subject": subject, **detail}
                        for (kind, subject), detail in sorted(changes.resolved.items())]
@@ -179,7 +189,7 @@ class _Runner:
                    record_id=record.record_id, doi=record.doi or row.doi,
                    concept_doi=record.concept_doi or row.concept_doi,
                    concept_recid=concept_recid(record.concept_doi) or row.concept_recid,
-                   retry_after=None)
+                   retry_after=None, **CLEARED_ERROR)
         self.report.adopted.append(entry)
 
     def _check(self, row: SpecimenRow, findings: dict[FindingKey, dict[str, Any]]) -> None:

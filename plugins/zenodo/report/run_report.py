@@ -6,7 +6,6 @@ count a specimen twice. Files go to ``<reports dir>/<collection>/<run id>/``.
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zenodo.ledger.states import State
+from zenodo.report.csv_cells import SafeCsvWriter
 
 if TYPE_CHECKING:
     from zenodo.ledger.ledger import Ledger
@@ -70,6 +70,9 @@ class RunReport:
 
 
 def _reason(row: SpecimenRow) -> str:
+    """Why a specimen is where it is: quarantine reasons or its last error; none once online."""
+    if row.state in (State.PUBLISHED, State.VERIFIED):
+        return ""  # its path there (retries, lost answers) is in the ledger's events
     if row.state == State.QUARANTINED:
         return "; ".join(row.quarantine_reasons)
     if row.state in (State.FAILED, State.UNKNOWN) or row.last_error_message:
@@ -117,6 +120,9 @@ def report_folder(base: Path, collection: str, run_id: str) -> Path:
 def write_report(report: RunReport, ledger: Ledger, base: Path) -> dict[str, Path]:
     """Write ``report.json`` and ``specimens.csv``; return their paths by kind.
 
+    CSV cells that would start a spreadsheet formula get a leading ``'``
+    (:mod:`zenodo.report.csv_cells`).
+
     :param ledger: read again, row by row, for the CSV (one line per specimen).
     :param base: the reports folder (the run's own subfolder is made in it).
     """
@@ -126,7 +132,7 @@ def write_report(report: RunReport, ledger: Ledger, base: Path) -> dict[str, Pat
     json_path.write_text(json.dumps(report.as_dict(), indent=2, default=str), encoding="utf-8")
     csv_path = folder / "specimens.csv"
     with csv_path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+        writer = SafeCsvWriter(handle)
         writer.writerow(CSV_COLUMNS)
         for row in ledger.rows(report.collection):
             writer.writerow([row.key, row.state.value, row.record_id or "", row.doi or "",
@@ -139,7 +145,7 @@ def preview_writer(folder: Path) -> Iterator[Callable[[PreviewLine], None]]:
     """Open ``folder/preview.csv`` and yield the function that writes one preview line."""
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / "preview.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+        writer = SafeCsvWriter(handle)
         writer.writerow(PREVIEW_COLUMNS)
         yield lambda line: writer.writerow(
             [line.key, line.now.value if line.now else "", line.after.value,

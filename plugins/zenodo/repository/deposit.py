@@ -12,6 +12,7 @@ from zenodo.errors import ZenodoError
 from zenodo.metadata.identity import deposit_matches_key
 from zenodo.repository.deposit_api import DepositApi
 from zenodo.repository.remote import RemoteDraft, RemoteFile, text_id
+from zenodo.source.hashing_reader import open_checked
 
 if TYPE_CHECKING:
     from zenodo.hooks.zenodo import ZenodoHook
@@ -75,11 +76,16 @@ class DepositRemote:
         self.api.delete_file(draft.id, draft.files[name].file_id)
 
     def upload(self, draft_id: str, spec: FileSpec, *, target: str | None) -> tuple[int, str]:
-        """PUT the file into the bucket (read again from the deposition if not known)."""
+        """PUT the file into the bucket (read again from the deposition if not known).
+
+        The file is opened once and checked to be the validated one
+        (:func:`~zenodo.source.hashing_reader.open_checked`); every try sends that handle.
+        """
         bucket = target or self.get(draft_id).upload_target
         if not bucket:
             raise ZenodoError(f"deposition {draft_id} has no bucket link", operation="file_put")
-        answer = self.hook.upload_file(bucket, spec.path, filename=spec.name, md5=spec.md5)
+        with open_checked(spec) as body:
+            answer = self.hook.upload_file(bucket, body, filename=spec.name, md5=spec.md5)
         return int(answer.get("size") or spec.size or 0), str(answer["checksum"]).removeprefix(
             "md5:")
 

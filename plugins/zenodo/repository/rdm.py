@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from zenodo.errors import (
     AuthFailed,
@@ -24,6 +24,7 @@ from zenodo.errors import (
 from zenodo.metadata.identity import rdm_matches_key
 from zenodo.repository.rdm_api import RdmApi
 from zenodo.repository.remote import RemoteDraft, RemoteFile, text_id
+from zenodo.source.hashing_reader import open_checked
 
 if TYPE_CHECKING:
     from zenodo.hooks.zenodo import ZenodoHook
@@ -131,19 +132,23 @@ class RdmRemote:
         self.api.delete_file(draft.id, name)
 
     def upload(self, draft_id: str, spec: FileSpec, *, target: str | None) -> tuple[int, str]:
-        """Declare, stream and commit one file; a wrong md5 sends the file again."""
-        for attempt in self.hook.retrying(ChecksumMismatch):
-            with attempt:
-                return self._upload_once(draft_id, spec)
+        """Declare, stream and commit one file; a wrong md5 sends the file again.
+
+        The file is opened once and checked to be the validated one
+        (:func:`~zenodo.source.hashing_reader.open_checked`); every try sends that handle.
+        """
+        with open_checked(spec) as body:
+            for attempt in self.hook.retrying(ChecksumMismatch):
+                with attempt:
+                    return self._upload_once(draft_id, spec, body)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _upload_once(self, draft_id: str, spec: FileSpec) -> tuple[int, str]:
+    def _upload_once(self, draft_id: str, spec: FileSpec, body: BinaryIO) -> tuple[int, str]:
         self._declare(draft_id, spec.name)
         local_md5 = ""
         for attempt in self.hook.retrying(ServerError, UnknownOutcome):
             with attempt:  # a content PUT replaces: safe to send again
-                local_md5 = self.api.put_file_content(draft_id, spec.name, spec.path,
-                                                      md5=spec.md5)
+                local_md5 = self.api.put_file_content(draft_id, spec.name, body, md5=spec.md5)
         entry = self._commit(draft_id, spec.name)
         try:
             check_md5(entry, local_md5, name=spec.name, operation="file_commit")

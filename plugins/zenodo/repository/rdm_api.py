@@ -7,7 +7,7 @@ body, review, file content) are retried by the hook. Ids are text (``"abcde-1234
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import quote
 
 if TYPE_CHECKING:
@@ -82,9 +82,13 @@ class RdmApi:
                              operation="file_declare", json=[{"key": name}])
 
     def put_file_content(
-        self, draft_id: str, name: str, path: str | os.PathLike[str], *, md5: str | None
+        self, draft_id: str, name: str, path: str | os.PathLike[str] | BinaryIO, *,
+        md5: str | None,
     ) -> str:
-        """Stream a declared file's bytes once (a PUT that replaces); return our md5."""
+        """Stream a declared file's bytes once (a PUT that replaces); return our md5.
+
+        :param path: a path, or a file already open (sent from its start, left open).
+        """
         _answer, local_md5 = self.hook.stream_file(
             self._file(draft_id, name, "/content"), path, operation="file_content", md5=md5)
         return local_md5
