@@ -37,15 +37,18 @@ class DepositApi:
         self,
         *,
         q: str | None = None,
-        status: str | None = None,
         sort: str | None = None,
         page: int = 1,
         size: int = 100,
         all_versions: bool = False,
     ) -> list[dict[str, Any]]:
-        """List or search our own depositions (drafts and published)."""
+        """List or search our own depositions (drafts and published).
+
+        There is no state filter: zenodo.org accepts ``status`` and ignores it, so a caller
+        tells drafts from records by each hit's ``submitted``.
+        """
         params: dict[str, Any] = {"page": page, "size": size}
-        for key, value in (("q", q), ("status", status), ("sort", sort)):
+        for key, value in (("q", q), ("sort", sort)):
             if value:
                 params[key] = value
         if all_versions:
