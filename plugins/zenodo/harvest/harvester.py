@@ -1,7 +1,10 @@
 """Harvest a community's OAI-PMH set in date windows: full or incremental, restarts, splits.
 
-Every record is yielded once; an expired token or a lasting 5xx restarts only the current
-window, and a window that keeps failing or lists too much is split. A feed that would never end
+Every record is yielded once; an expired token, a failed page asked with a resumption token
+(never sent again: Zenodo would serve the next page) or a lasting 5xx on a first page restarts
+only the current window, and a window that keeps failing or lists too much is split. Windows
+share their boundary instants (Zenodo's ``from``/``until`` are exact instants, bounds whole
+seconds), and a record listed twice is yielded once. A feed that would never end
 (a repeated token, too many pages, oversized pages, a trickling answer) stops the harvest with
 an error naming the cause, at the latest at the harvest's deadline. See docs/harvest.md.
 """
@@ -16,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from zenodo.errors import DeadlinePassed, ServerError
-from zenodo.harvest.oai_list import FeedLimits, oai_page, oai_pages
+from zenodo.harvest.oai_list import FeedLimits, PageLost, oai_page, oai_pages
 from zenodo.harvest.oai_page import OAI_NS, OaiTokenExpired
 from zenodo.harvest.records import HarvestedRecord, parse_record
 
@@ -212,9 +215,12 @@ class Harvester:
             return [(from_, until)]
         start = from_ or self.options.earliest or self._earliest(stats, limits)
         stop = until or _now()
+        # Zenodo compares ``from <= updated <= until`` exactly, to the microsecond, while
+        # bounds are whole seconds: consecutive windows share their boundary instant (a record
+        # updated at it is listed twice, and yielded once).
         windows: list[_Window] = []
-        while start + length <= stop:
-            windows.append((start, start + length - _SECOND))
+        while start + length < stop:
+            windows.append((start, start + length))
             start += length
         windows.append((start, until))
         return windows
@@ -223,17 +229,15 @@ class Harvester:
     def _split(window: _Window, end_hint: datetime, stats: HarvestStats, *,
                reason: str) -> list[_Window]:
         start, end = window
-        if start is None:
+        if start is None or not _splittable(start, end or end_hint):
             return []
         last = end or end_hint
-        if last - start < _SECOND:
-            return []
-        middle = start + (last - start) // 2
+        middle = _whole(start) + (_whole(last) - _whole(start)) // 2
         middle = middle.replace(microsecond=0)
         stats.splits += 1
         log.info("splitting OAI-PMH window %s..%s (%s)", format_datestamp(start),
                  format_datestamp(last), reason)
-        return [(start, middle), (middle + _SECOND, end)]
+        return [(start, middle), (middle, end)]  # both hold the instant ``middle``
 
     def _earliest(self, stats: HarvestStats, limits: FeedLimits) -> datetime:
         page = oai_page(self.hook, {"verb": "Identify"}, limits)
@@ -245,7 +249,11 @@ class Harvester:
 
     def _window(self, community: str, window: _Window, verb: str,
                 stats: HarvestStats, limits: FeedLimits) -> Iterator[HarvestedRecord]:
-        """Yield a window's records; restart it from its start on an expired token or 5xx."""
+        """Yield a window's records; restart it from its start on an expired token or 5xx.
+
+        A page asked with a resumption token is never asked again with that token (Zenodo
+        would serve the next page instead): its failure restarts the window.
+        """
         start, end = window
         attempt = 0
         while True:
@@ -262,8 +270,10 @@ class Harvester:
                         f"oai: set {self.set_spec(community)} window {label}: still failing "
                         f"after {self.options.max_restarts} restarts: {exc}"
                     ) from exc
-                log.warning("oai: window %s of set %s restarts (%s: %s)", label,
-                            self.set_spec(community), type(exc).__name__, exc)
+                why = ("a page asked with a resumption token failed; the token is not sent "
+                       "again" if isinstance(exc, PageLost) else type(exc).__name__)
+                log.warning("oai: window %s of set %s restarts from its start (%s: %s)", label,
+                            self.set_spec(community), why, exc)
                 _sleep_before(limits.deadline, self.options.restart_wait)
 
     def _list(self, community: str, start: datetime | None, end: datetime | None, verb: str,
@@ -282,7 +292,7 @@ class Harvester:
             if number == 1 and limit is not None and (page.complete_list_size or 0) > limit \
                     and start is not None:
                 last = end or parse_datestamp(page.response_date)
-                if last - start >= _SECOND:  # else it cannot be split: harvest it whole
+                if _splittable(start, last):  # else harvest it whole
                     raise _WindowTooBig(last)
             for index, element in enumerate(page.records, start=1):
                 yield parse_record(element, where=f"page {number}, item {index}")
@@ -290,6 +300,15 @@ class Harvester:
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
+
+
+def _whole(moment: datetime) -> datetime:
+    return moment.replace(microsecond=0)
+
+
+def _splittable(start: datetime, last: datetime) -> bool:
+    """Whether a whole second lies strictly between the window's ends (bounds are seconds)."""
+    return _whole(last) - _whole(start) >= 2 * _SECOND
 
 
 def _sleep_before(deadline: float | None, seconds: float) -> None:

@@ -4,6 +4,11 @@ A feed that never ends is refused (:class:`FeedRefused`) instead of followed for
 resumption token seen before in the list, more pages than the list's own ``completeListSize``
 implies (with a margin), or more than :attr:`FeedLimits.max_pages`. The hook refuses a page
 larger than :attr:`FeedLimits.max_page_bytes` and stops at the deadline.
+
+A resumption token is sent once: on Zenodo each request reads the list's scroll's *next*
+batch whatever page the token names, so a token sent again skips a page, and one whose list
+ended is a 500. A page asked with a token that fails (5xx, no answer) raises
+:class:`PageLost`: the list must be asked again from its first page (which may be retried).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from zenodo.errors import ZenodoError
+from zenodo.errors import ServerError, ZenodoError
 from zenodo.harvest.oai_page import OaiPage, parse_oai_page
 
 if TYPE_CHECKING:
@@ -25,6 +30,11 @@ class FeedRefused(ZenodoError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, operation="oai")
+
+
+class PageLost(ServerError):
+    """A page asked with a resumption token failed; the token is not sent again (on Zenodo
+    it would serve the page after): restart the list from its first page."""
 
 
 @dataclass(frozen=True)
@@ -49,10 +59,15 @@ class FeedLimits:
 
 def oai_page(hook: ZenodoHook, params: dict[str, str],
              limits: FeedLimits | None = None) -> OaiPage:
-    """Fetch and parse one OAI-PMH answer (the hook retries a 5xx or a lost answer)."""
+    """Fetch and parse one OAI-PMH answer.
+
+    The hook retries a 5xx or a lost answer, except for a page asked with a resumption token
+    (sent once: Zenodo never serves a token's page twice).
+    """
     limits = limits or FeedLimits()
     return parse_oai_page(hook.oai_request(params, max_bytes=limits.max_page_bytes,
-                                           deadline=limits.deadline))
+                                           deadline=limits.deadline,
+                                           retry="resumptionToken" not in params))
 
 
 def page_allowance(first: OaiPage, limits: FeedLimits) -> tuple[int, str]:
@@ -85,6 +100,7 @@ def oai_pages(
     :class:`~zenodo.harvest.oai_page.OaiError`.
 
     :raises FeedRefused: a token comes back, or the list takes more pages than allowed.
+    :raises PageLost: a page asked with a token failed (not retried: restart the list).
     """
     limits = limits or FeedLimits()
     params: dict[str, str] = {"verb": verb}
@@ -100,8 +116,16 @@ def oai_pages(
     allowed, basis = limits.max_pages, ""
     number = 0
     while True:
-        page = oai_page(hook, params, limits)
         number += 1
+        try:
+            page = oai_page(hook, params, limits)
+        except ServerError as exc:
+            if "resumptionToken" not in params:
+                raise
+            raise PageLost(f"{where}: page {number}, asked with a resumption token, failed "
+                           f"({exc}); a token is never sent twice (Zenodo would serve the "
+                           "next page): the list must restart", status=exc.status,
+                           operation="oai") from exc
         if number == 1:
             allowed, basis = page_allowance(page, limits)
         yield page

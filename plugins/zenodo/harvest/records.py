@@ -1,8 +1,10 @@
 """Turn one OAI-PMH ``<record>`` (or ``<header>``) into a small frozen :class:`HarvestedRecord`.
 
 Reads ``oai_datacite`` (and ``datacite``, kernel 3 or 4) and ``oai_dc``. The specimen key is the
-``specimen-key:<key>`` subject the mapping writes, else its ``isAlternateIdentifier``
-(``urn:specimen:<key>`` decoded, another URL or URN as is); Zenodo's own URLs and DOIs never.
+``specimen-key:<key>`` subject (keyword) the mapping writes, else the record's alternate
+identifier (``urn:specimen:<key>`` decoded, another URL or URN as is), which Zenodo lists in
+DataCite's ``alternateIdentifier`` and Dublin Core's ``dc:identifier`` (never ``dc:relation``);
+Zenodo's own URLs, DOIs and OAI ids never.
 """
 
 from __future__ import annotations
@@ -152,12 +154,14 @@ def _from_datacite(metadata: Element) -> tuple[str | None, str | None, str | Non
 
 
 def _from_dublin_core(metadata: Element) -> tuple[str | None, str | None, str | None]:
-    dois = [d for d in (bare_doi(t) for _e, t in _texts(metadata, "identifier")) if d]
+    # InvenioRDM's DublinCoreSchema: identifiers are the DOI (as a URL), the OAI id and the
+    # alternate identifiers; relations the related identifiers, the community pages and,
+    # last, the concept DOI; subjects the keywords.
+    identifiers = [text for _el, text in _texts(metadata, "identifier")]
+    dois = [d for d in map(bare_doi, identifiers) if d]
     doi = dois[0] if dois else None
     relations = [text for _el, text in _texts(metadata, "relation")]
-    # InvenioRDM's Dublin Core serialiser appends the concept DOI as the last relation.
-    relation_dois = [d for d in (bare_doi(r) for r in relations) if d and d != doi]
+    relation_dois = [d for d in map(bare_doi, relations) if d and d != doi]
     concept = relation_dois[-1] if relation_dois else None
     subjects = [text for _el, text in _texts(metadata, "subject")]
-    alternates = [r for r in relations if "/communities/" not in r]
-    return doi, concept, key_from_identifiers(subjects, alternates)
+    return doi, concept, key_from_identifiers(subjects, identifiers)

@@ -367,7 +367,7 @@ class ZenodoHook(HttpHook):
         return (response.json() if response.content else {}), local_md5.lower()
 
     def oai_request(self, params: Mapping[str, str], *, max_bytes: int = MAX_OAI_PAGE_BYTES,
-                    deadline: float | None = None) -> bytes:
+                    deadline: float | None = None, retry: bool = True) -> bytes:
         """GET one OAI-PMH answer's body, retried with backoff on 5xx and network failures.
 
         Zenodo answers OAI errors with HTTP 422: that body is returned too, for the parser.
@@ -375,8 +375,12 @@ class ZenodoHook(HttpHook):
         :class:`~zenodo.errors.ResponseTooLarge`, one still arriving at ``deadline``
         (a ``time.monotonic()`` value) :class:`~zenodo.errors.DeadlinePassed`; neither is
         retried.
+
+        :param retry: False: sent once, a 5xx or network failure raised at once (a 429 is
+            still waited out). For a resumption token, which Zenodo never serves twice.
         """
-        for attempt in self.retrying():
+        once = tenacity.Retrying(stop=tenacity.stop_after_attempt(1), reraise=True)
+        for attempt in self.retrying() if retry else once:
             with attempt:
                 left = seconds_left(deadline, operation="oai")
                 connect, read = self._timeout()

@@ -247,6 +247,36 @@ def test_key_rules() -> None:
                                      "https://example.org/s/2"]) == "https://example.org/s/2"
 
 
+DC_RECORD = """<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">
+  <responseDate>2025-01-01T00:00:00Z</responseDate><ListRecords><record><header>
+  <identifier>oai:zenodo.org:12</identifier><datestamp>2025-01-01T00:00:00Z</datestamp>
+  </header><metadata><oai_dc:dc xmlns:dc="http://purl.org/dc/elements/1.1/"
+   xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/">
+  <dc:identifier>https://doi.org/10.5281/zenodo.12</dc:identifier>
+  <dc:identifier>oai:zenodo.org:12</dc:identifier>{identifiers}
+  <dc:relation>https://example.org/derived-from/9</dc:relation>
+  <dc:relation>https://zenodo.org/communities/herb/</dc:relation>
+  <dc:relation>https://doi.org/10.5281/zenodo.11</dc:relation>
+  <dc:subject>Quercus</dc:subject>{subjects}
+  </oai_dc:dc></metadata></record></ListRecords></OAI-PMH>"""
+
+
+@pytest.mark.parametrize(("identifiers", "subjects", "key"), [
+    ("<dc:identifier>urn:specimen:BR%201</dc:identifier>", "", "BR 1"),
+    ("<dc:identifier>https://example.org/s/1</dc:identifier>", "", "https://example.org/s/1"),
+    ("<dc:identifier>urn:specimen:X</dc:identifier>", "<dc:subject>specimen-key:K 2</dc:subject>",
+     "K 2"),
+    ("", "", None),  # a related identifier (dc:relation) is never the specimen
+])
+def test_dublin_core_reads_the_key_from_its_identifiers_as_zenodo_lists_them(
+    identifiers: str, subjects: str, key: str | None
+) -> None:
+    page = parse_oai_page(DC_RECORD.format(identifiers=identifiers, subjects=subjects).encode())
+    record = parse_record(page.records[0], where="page 1, item 1")
+    assert (record.doi, record.concept_doi) == ("10.5281/zenodo.12", "10.5281/zenodo.11")
+    assert record.specimen_key == key
+
+
 def test_a_record_without_an_oai_identifier_is_named_in_the_error() -> None:
     page = parse_oai_page(b"""<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">
       <responseDate>2025-01-01T00:00:00Z</responseDate><ListRecords><record><header>
