@@ -129,7 +129,8 @@ def seed(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
                              published=now, updated=now)
             dep.id = db.new_pid()
             db.save(dep)
-            blob = ctx.blobs.write_chunks([_fill(spec["content"], n).encode()])
+            blob = ctx.blobs.write_chunks([_fill(spec["content"], n).encode()],
+                                          ctx.config.quota_bytes)
             db.put_file(StoredFile(str(uuid.uuid4()), dep.id, _fill(spec["key"], n), blob.size,
                                    blob.md5, "text/plain", str(uuid.uuid4()), now, now,
                                    blob.path))

@@ -15,7 +15,15 @@ from starlette.concurrency import run_in_threadpool
 from zenodo_sandbox import deposit_search, deposits, extra_formats, files
 from zenodo_sandbox.blobs import TooLarge
 from zenodo_sandbox.core import NOT_FOUND, ApiError
-from zenodo_sandbox.http import context, depositor, json_body, query_params, record_id, reply
+from zenodo_sandbox.http import (
+    content_length,
+    context,
+    depositor,
+    json_body,
+    query_params,
+    record_id,
+    reply,
+)
 
 router = APIRouter()
 BASE = "/api/deposit/depositions"
@@ -85,7 +93,7 @@ async def post_file(request: Request, depid: str) -> Response:
     ctx, user = context(request), depositor(request)
     length = request.headers.get("content-length")
     dep = await run_in_threadpool(files.legacy_prepare, ctx, user, record_id(depid),
-                                  int(length) if length and length.isdigit() else None)
+                                  content_length(length))
     form = await request.form(max_part_size=ctx.config.multipart_max_bytes)
     upload = form.get("file")
     if upload is None or isinstance(upload, str):
@@ -97,7 +105,8 @@ async def post_file(request: Request, depid: str) -> Response:
             yield chunk
 
     try:
-        blob = await run_in_threadpool(ctx.blobs.write_chunks, chunks())
+        blob = await run_in_threadpool(ctx.blobs.write_chunks, chunks(),
+                                       ctx.config.multipart_max_bytes)
     except TooLarge as exc:
         raise ApiError(413, files.TOO_LARGE) from exc
     data = await run_in_threadpool(files.legacy_store, ctx, dep, str(name), blob)
@@ -131,7 +140,7 @@ async def bucket_put(request: Request, bucket: str, key: str) -> Response:
     user = depositor(request)
     length = request.headers.get("content-length")
     data = await files.bucket_put(context(request), user, bucket, key, request.stream(),
-                                  int(length) if length and length.isdigit() else None)
+                                  content_length(length))
     return reply(data, 201)
 
 

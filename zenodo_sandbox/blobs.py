@@ -56,15 +56,22 @@ class BlobStore:
             raise
         return Blob(str(path), digest.hexdigest(), size)
 
-    def write_chunks(self, chunks: Iterable[bytes]) -> Blob:
-        """Write a synchronous byte iterable to a new blob."""
+    def write_chunks(self, chunks: Iterable[bytes], max_size: int) -> Blob:
+        """Write a synchronous byte iterable to a new blob; raise :class:`TooLarge` past
+        ``max_size`` (however the bytes arrived: a chunked body declares no length)."""
         path = self._new_path()
         digest, size = hashlib.md5(usedforsecurity=False), 0
-        with path.open("wb") as out:
-            for chunk in chunks:
-                size += len(chunk)
-                digest.update(chunk)
-                out.write(chunk)
+        try:
+            with path.open("wb") as out:
+                for chunk in chunks:
+                    size += len(chunk)
+                    if size > max_size:
+                        raise TooLarge
+                    digest.update(chunk)
+                    out.write(chunk)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
         return Blob(str(path), digest.hexdigest(), size)
 
     def copy(self, path: str) -> str:

@@ -44,10 +44,18 @@ def depositor(request: Request) -> str:
 
 
 def record_id(value: str) -> int:
-    """Return a numeric id from the path; anything else is 404, as on Zenodo."""
-    if not value.isdigit():
+    """Return a numeric id from the path; anything else is 404, as on Zenodo.
+
+    Only ASCII digits count: ``str.isdigit`` also accepts ``²``, which ``int`` refuses.
+    """
+    if not (value.isascii() and value.isdigit()):
         raise ApiError(404, NOT_FOUND)
     return int(value)
+
+
+def content_length(value: str | None) -> int | None:
+    """Return a ``Content-Length`` header's value, or None when absent or not a number."""
+    return int(value) if value and value.isascii() and value.isdigit() else None
 
 
 def query_params(request: Request) -> dict[str, str]:

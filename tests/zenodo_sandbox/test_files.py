@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 
+import pytest
 import requests
 
 from zenodo_sandbox.testing import SandboxProcess
@@ -127,3 +128,35 @@ def test_multipart_body_over_the_limit_is_413():
         assert response.status_code == 413
         assert response.json() == {"status": 413, "message":
                                    "The data value transmitted exceeds the capacity limit."}
+
+
+def test_a_chunked_multipart_body_cannot_pass_the_limit():
+    """A chunked body declares no length: the stored bytes are counted instead."""
+    with SandboxProcess(limits_profile="none",
+                        extra_args=["--multipart-max-bytes", "300000"]) as box:
+        headers = box.headers()
+        dep = requests.post(f"{box.url}/api/deposit/depositions", json={}, headers=headers,
+                            timeout=10).json()
+        boundary = "sandbox-test-boundary"
+        head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+                f"filename=\"big.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n").encode()
+        tail = f"\r\n--{boundary}--\r\n".encode()
+
+        def body():  # a generator: requests sends it chunked, with no Content-Length
+            yield head
+            for _ in range(7):
+                yield b"z" * 100_000
+            yield tail
+
+        response = requests.post(
+            dep["links"]["files"], data=body(), timeout=30,
+            headers={**headers, "Content-Type": f"multipart/form-data; boundary={boundary}"})
+        assert response.status_code == 413
+        assert box.admin.deposition(dep["id"])["files"] == []
+
+
+@pytest.mark.parametrize("bad_id", ["²", "١٢", "12a"])
+def test_a_non_ascii_digit_id_is_404_not_500(sandbox, api, bad_id):
+    response = api.get(f"{sandbox.url}/api/deposit/depositions/{bad_id}")
+    assert response.status_code == 404, response.text
+    assert api.get(f"{sandbox.url}/api/records/{bad_id}").status_code == 404
