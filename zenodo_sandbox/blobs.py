@@ -36,43 +36,20 @@ class BlobStore:
         return self.root / uuid.uuid4().hex
 
     async def write_stream(self, chunks: AsyncIterator[bytes], max_size: int) -> Blob:
-        """Write an async byte stream to a new blob; raise :class:`TooLarge` past ``max_size``.
-
-        :param chunks: the request body stream
-        :param max_size: the most bytes accepted
-        """
-        path = self._new_path()
-        digest, size = hashlib.md5(usedforsecurity=False), 0
-        try:
-            with path.open("wb") as out:
-                async for chunk in chunks:
-                    size += len(chunk)
-                    if size > max_size:
-                        raise TooLarge
-                    digest.update(chunk)
-                    out.write(chunk)
-        except BaseException:
-            path.unlink(missing_ok=True)
-            raise
-        return Blob(str(path), digest.hexdigest(), size)
+        """Write an async byte stream (a request body) to a new blob; raise :class:`TooLarge`
+        past ``max_size`` bytes."""
+        with _Writer(self._new_path(), max_size) as out:
+            async for chunk in chunks:
+                out.add(chunk)
+        return out.blob()
 
     def write_chunks(self, chunks: Iterable[bytes], max_size: int) -> Blob:
         """Write a synchronous byte iterable to a new blob; raise :class:`TooLarge` past
         ``max_size`` (however the bytes arrived: a chunked body declares no length)."""
-        path = self._new_path()
-        digest, size = hashlib.md5(usedforsecurity=False), 0
-        try:
-            with path.open("wb") as out:
-                for chunk in chunks:
-                    size += len(chunk)
-                    if size > max_size:
-                        raise TooLarge
-                    digest.update(chunk)
-                    out.write(chunk)
-        except BaseException:
-            path.unlink(missing_ok=True)
-            raise
-        return Blob(str(path), digest.hexdigest(), size)
+        with _Writer(self._new_path(), max_size) as out:
+            for chunk in chunks:
+                out.add(chunk)
+        return out.blob()
 
     def copy(self, path: str) -> str:
         """Return the path of a new blob with the same content (hard link when possible)."""
@@ -91,3 +68,32 @@ class BlobStore:
         """Delete every blob."""
         shutil.rmtree(self.root, ignore_errors=True)
         self.root.mkdir(parents=True, exist_ok=True)
+
+
+class _Writer:
+    """One blob being written: counts and hashes each chunk; removes the file on any error."""
+
+    def __init__(self, path: Path, max_size: int) -> None:
+        self.path, self.max_size = path, max_size
+        self.digest, self.size = hashlib.md5(usedforsecurity=False), 0
+
+    def __enter__(self) -> _Writer:
+        self._out = self.path.open("wb")
+        return self
+
+    def add(self, chunk: bytes) -> None:
+        """Append ``chunk``; raise :class:`TooLarge` once the budget is passed."""
+        self.size += len(chunk)
+        if self.size > self.max_size:
+            raise TooLarge
+        self.digest.update(chunk)
+        self._out.write(chunk)
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        self._out.close()
+        if kind is not None:
+            self.path.unlink(missing_ok=True)
+
+    def blob(self) -> Blob:
+        """The finished blob."""
+        return Blob(str(self.path), self.digest.hexdigest(), self.size)
