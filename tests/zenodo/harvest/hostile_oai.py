@@ -17,12 +17,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+
+from tests.zenodo.harvest.loopback_server import LoopbackServer
 
 HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
         '<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">'
@@ -38,7 +39,7 @@ def record(number: int) -> str:
             "</header></record>")
 
 
-class HostileOai:
+class HostileOai(LoopbackServer):
     """Serve one hostile mode; count the requests and the bytes sent.
 
     :param mode: see the module docstring.
@@ -52,30 +53,13 @@ class HostileOai:
         self.requests = 0
         self.bytes_sent = 0
         self.gave_up = threading.Event()  # the client closed the connection mid-body
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        """The server's base URL."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__(self._handler())
 
     def connection_json(self) -> str:
         """An Airflow connection (JSON) of type ``zenodo`` on this server."""
         return json.dumps({"conn_type": "zenodo", "host": self.url,
                            "password": "hostile-test-token",
                            "extra": {"rate_limit_profile": "none", "read_timeout": 5}})
-
-    def __enter__(self) -> HostileOai:
-        self._thread.start()
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     # -- pages ---------------------------------------------------------------------------------
 

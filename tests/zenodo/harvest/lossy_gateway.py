@@ -9,16 +9,17 @@ away and sends a 504 instead: the sandbox's scroll has moved, as on zenodo.org.
 from __future__ import annotations
 
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import requests
 
+from tests.zenodo.harvest.loopback_server import LoopbackServer
+
 GATEWAY_TIMEOUT = b"<html><body><h1>504 Gateway Time-out</h1></body></html>"
 
 
-class LossyGateway:
+class LossyGateway(LoopbackServer):
     """Forward to ``upstream``; lose the first ``lose`` answers to token requests.
 
     :param upstream: the sandbox's base URL.
@@ -29,24 +30,7 @@ class LossyGateway:
         self.upstream, self.lose = upstream.rstrip("/"), lose
         self.lost = 0
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        """The gateway's base URL."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> LossyGateway:
-        self._thread.start()
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(self._handler())
 
     def _take_loss(self, path: str) -> bool:
         with self._lock:
