@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from zenodo_sandbox import record_licences
+from zenodo_sandbox import licenses, record_licences
 from zenodo_sandbox.oai_fields import (
     NS_XSI,
     FormatContext,
@@ -137,7 +137,7 @@ def _tail(root: etree._Element, view: RecordView) -> None:
     """version, rightsList, descriptions, geoLocations, fundingReferences."""
     text_node(root, f"{_Q}version", view.version)
     rights = node(root, f"{_Q}rightsList")
-    rdm_licence = record_licences.rdm_licence(view.licence)
+    rdm_licence = licenses.rdm_id(view.licence)
     if rdm_licence:
         text_node(rights, f"{_Q}rights", record_licences.title(rdm_licence),
                   rightsURI=record_licences.url(rdm_licence),

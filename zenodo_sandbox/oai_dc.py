@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import idutils
 from lxml import etree
 
-from zenodo_sandbox import record_licences
+from zenodo_sandbox import licenses, record_licences
 from zenodo_sandbox.oai_fields import NS_XSI, FormatContext, community_urls, escape_html, text_node
 from zenodo_sandbox.record_view import view_of
 from zenodo_sandbox.record_vocab import resource_type
@@ -48,7 +48,7 @@ def oai_dc(record: OaiRecord, ctx: FormatContext) -> etree._Element:
                          nsmap={"dc": NS_DC, "oai_dc": NS_OAI_DC, "xsi": NS_XSI})
     root.set(f"{{{NS_XSI}}}schemaLocation", f"{NS_OAI_DC} {OAI_DC_SCHEMA}")
     status = view.access_status()
-    rdm_licence = record_licences.rdm_licence(view.licence)
+    rdm_licence = licenses.rdm_id(view.licence)
     dates = [view.publication_date]
     if status == "embargoed":
         dates.append(f"info:eu-repo/date/embargoEnd/{view.embargo_until}")

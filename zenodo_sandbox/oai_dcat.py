@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from lxml import etree
 
-from zenodo_sandbox import record_licences
+from zenodo_sandbox import licenses, record_licences
 from zenodo_sandbox.oai_fields import FormatContext, node, strip_html, text_node
 from zenodo_sandbox.record_view import view_of
 
@@ -45,7 +45,7 @@ def dcat(record: OaiRecord, ctx: FormatContext) -> etree._Element:
         text_node(agent, _q("foaf", "name"), person.name)
     for keyword in view.keywords:
         text_node(dataset, _q("dcat", "keyword"), keyword)
-    rdm_licence = record_licences.rdm_licence(view.licence)
+    rdm_licence = licenses.rdm_id(view.licence)
     licence_url = record_licences.url(rdm_licence) if rdm_licence else None
     if licence_url:
         node(dataset, _q("dct", "license")).set(_q("rdf", "resource"), licence_url)

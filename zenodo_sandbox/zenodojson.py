@@ -18,7 +18,7 @@ import copy
 from typing import Any
 from urllib.parse import quote
 
-from zenodo_sandbox import record_licences
+from zenodo_sandbox import licenses
 from zenodo_sandbox.core import Context, iso
 from zenodo_sandbox.record_view import Person, RecordView, view_of
 from zenodo_sandbox.record_vocab import (
@@ -151,9 +151,9 @@ def metadata(view: RecordView, *, doi: str | None, communities: list[str],
         md["resource_type"] = {"title": title, "type": kind, **({"subtype": sub} if sep else {})}
     if view.identifiers:
         md["alternate_identifiers"] = [{"identifier": i["identifier"]} for i in view.identifiers]
-    rdm_licence = record_licences.rdm_licence(view.licence)
+    rdm_licence = licenses.rdm_id(view.licence)
     if rdm_licence:
-        md["license"] = {"id": record_licences.legacy_name(rdm_licence)}
+        md["license"] = {"id": licenses.legacy_id(rdm_licence)}
     if view.funding:
         md["grants"] = [grant(funder, number) for funder, number in view.funding]
     if communities:
