@@ -1,12 +1,13 @@
 """Harvest a community's OAI-PMH set in date windows: full or incremental, restarts, splits.
 
-Every record is yielded once; an expired token, a failed page asked with a resumption token
-(never sent again: Zenodo would serve the next page) or a lasting 5xx on a first page restarts
-only the current window, and a window that keeps failing or lists too much is split. Windows
-share their boundary instants (Zenodo's ``from``/``until`` are exact instants, bounds whole
-seconds), and a record listed twice is yielded once. A feed that would never end
-(a repeated token, too many pages, oversized pages, a trickling answer) stops the harvest with
-an error naming the cause, at the latest at the harvest's deadline. See docs/harvest.md.
+Every record is yielded once; a failed page is asked again, and an expired token, a page
+still failing, or a list that came out short after a page was asked again (Zenodo then serves
+the page after it) restarts only the current window, and a window that keeps failing or lists
+too much is split. Windows share their boundary instants (Zenodo's ``from``/``until`` are
+exact instants, bounds whole seconds), and a record listed twice is yielded once. A feed that
+would never end (a repeated token, too many pages, oversized pages, a trickling answer) stops
+the harvest with an error naming the cause, at the latest at the harvest's deadline.
+See docs/harvest.md.
 """
 
 from __future__ import annotations
@@ -31,6 +32,13 @@ log = logging.getLogger(__name__)
 DATESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _SECOND = timedelta(seconds=1)
 _Window = tuple[datetime | None, datetime | None]
+
+
+def _count_retry(stats: HarvestStats, number: int, exc: BaseException) -> None:
+    stats.retries += 1
+    status = getattr(exc, "status", None)
+    log.warning("oai: page %d failed (%s); asking it again", number,
+                f"HTTP {status}" if status else type(exc).__name__)
 
 
 class HarvestFailed(RuntimeError):
@@ -90,9 +98,10 @@ class HarvestOptions:
 
 @dataclass
 class HarvestStats:
-    """What a harvest cost: pages received, restarts, windows and splits."""
+    """What a harvest cost: pages received, pages asked again, restarts, windows and splits."""
 
     requests: int = 0
+    retries: int = 0
     restarts: int = 0
     windows: int = 0
     splits: int = 0
@@ -251,8 +260,7 @@ class Harvester:
                 stats: HarvestStats, limits: FeedLimits) -> Iterator[HarvestedRecord]:
         """Yield a window's records; restart it from its start on an expired token or 5xx.
 
-        A page asked with a resumption token is never asked again with that token (Zenodo
-        would serve the next page instead): its failure restarts the window.
+        A page of the list that is missing (:class:`PageLost`) restarts the window too.
         """
         start, end = window
         attempt = 0
@@ -270,8 +278,8 @@ class Harvester:
                         f"oai: set {self.set_spec(community)} window {label}: still failing "
                         f"after {self.options.max_restarts} restarts: {exc}"
                     ) from exc
-                why = ("a page asked with a resumption token failed; the token is not sent "
-                       "again" if isinstance(exc, PageLost) else type(exc).__name__)
+                why = "a page of the list is missing" if isinstance(exc, PageLost) \
+                    else type(exc).__name__
                 log.warning("oai: window %s of set %s restarts from its start (%s: %s)", label,
                             self.set_spec(community), why, exc)
                 _sleep_before(limits.deadline, self.options.restart_wait)
@@ -283,6 +291,7 @@ class Harvester:
             set_spec=self.set_spec(community),
             from_=format_datestamp(start) if start else None,
             until=format_datestamp(end) if end else None, limits=limits,
+            on_retry=lambda number, exc: _count_retry(stats, number, exc),
         )
         limit = self.options.max_window_records
         for number, page in enumerate(pages, start=1):

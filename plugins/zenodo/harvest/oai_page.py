@@ -43,6 +43,8 @@ class OaiPage:
     :param resumption_token: the token for the next page, ``None`` at the end.
     :param complete_list_size: the server's count of the whole list, if it gave one.
     :param response_date: the ``responseDate`` text (the next incremental harvest's ``from``).
+    :param cursor: how many records of the list came before this page, by the server's count
+        of the page its token named (``None`` when the page has no resumption token element).
     """
 
     root: Element
@@ -50,6 +52,7 @@ class OaiPage:
     resumption_token: str | None
     complete_list_size: int | None
     response_date: str
+    cursor: int | None = None
 
 
 def parse_oai_page(content: bytes) -> OaiPage:
@@ -82,6 +85,7 @@ def parse_oai_page(content: bytes) -> OaiPage:
         break
     token = (token_el.text or "").strip() if token_el is not None else ""
     size = token_el.get("completeListSize") if token_el is not None else None
+    cursor = token_el.get("cursor") if token_el is not None else None
     return OaiPage(
         root=root,
         records=records,
@@ -90,4 +94,5 @@ def parse_oai_page(content: bytes) -> OaiPage:
         if size and size.isdigit()
         else (len(records) if token_el is None else None),
         response_date=response_date,
+        cursor=int(cursor) if cursor and cursor.isdigit() else None,
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -367,7 +367,8 @@ class ZenodoHook(HttpHook):
         return (response.json() if response.content else {}), local_md5.lower()
 
     def oai_request(self, params: Mapping[str, str], *, max_bytes: int = MAX_OAI_PAGE_BYTES,
-                    deadline: float | None = None, retry: bool = True) -> bytes:
+                    deadline: float | None = None,
+                    on_retry: Callable[[BaseException], None] | None = None) -> bytes:
         """GET one OAI-PMH answer's body, retried with backoff on 5xx and network failures.
 
         Zenodo answers OAI errors with HTTP 422: that body is returned too, for the parser.
@@ -376,11 +377,14 @@ class ZenodoHook(HttpHook):
         (a ``time.monotonic()`` value) :class:`~zenodo.errors.DeadlinePassed`; neither is
         retried.
 
-        :param retry: False: sent once, a 5xx or network failure raised at once (a 429 is
-            still waited out). For a resumption token, which Zenodo never serves twice.
+        :param on_retry: called with the failure before each retry (a page asked again with a
+            resumption token may come back as the page after it: the caller checks the list).
         """
-        once = tenacity.Retrying(stop=tenacity.stop_after_attempt(1), reraise=True)
-        for attempt in self.retrying() if retry else once:
+        retrying = self.retrying()
+        if on_retry is not None:
+            retrying = retrying.copy(
+                before_sleep=lambda state: on_retry(state.outcome.exception()))
+        for attempt in retrying:
             with attempt:
                 left = seconds_left(deadline, operation="oai")
                 connect, read = self._timeout()
