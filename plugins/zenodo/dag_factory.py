@@ -116,7 +116,7 @@ def build_collection_dag(config: CollectionConfig, *, doc_md: str = "",
             map_index_template="{{ batch_label }}",
         ).expand(batch=plan.output)
         feed = OaiPmhFeedSensor(
-            task_id="wait_for_feed", collection_id=cid, plan_task_id="plan",
+            task_id="wait_for_feed", collection_id=cid,
             timeout=settings.feed_timeout, poke_interval=settings.feed_poke_interval,
             trigger_rule=TriggerRule.ALL_DONE,
         )

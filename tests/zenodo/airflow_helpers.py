@@ -11,6 +11,7 @@ import pytest
 from zenodo.config.collection_file import load_collections
 from zenodo.ledger.ledger import Ledger
 from zenodo.ledger.prepare import prepare_collection
+from zenodo.operators.plan import batch_summary
 from zenodo_demo.sample import SampleInfo, generate_sample
 from zenodo_sandbox.testing import SandboxProcess
 
@@ -32,6 +33,12 @@ def task_context(task_id: str = "upload", map_index: int = 0, xcoms: dict[str, A
                          xcom_pull=lambda task_ids, key="return_value": values.get(task_ids),
                          xcom_push=lambda key, value: pushed.__setitem__(key, value))
     return {"params": params, "ti": ti, "run_id": "manual__test"}
+
+
+def planned_batch(ledger: Ledger, keys: list[str], batch: str = "b0000") -> dict[str, Any]:
+    """Save ``keys`` as the test run's plan (one batch) and return its summary, as plan does."""
+    ledger.save_plan(COLLECTION, "manual__test", [keys])
+    return batch_summary(batch, keys)
 
 
 @pytest.fixture

@@ -3,7 +3,8 @@
 Each public write is one short transaction: lock the row, check the lease and the transition,
 update the row and append one event per state change. Here are registration, the reads and the
 row primitives; the engine's per-step writes are in :mod:`~zenodo.ledger.step_writes`, leases
-and watermarks in :mod:`~zenodo.ledger.leases`.
+and watermarks in :mod:`~zenodo.ledger.leases`, the run's upload plan in
+:mod:`~zenodo.ledger.plans`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 from zenodo.ledger import statements as sql
 from zenodo.ledger.actor import Actor, actor_or_default
 from zenodo.ledger.leases import LeaseMixin
+from zenodo.ledger.plans import PlanMixin
 from zenodo.ledger.registration import plan_registration
 from zenodo.ledger.rows import EventRow, SpecimenRow, parse_files
 from zenodo.ledger.states import State, check_transition
@@ -29,7 +31,7 @@ _E = Event.__table__
 _NEEDS_WORK = (State.NEW, State.DRAFTED, State.UPLOADED, State.UNKNOWN, State.STALE)
 
 
-class Ledger(StepWriteMixin, LeaseMixin):
+class Ledger(StepWriteMixin, LeaseMixin, PlanMixin):
     """Repository of specimens' states, on SQLite or PostgreSQL.
 
     :param url: SQLAlchemy URL of the ledger database; no I/O happens until first use.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from airflow.sdk.exceptions import AirflowException
+from airflow.sdk.exceptions import AirflowException, AirflowSkipException
 
 from zenodo import runtime
 from zenodo.engine.outcomes import OutcomeKind
@@ -14,12 +14,13 @@ from zenodo.operators.base import ZenodoCollectionOperator
 
 
 def batch_label(batch: dict[str, Any]) -> str:
-    """Return the readable label of a batch for ``map_index_template``."""
-    keys = batch.get("keys") or []
-    if not keys:
+    """Return the readable label of a planned batch for ``map_index_template``."""
+    size = int(batch.get("size") or 0)
+    if not size:
         return f"{batch.get('batch_id', '?')}: empty"
-    span = keys[0] if len(keys) == 1 else f"{keys[0]} .. {keys[-1]}"
-    return f"{batch.get('batch_id', '?')}: {len(keys)} specimens ({span})"
+    first, last = batch.get("first"), batch.get("last")
+    span = first if size == 1 else f"{first} .. {last}"
+    return f"{batch.get('batch_id', '?')}: {size} specimens ({span})"
 
 
 class ZenodoUploadBatchOperator(ZenodoCollectionOperator):
@@ -32,7 +33,8 @@ class ZenodoUploadBatchOperator(ZenodoCollectionOperator):
     ``ZENODO_OUTAGE_LIMIT`` seconds the task fails with "Zenodo unavailable since …" and the
     specimens keep their ledger state (see :mod:`zenodo.traffic.breaker`).
 
-    :param batch: ``{"batch_id": ..., "keys": [...]}`` from the plan step.
+    :param batch: a batch summary from the plan step (``batch_id``, ``size``, ``first``,
+        ``last``); its keys are read from the ledger's plan of this run.
     :param lookup_waits: after a lost create answer, the waits before each deposit search.
     """
 
@@ -61,7 +63,11 @@ class ZenodoUploadBatchOperator(ZenodoCollectionOperator):
         hook = runtime.make_hook(config.zenodo_conn_id, ledger)
         hook.watch.breaker = breaker_from_env(ledger.engine, config.zenodo_conn_id)
         store = PayloadStore(ledger)
-        keys = list(batch.get("keys") or [])
+        keys = ledger.planned_keys(config.id, str(context["run_id"]), str(batch.get("batch_id")))
+        if keys is None:
+            raise AirflowSkipException(
+                f"batch {batch.get('batch_id')}: run {context['run_id']} has no plan any more "
+                "(a newer run planned since): its specimens are that run's work")
         self.log.info("batch %s: %d specimens, publish=%s", batch.get("batch_id"), len(keys),
                       params.publish)
         settings = EngineSettings(

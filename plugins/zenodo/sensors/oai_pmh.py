@@ -17,25 +17,22 @@ class OaiPmhFeedSensor(BaseSensorOperator):
     """Poke the community feed until it lists every record this run published.
 
     The run's records are read from the ledger each poke (a reschedule sensor keeps no state
-    in XCom): the planned keys now PUBLISHED, with their record ids. Each poke costs one
+    in XCom): the keys of this run's plan now PUBLISHED, with their record ids. Each poke costs one
     ``ListIdentifiers`` from the earliest of their publication times (usually one request).
     Reschedule mode and ``soft_fail`` by default: on timeout the sensor is skipped and the
     reconcile step runs anyway and reports what the feed showed.
 
     :param collection_id: the collection.
-    :param plan_task_id: the task whose XCom lists the run's batches.
     """
 
     template_fields: Sequence[str] = ("collection_id",)
     ui_color = "#f5efe0"
 
-    def __init__(self, *, collection_id: str, plan_task_id: str = "plan",
-                 **kwargs: Any) -> None:
+    def __init__(self, *, collection_id: str, **kwargs: Any) -> None:
         kwargs.setdefault("mode", "reschedule")
         kwargs.setdefault("soft_fail", True)
         super().__init__(**kwargs)
         self.collection_id = collection_id
-        self.plan_task_id = plan_task_id
 
     def poke(self, context: Any) -> bool:
         """Return True once the feed shows all the run's newly published records."""
@@ -48,9 +45,8 @@ class OaiPmhFeedSensor(BaseSensorOperator):
         config = runtime.collection_config(self.collection_id)
         if not config.community:
             raise AirflowSkipException(f"collection {config.id} has no community feed")
-        batches = context["ti"].xcom_pull(task_ids=self.plan_task_id) or []
-        planned = {key for batch in batches for key in batch.get("keys", [])}
         ledger = runtime.open_ledger()
+        planned = set(ledger.planned_keys(config.id, str(context["run_id"])) or ())
         rows = [row for row in ledger.rows(config.id, states=[State.PUBLISHED])
                 if row.key in planned and row.record_id is not None]
         if not rows:

@@ -1,5 +1,5 @@
 """SQLAlchemy tables of the ledger database: specimens, events, payloads, watermarks, findings,
-batch statistics and the pacer's and breaker's rows. The migrations in
+batch statistics, the run's planned batches and the pacer's and breaker's rows. The migrations in
 ``zenodo/store/migrations`` create exactly these tables; a test compares the two.
 """
 
@@ -121,6 +121,22 @@ class Watermark(Base):
     extract: Mapped[str | None] = mapped_column(sa.String(255))
     harvest: Mapped[str | None] = mapped_column(sa.String(255))
     updated_at: Mapped[datetime]
+
+
+class PlannedBatch(Base):
+    """One upload batch of a run: the keys the plan step gave one mapped upload task.
+
+    The keys live here, not in XCom (a whole collection's keys are megabytes); the task gets
+    the batch id. A collection keeps only its latest run's plan.
+    """
+
+    __tablename__ = "planned_batches"
+
+    collection: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    run_id: Mapped[str] = mapped_column(sa.String(250), primary_key=True)
+    batch_id: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    keys: Mapped[list[str]] = mapped_column(sa.JSON)
+    planned_at: Mapped[datetime]
 
 
 class PacerBucket(Base):

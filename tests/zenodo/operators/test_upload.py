@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from airflow.sdk.exceptions import AirflowException
+from airflow.sdk.exceptions import AirflowException, AirflowSkipException
 
-from tests.zenodo.airflow_helpers import COLLECTION, COMMUNITY, task_context
+from tests.zenodo.airflow_helpers import COLLECTION, COMMUNITY, planned_batch, task_context
 from zenodo.ledger.ledger import Ledger
 from zenodo.ledger.states import State
+from zenodo.operators.plan import batch_summary
 from zenodo.operators.upload import ZenodoUploadBatchOperator, batch_label
 from zenodo_demo.sample import SampleInfo
 from zenodo_sandbox.testing import SandboxProcess
@@ -21,17 +22,17 @@ def operator() -> ZenodoUploadBatchOperator:
 
 
 def test_batch_label_names_the_batch_and_its_key_range() -> None:
-    assert batch_label({"batch_id": "b0002", "keys": ["a", "b", "c"]}) == \
-        "b0002: 3 specimens (a .. c)"
-    assert batch_label({"batch_id": "b0003", "keys": []}) == "b0003: empty"
+    assert batch_label(batch_summary("b0002", ["a", "b", "c"])) == "b0002: 3 specimens (a .. c)"
+    assert batch_label(batch_summary("b0001", ["a"])) == "b0001: 1 specimens (a)"
+    assert batch_label(batch_summary("b0003", [])) == "b0003: empty"
 
 
 def test_running_a_batch_twice_publishes_each_specimen_once(
     prepared: SampleInfo, ledger: Ledger, sandbox: SandboxProcess
 ) -> None:
-    batch = {"batch_id": "b0001", "keys": prepared.valid_keys}
+    ledger.save_plan(COLLECTION, "manual__test", [[], prepared.valid_keys])
     task = operator()
-    task.batch = batch
+    task.batch = batch_summary("b0001", prepared.valid_keys)
     context: dict[str, Any] = task_context(concurrency=3, publish=True)
     first = task.execute(context)
     assert first["batch_id"] == "b0001"
@@ -49,11 +50,22 @@ def test_running_a_batch_twice_publishes_each_specimen_once(
 
 
 def test_a_batch_with_unfinished_specimens_fails_its_task(
-    prepared: SampleInfo, sandbox: SandboxProcess
+    prepared: SampleInfo, ledger: Ledger, sandbox: SandboxProcess
 ) -> None:
     sandbox.admin.set_faults({"seed": 1, "kinds": {"create": {"error_rate": 1.0}}})
     task = operator()
-    task.batch = {"batch_id": "b0000", "keys": prepared.valid_keys[:3]}
+    task.batch = planned_batch(ledger, prepared.valid_keys[:3])
     with pytest.raises(AirflowException, match="b0000: 3 of 3 specimens not done"):
+        task.execute(task_context(concurrency=2))
+    assert sandbox.admin.counts()["total"] == 0
+
+
+def test_a_batch_whose_plan_a_newer_run_replaced_is_skipped(
+    prepared: SampleInfo, ledger: Ledger, sandbox: SandboxProcess
+) -> None:
+    task = operator()
+    task.batch = planned_batch(ledger, prepared.valid_keys[:3])
+    ledger.save_plan(COLLECTION, "scheduled__newer", [prepared.valid_keys])
+    with pytest.raises(AirflowSkipException, match="run manual__test has no plan any more"):
         task.execute(task_context(concurrency=2))
     assert sandbox.admin.counts()["total"] == 0

@@ -7,7 +7,7 @@ import time
 import pytest
 from airflow.sdk.exceptions import AirflowSkipException
 
-from tests.zenodo.airflow_helpers import COLLECTION, task_context
+from tests.zenodo.airflow_helpers import COLLECTION, planned_batch, task_context
 from zenodo.ledger.ledger import Ledger
 from zenodo.operators.upload import ZenodoUploadBatchOperator
 from zenodo.sensors.oai_pmh import OaiPmhFeedSensor
@@ -15,12 +15,10 @@ from zenodo_demo.sample import SampleInfo
 from zenodo_sandbox.testing import SandboxProcess
 
 
-def publish(keys: list[str]) -> list[dict]:
-    batches = [{"batch_id": "b0000", "keys": keys}]
+def publish(ledger: Ledger, keys: list[str]) -> None:
     task = ZenodoUploadBatchOperator(task_id="upload", collection_id=COLLECTION)
-    task.batch = batches[0]
+    task.batch = planned_batch(ledger, keys)
     task.execute(task_context(concurrency=4))
-    return batches
 
 
 def sensor() -> OaiPmhFeedSensor:
@@ -31,8 +29,8 @@ def test_sensor_waits_for_the_feed_then_succeeds(
     prepared: SampleInfo, ledger: Ledger, sandbox: SandboxProcess
 ) -> None:
     sandbox.admin.set_delays(oai=3)  # the feed lags 3 s behind the records
-    batches = publish(prepared.valid_keys)
-    context = task_context("wait_for_feed", -1, xcoms={"plan": batches})
+    publish(ledger, prepared.valid_keys)
+    context = task_context("wait_for_feed", -1)
     sandbox.admin.clear_requests()
     assert sensor().poke(context) is False
     assert sandbox.admin.requests(kind="oai")["total"] == 1, "one request per poke"
@@ -40,9 +38,12 @@ def test_sensor_waits_for_the_feed_then_succeeds(
     assert sensor().poke(context) is True
 
 
-def test_sensor_has_nothing_to_wait_for_without_published_records(prepared: SampleInfo) -> None:
-    context = task_context("wait_for_feed", -1, xcoms={"plan": []})
-    assert sensor().poke(context) is True
+def test_sensor_has_nothing_to_wait_for_without_published_records(
+    prepared: SampleInfo, ledger: Ledger
+) -> None:
+    assert sensor().poke(task_context("wait_for_feed", -1)) is True  # no plan
+    ledger.save_plan(COLLECTION, "manual__test", [])
+    assert sensor().poke(task_context("wait_for_feed", -1)) is True  # an empty plan
 
 
 def test_sensor_skips_dry_and_reconcile_only_runs(prepared: SampleInfo) -> None:

@@ -1,0 +1,61 @@
+"""The run's upload plan in the ledger: which keys each mapped upload task drives.
+
+The plan step hands Airflow only batch ids (XCom stays small at any collection size); each
+upload task reads its batch's keys here. A collection keeps only its latest run's plan: an
+older run's task asked again finds its plan gone (its specimens are the newer run's work).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from zenodo.store.database import EngineHolder
+from zenodo.store.tables import PlannedBatch
+
+_P = PlannedBatch.__table__
+_INSERT_CHUNK = 200
+
+
+def batch_id(number: int) -> str:
+    """Return the id of the run's ``number``-th batch (``b0000``, ``b0001``, …)."""
+    return f"b{number:04d}"
+
+
+class PlanMixin:
+    """Plan operations of :class:`~zenodo.ledger.ledger.Ledger`."""
+
+    _db: EngineHolder
+    _clock: Callable[[], datetime]
+
+    def save_plan(self, collection: str, run_id: str,
+                  batches: Sequence[Sequence[str]]) -> list[str]:
+        """Replace the collection's plan by ``run_id``'s ``batches``; return their ids."""
+        now = self._clock()
+        ids = [batch_id(n) for n in range(len(batches))]
+        rows = [{"collection": collection, "run_id": run_id, "batch_id": batch_id(n),
+                 "keys": list(keys), "planned_at": now} for n, keys in enumerate(batches)]
+        with self._db.write() as conn:
+            conn.execute(sa.delete(_P).where(_P.c.collection == collection))
+            for start in range(0, len(rows), _INSERT_CHUNK):
+                conn.execute(sa.insert(_P), rows[start:start + _INSERT_CHUNK])
+        return ids
+
+    def planned_keys(self, collection: str, run_id: str,
+                     batch: str | None = None) -> list[str] | None:
+        """Return the keys of one planned batch, or of the whole plan (``batch=None``).
+
+        ``None`` when ``run_id`` has no such plan (a newer run's plan replaced it).
+        """
+        query = (sa.select(_P.c["keys"]).where(_P.c.collection == collection,
+                                            _P.c.run_id == run_id)
+                 .order_by(_P.c.batch_id))
+        if batch is not None:
+            query = query.where(_P.c.batch_id == batch)
+        with self._db.read() as conn:
+            found = list(conn.execute(query).scalars())
+        if not found:
+            return None
+        return [key for keys in found for key in keys]
