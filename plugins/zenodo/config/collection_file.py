@@ -1,7 +1,8 @@
-"""Load and check ``include/collections.yaml``: one entry per collection (and per DAG).
+"""Load ``include/collections.yaml``: one entry per collection (and per DAG).
 
-The format, every key and the ``${NAME}`` substitution are described in docs/collections.md.
-Every error names the file, the collection and the key.
+The format, every key and the ``${NAME}`` substitution are described in docs/collections.md;
+:mod:`zenodo.config.collection_model` checks the keys. Every error names the file, the
+collection and the key, one line per problem.
 """
 
 from __future__ import annotations
@@ -14,30 +15,25 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
+from zenodo.config.collection_model import (
+    IMAGE_FILE_TAGS,
+    CollectionModel,
+    CollectionsFileModel,
+)
+from zenodo.config.model_errors import ConfigProblem, config_problems, key_path
 from zenodo.config.yaml_errors import yaml_error_summary
 
 INCLUDE_DIR = Path(__file__).resolve().parents[3] / "include"
 DEFAULT_COLLECTIONS_FILE = INCLUDE_DIR / "collections.yaml"
 MAPPINGS_DIR = INCLUDE_DIR / "mappings"
 
-_ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,199}$")
-_SQL_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
-_COLUMN_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_:]*$")
-_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _ENV_RE = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-_KEY_RULES = ("auto", "occurrenceID", "triplet")
-_ALLOWED_KEYS = frozenset(
-    {
-        "id", "database", "table", "query", "rename", "images", "key", "modified_column",
-        "mapping", "mapping_params", "community", "zenodo_conn_id", "schedule", "batch_size",
-        "concurrency", "chunk_size", "description",
-    }
-)
 
 
 class CollectionConfigError(ValueError):
-    """Raised for an invalid collections file; the message names file, collection and key."""
+    """Raised for an invalid collections file; each line names file, collection and key."""
 
 
 @dataclass(frozen=True)
@@ -109,136 +105,62 @@ def substitute_env(value: str, env: Mapping[str, str]) -> str:
     return _ENV_RE.sub(replace, value)
 
 
-def _expand(value: Any, env: Mapping[str, str]) -> Any:
+def _expand(value: Any, env: Mapping[str, str], loc: tuple[str | int, ...],
+            problems: list[ConfigProblem]) -> Any:
+    """Substitute every string of ``value``; an unset variable becomes a problem at ``loc``."""
     if isinstance(value, str):
-        return substitute_env(value, env)
+        try:
+            return substitute_env(value, env)
+        except KeyError as exc:
+            problems.append(ConfigProblem(loc, f"environment variable {exc.args[0]} is not set"))
+            return value
     if isinstance(value, list):
-        return [_expand(v, env) for v in value]
+        return [_expand(v, env, (*loc, i), problems) for i, v in enumerate(value)]
     if isinstance(value, dict):
-        return {k: _expand(v, env) for k, v in value.items()}
+        return {k: _expand(v, env, (*loc, str(k)), problems) for k, v in value.items()}
     return value
 
 
-class _Checker:
-    """Build one :class:`CollectionConfig`, raising errors that name file, collection, key."""
+class _Report:
+    """The problems of one collections file, told one line each."""
 
-    def __init__(self, source: str, entry: dict[str, Any]) -> None:
+    def __init__(self, source: str, entries: Any) -> None:
         self.source = source
-        self.entry = entry
-        self.cid = str(entry.get("id", "?"))
+        self.entries = entries if isinstance(entries, list) else []
 
-    def fail(self, key: str, message: str) -> CollectionConfigError:
-        return CollectionConfigError(
-            f"{self.source}: collection {self.cid!r}: key {key!r}: {message}"
-        )
+    def where(self, index: int) -> str:
+        entry = self.entries[index] if index < len(self.entries) else None
+        cid = entry.get("id") if isinstance(entry, dict) else None
+        return f"collection {cid!r}" if isinstance(cid, str) else f"collections[{index}]"
 
-    def text(self, key: str, *, required: bool = False, pattern: re.Pattern[str] | None = None
-             ) -> str | None:
-        value = self.entry.get(key)
-        if value is None:
-            if required:
-                raise self.fail(key, "is required")
-            return None
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(key, f"must be a non-empty string, got {value!r}")
-        if pattern is not None and not pattern.match(value):
-            raise self.fail(key, f"{value!r} does not match {pattern.pattern}")
-        return value
+    def line(self, problem: ConfigProblem) -> str:
+        loc = problem.loc
+        if len(loc) >= 2 and loc[0] == "collections" and isinstance(loc[1], int):
+            rest = f": key {key_path(loc[2:])!r}" if loc[2:] else ""
+            return f"{self.source}: {self.where(loc[1])}{rest}: {problem.message}"
+        rest = f": key {key_path(loc)!r}" if loc else ""
+        return f"{self.source}{rest}: {problem.message}"
 
-    def integer(self, key: str, default: int, low: int, high: int) -> int:
-        value = self.entry.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise self.fail(key, f"must be an integer from {low} to {high}, got {value!r}")
-        return value
+    def error(self, problems: list[ConfigProblem]) -> CollectionConfigError:
+        return CollectionConfigError("\n".join(self.line(p) for p in problems))
 
-    def mapping_of_str(self, key: str) -> dict[str, str]:
-        value = self.entry.get(key) or {}
-        if not isinstance(value, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) and v for k, v in value.items()
-        ):
-            raise self.fail(key, "must map column names to term names (strings)")
-        return dict(value)
 
-    def database(self) -> tuple[str | None, str | None]:
-        value = self.entry.get("database")
-        if not isinstance(value, dict) or set(value) - {"url", "conn_id"}:
-            raise self.fail("database", "must be a mapping with 'url' or 'conn_id'")
-        url, conn_id = value.get("url"), value.get("conn_id")
-        if (url is None) == (conn_id is None):
-            raise self.fail("database", "give exactly one of 'url' and 'conn_id'")
-        for name, item in (("url", url), ("conn_id", conn_id)):
-            if item is not None and (not isinstance(item, str) or not item.strip()):
-                raise self.fail(f"database.{name}", "must be a non-empty string")
-        return url, conn_id
-
-    def images(self) -> tuple[Path, tuple[ImageTemplate, ...]]:
-        value = self.entry.get("images")
-        if not isinstance(value, dict) or not isinstance(value.get("root"), str):
-            raise self.fail("images", "must be a mapping with 'root' and 'files'")
-        files = value.get("files")
-        if not isinstance(files, list) or not files:
-            raise self.fail("images.files", "must be a non-empty list of templates")
-        templates: list[ImageTemplate] = []
-        for index, item in enumerate(files):
-            if isinstance(item, str) and item:
-                templates.append(ImageTemplate(item))
-            elif isinstance(item, dict) and isinstance(item.get("path"), str) and not (
-                set(item) - {"path", "name", "optional"}
-            ) and isinstance(item.get("name", ""), str) and isinstance(
-                item.get("optional", False), bool
-            ):
-                templates.append(ImageTemplate(item["path"], item.get("name") or None,
-                                               item.get("optional", False)))
-            else:
-                raise self.fail(f"images.files[{index}]", f"invalid template {item!r}")
-        return Path(value["root"]), tuple(templates)
-
-    def build(self) -> CollectionConfig:
-        unknown = sorted(set(self.entry) - _ALLOWED_KEYS)
-        if unknown:
-            raise self.fail(unknown[0], "unknown key")
-        cid = self.text("id", required=True, pattern=_ID_RE)
-        url, conn_id = self.database()
-        table = self.text("table", pattern=_SQL_NAME_RE)
-        query = self.text("query")
-        if (table is None) == (query is None):
-            raise self.fail("table", "give exactly one of 'table' and 'query'")
-        key_rule = self.entry.get("key", "auto")
-        if key_rule not in _KEY_RULES:
-            raise self.fail("key", f"must be one of {', '.join(_KEY_RULES)}, got {key_rule!r}")
-        mapping = self.text("mapping", required=True)
-        mapping_file = resolve_mapping_path(mapping, Path(self.source).parent)
-        if not mapping_file.is_file():
-            raise self.fail("mapping", f"mapping file {mapping_file} does not exist")
-        params = self.entry.get("mapping_params") or {}
-        if not isinstance(params, dict):
-            raise self.fail("mapping_params", "must be a mapping")
-        schedule = self.entry.get("schedule", "@daily")
-        if schedule is not None and (not isinstance(schedule, str) or not schedule.strip()):
-            raise self.fail("schedule", f"must be a cron/preset string or null, got {schedule!r}")
-        root, templates = self.images()
-        return CollectionConfig(
-            id=str(cid),
-            db_url=url,
-            db_conn_id=conn_id,
-            table=table,
-            query=query,
-            mapping=str(mapping),
-            image_root=root,
-            image_templates=templates,
-            rename=self.mapping_of_str("rename"),
-            key_rule=key_rule,
-            modified_column=self.text("modified_column", pattern=_COLUMN_RE),
-            mapping_params=params,
-            community=self.text("community", pattern=_SLUG_RE),
-            zenodo_conn_id=self.text("zenodo_conn_id") or "zenodo_default",
-            schedule=schedule,
-            batch_size=self.integer("batch_size", 100, 1, 10_000),
-            concurrency=self.integer("concurrency", 4, 1, 64),
-            chunk_size=self.integer("chunk_size", 1000, 1, 100_000),
-            description=self.text("description") or "",
-            source_file=self.source,
-        )
+def _config(model: CollectionModel, source: str) -> CollectionConfig:
+    templates = tuple(
+        ImageTemplate(item) if isinstance(item, str)
+        else ImageTemplate(item.path, item.name, item.optional)
+        for item in model.images.files
+    )
+    return CollectionConfig(
+        id=model.id, db_url=model.database.url, db_conn_id=model.database.conn_id,
+        table=model.table, query=model.query, mapping=model.mapping,
+        image_root=Path(model.images.root), image_templates=templates,
+        rename=dict(model.rename or {}), key_rule=model.key,
+        modified_column=model.modified_column, mapping_params=dict(model.mapping_params or {}),
+        community=model.community, zenodo_conn_id=model.zenodo_conn_id,
+        schedule=model.schedule, batch_size=model.batch_size, concurrency=model.concurrency,
+        chunk_size=model.chunk_size, description=model.description, source_file=source,
+    )
 
 
 def parse_collections(
@@ -249,27 +171,35 @@ def parse_collections(
     :param data: the parsed YAML document
     :param source: file name used in error messages (and to resolve relative mapping paths)
     :param env: variables for ``${...}`` substitution (default: ``os.environ``)
+    :raises CollectionConfigError: one line per problem, naming file, collection and key
     """
     env = os.environ if env is None else env
-    if not isinstance(data, dict) or not isinstance(data.get("collections"), list):
-        raise CollectionConfigError(f"{source}: key 'collections': must be a list of entries")
+    entries = data.get("collections") if isinstance(data, dict) else None
+    problems: list[ConfigProblem] = []
+    if isinstance(entries, list):
+        entries = [_expand(entry, env, ("collections", i), problems)
+                   for i, entry in enumerate(entries)]
+        data = {**data, "collections": entries}
+    report = _Report(source, entries)
+    if problems:
+        raise report.error(problems)
+    try:
+        checked = CollectionsFileModel.model_validate(data)
+    except ValidationError as exc:
+        raise report.error(config_problems(exc, tags=IMAGE_FILE_TAGS)) from None
     result: dict[str, CollectionConfig] = {}
-    for index, raw in enumerate(data["collections"]):
-        if not isinstance(raw, dict):
-            raise CollectionConfigError(f"{source}: collections[{index}]: must be a mapping")
-        checker = _Checker(source, raw)
-        expanded: dict[str, Any] = {}
-        for key, value in raw.items():
-            try:
-                expanded[key] = _expand(value, env)
-            except KeyError as exc:
-                raise checker.fail(str(key), f"environment variable {exc.args[0]} is not set"
-                                   ) from None
-        checker.entry = expanded
-        config = checker.build()
+    for index, model in enumerate(checked.collections):
+        config = _config(model, source)
+        mapping_file = config.mapping_path()
+        if not mapping_file.is_file():
+            problems.append(ConfigProblem(("collections", index, "mapping"),
+                                          f"mapping file {mapping_file} does not exist"))
         if config.id in result:
-            raise checker.fail("id", "duplicate collection id")
+            problems.append(ConfigProblem(("collections", index, "id"),
+                                          "duplicate collection id"))
         result[config.id] = config
+    if problems:
+        raise report.error(problems)
     return result
 
 

@@ -23,9 +23,11 @@ import yaml
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from zenodo.config.collection_file import CollectionConfig, resolve_mapping_path
+from zenodo.config.mapping_model import MappingInvalid, SidecarModel, check_mapping
+from zenodo.config.model_errors import key_path
 from zenodo.config.yaml_errors import yaml_error_summary
 from zenodo.metadata import jsonld_sidecar as jsonld
-from zenodo.metadata.identity import DEPOSIT, RDM, SCHEMAS, IdentifierClash, add_key
+from zenodo.metadata.identity import DEPOSIT, RDM, IdentifierClash, add_key
 from zenodo.metadata.rdm_body import RDM_TEMPLATE_GLOBALS, for_zenodo
 from zenodo.metadata.refusals import refusals
 from zenodo.metadata.template_helpers import TEMPLATE_GLOBALS
@@ -42,8 +44,6 @@ from zenodo.validate.problem import ERROR, Problem
 log = logging.getLogger(__name__)
 
 HASH_EXCLUDED_FIELDS = frozenset({"publication_date"})
-#: Top-level keys of an InvenioRDM record body a ``schema: rdm`` mapping may produce.
-RDM_BODY_KEYS = frozenset({"metadata", "custom_fields", "access", "files", "pids"})
 
 
 class MappingConfigError(ValueError):
@@ -156,7 +156,8 @@ def load_mapping(name_or_path: str | os.PathLike[str]) -> MappingSpec:
     """Load and compile a mapping by name (``pilot1``) or path (trusted: a run's override
     goes through :func:`zenodo.config.mapping_files.resolve_override` first).
 
-    :raises MappingConfigError: naming the file and the field, never quoting the file
+    :raises MappingConfigError: naming the file and the field, never quoting the file; one
+        line per problem
     """
     path = resolve_mapping_path(os.fspath(name_or_path))
     try:
@@ -168,49 +169,23 @@ def load_mapping(name_or_path: str | os.PathLike[str]) -> MappingSpec:
     except yaml.YAMLError as exc:  # its message quotes the file: tell kind and position only
         raise MappingConfigError(f"{path}: cannot read mapping: {yaml_error_summary(exc)}"
                                  ) from None
-    if not isinstance(data, dict):
-        raise MappingConfigError(f"{path}: a mapping file must be a YAML mapping")
-    for required in ("name", "version", "metadata"):
-        if required not in data:
-            raise MappingConfigError(f"{path}: field {required!r}: is required")
-    if not isinstance(data["version"], str) or not isinstance(data["metadata"], dict):
-        raise MappingConfigError(f"{path}: field 'version' must be a string and 'metadata' "
-                                 "a mapping")
-    let = data.get("let") or {}
-    side = data.get("sidecar") or {}
-    if not isinstance(let, dict) or not isinstance(side, dict):
-        raise MappingConfigError(f"{path}: fields 'let' and 'sidecar' must be mappings")
-    schema = _schema_of(path, data)
-    _compile_all(data["metadata"], "metadata", path)
+    try:
+        model = check_mapping(data)
+    except MappingInvalid as exc:
+        raise MappingConfigError("\n".join(
+            f"{path}: field {key_path(p.loc)!r}: {p.message}" if p.loc else f"{path}: {p.message}"
+            for p in exc.problems)) from None
+    let = model.let or {}
+    side = model.sidecar or SidecarModel()
+    _compile_all(model.metadata, "metadata", path)
     _compile_all({k: {"expr": v} for k, v in let.items()}, "let", path)
-    spec = MappingSpec(
-        name=str(data["name"]), version=data["version"], path=path, metadata=data["metadata"],
-        params=dict(data.get("params") or {}), let={str(k): str(v) for k, v in let.items()},
-        sidecar=bool(side.get("enabled", False)),
-        sidecar_name=str(side.get("name", "{{ dwc.catalogNumber }}.json")),
-        sidecar_exclude=frozenset(side.get("exclude") or ()),
-        description=str(data.get("description", "")), schema=schema,
+    _compile_all(side.name, "sidecar.name", path)
+    return MappingSpec(
+        name=model.name, version=model.version, path=path, metadata=model.metadata,
+        params=dict(model.params or {}), let=dict(let), sidecar=side.enabled,
+        sidecar_name=side.name, sidecar_exclude=frozenset(side.exclude),
+        description=model.description, schema=model.schema_,
     )
-    _compile_all(spec.sidecar_name, "sidecar.name", path)
-    return spec
-
-
-def _schema_of(path: Path, data: dict[str, Any]) -> str:
-    """Return the mapping's ``schema``; an RDM mapping's ``metadata`` must be a record body."""
-    schema = data.get("schema", DEPOSIT)
-    if schema not in SCHEMAS:
-        raise MappingConfigError(f"{path}: field 'schema': must be one of "
-                                 f"{', '.join(SCHEMAS)}, got {schema!r}")
-    if schema == RDM:
-        unknown = sorted(str(k) for k in data["metadata"] if k not in RDM_BODY_KEYS)
-        if unknown:
-            raise MappingConfigError(
-                f"{path}: field 'metadata': a schema: rdm mapping gives the record body, "
-                f"whose keys are {', '.join(sorted(RDM_BODY_KEYS))}; got {', '.join(unknown)}")
-        if not isinstance(data["metadata"].get("metadata"), dict):
-            raise MappingConfigError(f"{path}: field 'metadata.metadata': is required "
-                                     "(a mapping) in a schema: rdm mapping")
-    return schema
 
 
 def _empty(value: Any) -> bool:

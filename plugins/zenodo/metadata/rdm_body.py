@@ -1,5 +1,6 @@
 """Functions the ``schema: rdm`` mapping templates may call: the InvenioRDM forms of subjects,
-languages, locations, collection dates and custom fields (see docs/mappings.md).
+languages, locations, collection dates and custom fields (see docs/mappings.md); and
+:func:`language_id`, the language id zenodo.org takes, which the deposit mappings send too.
 """
 
 from __future__ import annotations
@@ -9,30 +10,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from zenodo.metadata.template_helpers import coordinates, dwc_custom_fields, locations
+from zenodo.validate import codes
 from zenodo.validate.dates import DateError, parse_iso_interval
 from zenodo.validate.licenses import rdm_license_id
 
-#: ISO 639-1 code -> ISO 639-3 id (InvenioRDM's ``languages`` vocabulary).
-_ISO639_1 = dict(re.findall(r"(\w+):(\w+)", """
-aa:aar ab:abk ae:ave af:afr ak:aka am:amh an:arg ar:ara as:asm av:ava ay:aym az:aze ba:bak
-be:bel bg:bul bi:bis bm:bam bn:ben bo:bod br:bre bs:bos ca:cat ce:che ch:cha co:cos cr:cre
-cs:ces cu:chu cv:chv cy:cym da:dan de:deu dv:div dz:dzo ee:ewe el:ell en:eng eo:epo es:spa
-et:est eu:eus fa:fas ff:ful fi:fin fj:fij fo:fao fr:fra fy:fry ga:gle gd:gla gl:glg gn:grn
-gu:guj gv:glv ha:hau he:heb hi:hin ho:hmo hr:hrv ht:hat hu:hun hy:hye hz:her ia:ina id:ind
-ie:ile ig:ibo ii:iii ik:ipk io:ido is:isl it:ita iu:iku ja:jpn jv:jav ka:kat kg:kon ki:kik
-kj:kua kk:kaz kl:kal km:khm kn:kan ko:kor kr:kau ks:kas ku:kur kv:kom kw:cor ky:kir la:lat
-lb:ltz lg:lug li:lim ln:lin lo:lao lt:lit lu:lub lv:lav mg:mlg mh:mah mi:mri mk:mkd ml:mal
-mn:mon mr:mar ms:msa mt:mlt my:mya na:nau nb:nob nd:nde ne:nep ng:ndo nl:nld nn:nno no:nor
-nr:nbl nv:nav ny:nya oc:oci oj:oji om:orm or:ori os:oss pa:pan pi:pli pl:pol ps:pus pt:por
-qu:que rm:roh rn:run ro:ron ru:rus rw:kin sa:san sc:srd sd:snd se:sme sg:sag si:sin sk:slk
-sl:slv sm:smo sn:sna so:som sq:sqi sr:srp ss:ssw st:sot su:sun sv:swe sw:swa ta:tam te:tel
-tg:tgk th:tha ti:tir tk:tuk tl:tgl tn:tsn to:ton tr:tur ts:tso tt:tat tw:twi ty:tah ug:uig
-uk:ukr ur:urd uz:uzb ve:ven vi:vie vo:vol wa:wln wo:wol xh:xho yi:yid yo:yor za:zha zh:zho
-zu:zul"""))
-#: ISO 639-2/B codes -> the ISO 639-3 id of the same language.
-_ISO639_2B = dict(re.findall(r"(\w+):(\w+)", """
-alb:sqi arm:hye baq:eus bur:mya chi:zho cze:ces dut:nld fre:fra geo:kat ger:deu gre:ell
-ice:isl mac:mkd mao:mri may:msa per:fas rum:ron slo:slk tib:bod wel:cym"""))
 #: Zenodo custom field -> the row term it is filled from (lists are " | "-separated).
 EXTRA_FIELDS = {
     "ac:associatedSpecimenReference": "associatedSpecimenReference",
@@ -95,18 +76,31 @@ def rdm_locations(dwc: Mapping[str, Any]) -> dict[str, Any]:
     return {"features": features} if features else {}
 
 
+def language_id(value: Any) -> str:
+    """Return the ISO 639-3 id of a language code (``''`` for no value): the deposit
+    ``language`` and the RDM ``languages`` id zenodo.org accepts.
+
+    zenodo.org's deposit API passes three letters unchanged, so an ISO 639-2/B code must be
+    sent as its ISO 639-3 id (``ger`` as ``deu``).
+
+    :raises ValueError: for a code that is not ISO 639 (see :func:`codes.language_id`)
+    """
+    if value is None or not str(value).strip():
+        return ""
+    found = codes.language_id(str(value).strip())
+    if found is None:
+        raise ValueError(f"language {value!r} is not an ISO 639 code")
+    return found
+
+
 def rdm_languages(value: Any) -> list[dict[str, str]]:
-    """Return the RDM ``languages`` for an ISO 639 code (two or three letters).
+    """Return the RDM ``languages`` for an ISO 639 code: its ISO 639-3 id, or ``[]`` for no
+    value.
 
     :raises ValueError: for a code that is not ISO 639
     """
-    if value is None or not str(value).strip():
-        return []
-    code = str(value).strip().lower()
-    code = _ISO639_1.get(code) or _ISO639_2B.get(code) or code
-    if len(code) != 3 or not code.isascii() or not code.isalpha():
-        raise ValueError(f"language {value!r} is not an ISO 639 code")
-    return [{"id": code}]
+    code = language_id(value)
+    return [{"id": code}] if code else []
 
 
 def rdm_subjects(*groups: Iterable[Any]) -> list[dict[str, str]]:
@@ -194,6 +188,7 @@ RDM_TEMPLATE_GLOBALS = {
     "rdm_dates": rdm_dates,
     "rdm_locations": rdm_locations,
     "rdm_languages": rdm_languages,
+    "language_id": language_id,
     "rdm_subjects": rdm_subjects,
     "rdm_custom_fields": rdm_custom_fields,
     "identifier_scheme": identifier_scheme,

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from urllib.parse import unquote
 
 from zenodo.source.specimen import SpecimenRecord, invisible_characters
+from zenodo.validate.codes import language_id
 from zenodo.validate.licenses import zenodo_license_id
 from zenodo.validate.problem import ERROR, WARNING, Problem
 
@@ -36,7 +37,6 @@ MAX_LENGTHS: dict[str, int] = {
 REQUIRED_TERMS = ("scientificName",)
 _MOJIBAKE_RE = re.compile("[\u00c3\u00c2][\u0080-\u00bf]")
 _HYBRID_X_RE = re.compile(r"^[A-Z][a-z-]+ [xX] [a-z]")
-_LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}$")
 _ALLOWED_CONTROLS = {"\n", "\r", "\t"}
 
 
@@ -116,9 +116,10 @@ def check_strings(record: SpecimenRecord) -> Iterator[Problem]:
 def check_vocabularies(record: SpecimenRecord) -> Iterator[Problem]:
     """Check values Zenodo itself would reject (language, licence) and report hybrid 'x'."""
     language = record.terms.get("language")
-    if language is not None and not _LANGUAGE_RE.match(str(language)):
+    if language is not None and language_id(str(language)) is None:
         yield Problem(record.key, "language", ERROR,
-                      f"{language!r} is not an ISO 639 two- or three-letter code")
+                      f"{language!r} is not an ISO 639 language code (ISO 639-1, 639-2 or "
+                      "639-3)")
     license_value = record.terms.get("license")
     if license_value is not None and zenodo_license_id(str(license_value)) is None:
         yield Problem(record.key, "license", ERROR,

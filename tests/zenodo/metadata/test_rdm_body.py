@@ -143,8 +143,10 @@ def test_rdm_helpers_write_edtf_dates_and_iso_639_3_languages() -> None:
     assert [edtf(v) for v in ("1985-05-15T10:00Z", "1980/1989", "2007-11-13/15", "VI.1931")] == [
         "1985-05-15", "1980/1989", "2007-11-13/2007-11-15", None]
     assert rdm_languages("FRE") == [{"id": "fra"}] and rdm_languages(None) == []
-    with pytest.raises(ValueError, match="'xx' is not an ISO 639 code"):
-        rdm_languages("xx")
+    assert rdm_languages(" nl ") == [{"id": "nld"}] and rdm_languages("") == []
+    for code in ("xx", "xyz"):
+        with pytest.raises(ValueError, match=f"'{code}' is not an ISO 639 code"):
+            rdm_languages(code)
 
 
 def test_bad_digitization_date_fails_the_record_naming_the_field(tmp_path: Path) -> None:

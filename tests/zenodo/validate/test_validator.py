@@ -124,6 +124,7 @@ def test_missing_key_is_an_error(tmp_path: Path) -> None:
         ({"countryCode": "UK"}, "countryCode", "error"),
         ({"countryCode": "ZR"}, "countryCode", "error"),
         ({"countryCode": "cd"}, "countryCode", "error"),
+        ({"countryCode": "XX"}, "countryCode", "error"),
     ],
 )
 def test_coordinate_and_country_rules(
@@ -154,6 +155,8 @@ def test_zz_country_code_and_unchecked_countries_pass(tmp_path: Path) -> None:
         ({"locality": "l\ufffdvre"}, "locality"),
         ({"habitat": "bad \ud800 surrogate"}, "habitat"),
         ({"language": "french"}, "language"),
+        ({"language": "xx"}, "language"),
+        ({"language": "xyz"}, "language"),
         ({"license": "all rights reserved"}, "license"),
     ],
 )
