@@ -1,8 +1,9 @@
 """Batch statistics: what one upload batch sent, what came back, and how its specimens ended.
 
 :class:`BatchStats` collects them while the batch runs; :func:`save_batch` writes them as one
-``batch_stats`` row, :func:`load_batches` reads a run's rows back, and :func:`table4` and
-:func:`table5` lay them out as the 2019 report's tables.
+``batch_stats`` row, :func:`load_batches` reads a run's rows back, and :func:`table4` (with its
+total line, :func:`table4_total`) and :func:`table5` lay them out with pandas as the 2019
+report's tables.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 import sqlalchemy as sa
 
 from zenodo.engine.outcomes import OutcomeKind
@@ -187,38 +189,86 @@ def load_batches(ledger: Ledger, collection: str, run_id: str | None = None,
     return rows[::-1]
 
 
-def table4(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Return the 2019 report's Table 4 columns per batch, plus records/min and MB/s.
+#: The 2019 report's Table 4 columns, plus records/min, MB/s, requests and breaker pauses.
+T4_COLUMNS = ("batch", "n", "c", "t (s)", "t/n", "errors", "unsuccess", "records/min", "MB/s",
+              "requests", "paused (s)")
+#: Transport failures without a status, listed in Table 5 beside the statuses.
+TRANSPORT_KINDS = ("timeout", "reset")
+#: How a run's batches sum into its total line (per column of ``batch_stats``).
+_RUN_TOTAL = {"started_at": "min", "ended_at": "max", "specimens": "sum", "concurrency": "max",
+              "errors": "sum", "failed": "sum", "published": "sum", "bytes_sent": "sum",
+              "requests": "sum", "paused_seconds": "sum"}
+_NUMBERS = {"specimens": "int64", "concurrency": "int64", "errors": "int64", "failed": "int64",
+            "published": "int64", "bytes_sent": "int64", "requests": "int64",
+            "paused_seconds": "float64"}
 
-    ``n`` specimens, ``c`` concurrency, ``t (s)`` wall time, ``t/n`` seconds per specimen,
-    ``errors`` error responses, ``unsuccess`` specimens not done (failed, stuck, lost),
-    ``paused (s)`` time waited on the circuit breaker.
+
+def _batch_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """Return the columns of ``rows`` (``batch_stats`` rows) that Table 4 reads, a line each."""
+    columns = ["batch_id", *_RUN_TOTAL]
+    frame = pd.DataFrame([[row[c] for c in columns] for row in rows], columns=columns)
+    for column in ("started_at", "ended_at"):
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    return frame.astype(_NUMBERS)
+
+
+def _table4_lines(frame: pd.DataFrame) -> pd.DataFrame:
+    """Lay out a :func:`_batch_frame` (or its summed lines) as Table 4."""
+    seconds = (frame["ended_at"] - frame["started_at"]).dt.total_seconds().clip(lower=1e-9)
+    n = frame["specimens"]
+    table = pd.DataFrame({
+        "batch": frame["batch_id"], "n": n, "c": frame["concurrency"],
+        "t (s)": seconds.round(1), "t/n": (seconds / n.where(n > 0)).round(3),
+        "errors": frame["errors"], "unsuccess": frame["failed"],
+        "records/min": (frame["published"] / seconds * 60).round(2),
+        "MB/s": (frame["bytes_sent"] / seconds / 1e6).round(3),
+        "requests": frame["requests"], "paused (s)": frame["paused_seconds"].round(1),
+    })
+    return table.reset_index(drop=True)
+
+
+def table4(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """Return the 2019 report's Table 4, a line per batch row, plus records/min and MB/s.
+
+    ``n`` specimens, ``c`` concurrency, ``t (s)`` wall time, ``t/n`` seconds per specimen
+    (NaN for an empty batch), ``errors`` error responses, ``unsuccess`` specimens not done
+    (failed, stuck, lost), ``paused (s)`` time waited on the circuit breaker. A retried batch
+    has a line per try.
     """
-    table = []
-    for row in rows:
-        seconds = max((row["ended_at"] - row["started_at"]).total_seconds(), 1e-9)
-        n = row["specimens"]
-        table.append({
-            "batch": row["batch_id"], "n": n, "c": row["concurrency"],
-            "t (s)": round(seconds, 1), "t/n": round(seconds / n, 3) if n else None,
-            "errors": row["errors"], "unsuccess": row["failed"],
-            "records/min": round(row["published"] / seconds * 60, 2),
-            "MB/s": round(row["bytes_sent"] / seconds / 1e6, 3),
-            "requests": row["requests"], "paused (s)": round(row["paused_seconds"], 1),
-        })
+    return _table4_lines(_batch_frame(rows))
+
+
+def table4_total(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """Return Table 4's ``total`` line, as a frame of one line (of none for fewer than two batches).
+
+    The wall time runs from the first start to the last end, ``c`` is the highest concurrency,
+    every other count is summed.
+    """
+    frame = _batch_frame(rows)
+    if len(frame) < 2:
+        return _table4_lines(frame.iloc[:0])
+    total = frame.groupby(lambda _: "total").agg(_RUN_TOTAL)
+    return _table4_lines(total.rename_axis("batch_id").reset_index())
+
+
+def table5(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """Return Table 5: errors by HTTP status over ``rows`` (status, n, %), most first.
+
+    Transport failures without a status are listed as ``timeout`` and ``reset``; ties keep
+    the order in which the statuses first occur.
+    """
+    rows = list(rows)
+    by_status = pd.DataFrame([row["errors_by_status"] for row in rows], dtype="float64")
+    by_kind = pd.DataFrame([row["errors_by_kind"] for row in rows], columns=list(TRANSPORT_KINDS),
+                           dtype="float64")
+    counts = pd.concat([by_status.sum(), by_kind.sum()]).astype("int64")
+    counts = counts[counts > 0].sort_values(ascending=False, kind="stable")
+    table = pd.DataFrame({"status": counts.index.astype(str), "n": counts.to_numpy()})
+    table["%"] = (100 * table["n"] / table["n"].sum()).round().astype("int64")
     return table
 
 
-def table5(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Return errors by HTTP status over ``rows`` (Table 5: status, n, %), most first.
-
-    Transport failures without a status are listed as ``timeout`` and ``reset``.
-    """
-    counts: Counter[str] = Counter()
-    for row in rows:
-        counts.update(row["errors_by_status"])
-        for kind in ("timeout", "reset"):
-            counts[kind] += row["errors_by_kind"].get(kind, 0)
-    total = sum(counts.values())
-    return [{"status": status, "n": n, "%": round(100 * n / total) if total else 0}
-            for status, n in counts.most_common() if n]
+def lookup_totals(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """Return what the batches' unknown-outcome lookups found (``published`` …) and how often."""
+    found = pd.DataFrame([row["lookup_results"] for row in rows], dtype="float64").sum()
+    return {str(name): int(n) for name, n in found.items()}

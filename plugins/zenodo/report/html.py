@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
+import pandas as pd
 
-from zenodo.engine.statistics import table4, table5
+from zenodo.engine.statistics import T4_COLUMNS, lookup_totals, table4, table4_total, table5
 from zenodo.report import plots
 
 if TYPE_CHECKING:
@@ -51,8 +52,8 @@ for {{ "%.0f"|format(paused) }} s in total ({{ pauses|length }} pause(s)); no sp
 into errors while paused.</p>{% endif %}
 <table id="table4"><tr>{% for c in t4_columns %}<th>{{ c }}</th>{% endfor %}</tr>
 {% for row in t4 %}<tr>{% for c in t4_columns %}<td>{{ row[c] }}</td>{% endfor %}</tr>
-{% endfor %}{% if total %}<tr class="total">{% for c in t4_columns %}<td>{{ total[c] }}</td>
-{% endfor %}</tr>{% endif %}</table>
+{% endfor %}{% for row in total %}<tr class="total">{% for c in t4_columns %}<td>{{ row[c] }}</td>
+{% endfor %}</tr>{% endfor %}</table>
 <h2>Errors by HTTP status (Table 5)</h2>
 {% if t5 %}<table id="table5"><tr><th>status</th><th>n</th><th>%</th></tr>
 {% for row in t5 %}<tr><td>{{ row.status }}</td><td>{{ row.n }}</td><td>{{ row["%"] }}</td></tr>
@@ -62,6 +63,9 @@ into errors while paused.</p>{% endif %}
 {% for found, n in lookups.items() %}<tr><td>{{ found }}</td><td>{{ n }}</td></tr>{% endfor %}
 </table>{% else %}<p id="lookups">None.</p>{% endif %}
 <h2>Plots</h2>
+{% if short %}<p id="short-run">The run took {{ "%.1f"|format(timeline.seconds) }} s, too short
+for a time series of {{ "%g"|format(timeline.bin_seconds) }} s bins: the plots show each batch's
+rate and the errors by HTTP status instead.</p>{% endif %}
 {% for title, uri in images %}<img alt="{{ title }}" src="{{ uri }}">{% endfor %}
 <h2>Failures ({{ r.failures|length }})</h2>
 <ul>{% for f in r.failures[:limit] %}<li><code>{{ f.key }}</code> {{ f.state }}:
@@ -72,27 +76,9 @@ into errors while paused.</p>{% endif %}
 </body></html>
 """)
 
-T4_COLUMNS = ("batch", "n", "c", "t (s)", "t/n", "errors", "unsuccess", "records/min", "MB/s",
-              "requests", "paused (s)")
-
-
-def _total(rows: Sequence[Mapping[str, Any]], t4: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """Sum the batches (wall time from the first start to the last end)."""
-    if len(rows) < 2:
-        return None
-    seconds = max((max(r["ended_at"] for r in rows) - min(r["started_at"] for r in rows))
-                  .total_seconds(), 1e-9)
-    n = sum(r["specimens"] for r in rows)
-    published = sum(r["published"] for r in rows)
-    return {
-        "batch": "total", "n": n, "c": max(r["concurrency"] for r in rows),
-        "t (s)": round(seconds, 1), "t/n": round(seconds / n, 3) if n else None,
-        "errors": sum(r["errors"] for r in t4), "unsuccess": sum(r["unsuccess"] for r in t4),
-        "records/min": round(published / seconds * 60, 2),
-        "MB/s": round(sum(r["bytes_sent"] for r in rows) / seconds / 1e6, 3),
-        "requests": sum(r["requests"] for r in t4),
-        "paused (s)": round(sum(r["paused (s)"] for r in t4), 1),
-    }
+def _cells(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Return a table's lines for the template, a missing value (``t/n`` of no specimens) as ""."""
+    return frame.astype(object).where(frame.notna(), "").to_dict("records")
 
 
 def render_html(report: RunReport, batches: Sequence[Mapping[str, Any]],
@@ -105,18 +91,16 @@ def render_html(report: RunReport, batches: Sequence[Mapping[str, Any]],
     :param states_by_collection: collection → state → specimens, for the states plot.
     :param limit: list at most this many failures and quarantined specimens.
     """
-    t4 = table4(batches)
+    t4, t5 = table4(batches), table5(batches)
     timeline = plots.run_timeline(batches)
-    lookups: dict[str, int] = {}
-    for row in batches:
-        for found, n in row["lookup_results"].items():
-            lookups[found] = lookups.get(found, 0) + n
-    images = [("Throughput over time", plots.throughput_plot(timeline)),
-              ("Errors over time", plots.errors_plot(timeline)),
-              ("States per collection", plots.states_plot(states_by_collection))]
+    figures = [("Throughput", plots.throughput_figure(timeline, t4)),
+               ("Errors", plots.errors_figure(timeline, t5)),
+               ("States per collection", plots.states_figure(states_by_collection))]
     return _TEMPLATE.render(
-        r=report, t4=t4, t4_columns=T4_COLUMNS, total=_total(batches, t4), t5=table5(batches),
-        lookups=lookups, images=images, limit=limit, pauses=timeline["pauses"],
+        r=report, t4=_cells(t4), t4_columns=T4_COLUMNS, total=_cells(table4_total(batches)),
+        t5=_cells(t5), lookups=lookup_totals(batches), limit=limit, timeline=timeline,
+        short=bool(batches) and plots.too_short(timeline), pauses=timeline["pauses"],
+        images=[(title, plots.svg_uri(fig)) for title, fig in figures],
         paused=sum(row["paused_seconds"] for row in batches),
     )
 

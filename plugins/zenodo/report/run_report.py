@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zenodo.ledger.states import State
-from zenodo.report.csv_cells import SafeCsvWriter
+from zenodo.report.csv_cells import safe_csv
 
 if TYPE_CHECKING:
     from zenodo.ledger.ledger import Ledger
@@ -120,8 +120,8 @@ def report_folder(base: Path, collection: str, run_id: str) -> Path:
 def write_report(report: RunReport, ledger: Ledger, base: Path) -> dict[str, Path]:
     """Write ``report.json`` and ``specimens.csv``; return their paths by kind.
 
-    CSV cells that would start a spreadsheet formula get a leading ``'``
-    (:mod:`zenodo.report.csv_cells`).
+    The CSV is written with ``DataFrame.to_csv``; cells that would start a spreadsheet formula
+    get a leading ``'`` (:mod:`zenodo.report.csv_cells`).
 
     :param ledger: read again, row by row, for the CSV (one line per specimen).
     :param base: the reports folder (the run's own subfolder is made in it).
@@ -131,12 +131,10 @@ def write_report(report: RunReport, ledger: Ledger, base: Path) -> dict[str, Pat
     json_path = folder / "report.json"
     json_path.write_text(json.dumps(report.as_dict(), indent=2, default=str), encoding="utf-8")
     csv_path = folder / "specimens.csv"
-    with csv_path.open("w", newline="", encoding="utf-8") as handle:
-        writer = SafeCsvWriter(handle)
-        writer.writerow(CSV_COLUMNS)
+    with safe_csv(csv_path, CSV_COLUMNS) as out:
         for row in ledger.rows(report.collection):
-            writer.writerow([row.key, row.state.value, row.record_id or "", row.doi or "",
-                             row.concept_doi or "", _reason(row)])
+            out.add([row.key, row.state.value, row.record_id, row.doi, row.concept_doi,
+                     _reason(row)])
     return {"json": json_path, "csv": csv_path}
 
 
@@ -144,12 +142,9 @@ def write_report(report: RunReport, ledger: Ledger, base: Path) -> dict[str, Pat
 def preview_writer(folder: Path) -> Iterator[Callable[[PreviewLine], None]]:
     """Open ``folder/preview.csv`` and yield the function that writes one preview line."""
     folder.mkdir(parents=True, exist_ok=True)
-    with (folder / "preview.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = SafeCsvWriter(handle)
-        writer.writerow(PREVIEW_COLUMNS)
-        yield lambda line: writer.writerow(
-            [line.key, line.now.value if line.now else "", line.after.value,
-             "; ".join(line.reasons)])
+    with safe_csv(folder / "preview.csv", PREVIEW_COLUMNS) as out:
+        yield lambda line: out.add([line.key, line.now.value if line.now else None,
+                                    line.after.value, "; ".join(line.reasons)])
 
 
 def format_table(report: RunReport, *, max_lines: int = 20) -> str:

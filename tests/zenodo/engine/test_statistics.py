@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import math
 import pathlib
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from tests.zenodo.engine_helpers import run_batch
 from tests.zenodo.payload_factory import COLLECTION, register_specimens
-from zenodo.engine.statistics import error_kind, load_batches, table4, table5
+from zenodo.engine.statistics import (
+    T4_COLUMNS,
+    error_kind,
+    load_batches,
+    lookup_totals,
+    table4,
+    table4_total,
+    table5,
+)
 from zenodo.hooks.zenodo import ZenodoHook
 from zenodo.ledger.ledger import Ledger
 from zenodo.ledger.payloads import PayloadStore
@@ -49,7 +58,46 @@ def test_the_batch_row_equals_the_sandbox_request_log_with_faults_on(
     assert row["ended_at"] > row["started_at"]
 
 
-def test_table4_and_table5_columns() -> None:
+def test_tables_4_and_5_of_a_real_run_of_two_batches(
+    sandbox: SandboxProcess, zenodo_hook: ZenodoHook, ledger: Ledger, tmp_path: pathlib.Path
+) -> None:
+    keys = register_specimens(ledger, tmp_path, 24)
+    sandbox.admin.set_faults(FAULTS)
+    for batch, part in (("b1", keys[:12]), ("b2", keys[12:])):
+        run_batch(ledger, zenodo_hook, part, concurrency=3, batch_id=batch,
+                  actor={"run_id": "run-2"})
+    rows = load_batches(ledger, COLLECTION, "run-2")
+    statuses = Counter(e["status"] for e in sandbox.admin.requests()["requests"])
+
+    t4 = table4(rows)
+    assert tuple(t4.columns) == T4_COLUMNS and t4["batch"].tolist() == ["b1", "b2"]
+    for line, row in zip(t4.to_dict("records"), rows, strict=True):
+        seconds = (row["ended_at"] - row["started_at"]).total_seconds()
+        assert (line["n"], line["c"], line["errors"], line["unsuccess"], line["requests"]) == (
+            12, 3, row["errors"], row["failed"], row["requests"])
+        assert line["t (s)"] == round(seconds, 1) and line["t/n"] == round(seconds / 12, 3)
+        assert line["records/min"] == round(row["published"] / seconds * 60, 2)
+        assert line["MB/s"] == round(row["bytes_sent"] / seconds / 1e6, 3)
+    (total,) = table4_total(rows).to_dict("records")
+    span = (rows[1]["ended_at"] - rows[0]["started_at"]).total_seconds()
+    assert (total["batch"], total["n"], total["c"], total["t (s)"]) == (
+        "total", 24, 3, round(span, 1))
+    assert total["errors"] == sum(statuses[s] for s in statuses if s >= 400) > 0
+    assert total["requests"] == sum(statuses.values())
+    assert total["records/min"] == round(sum(r["published"] for r in rows) / span * 60, 2)
+    assert table4_total(rows[:1]).empty
+
+    t5 = table5(rows)
+    names = {599: "reset"}
+    expected = Counter({names.get(s, str(s)): n for s, n in statuses.items() if s >= 400})
+    assert dict(zip(t5["status"], t5["n"], strict=True)) == expected
+    assert t5["n"].is_monotonic_decreasing and 98 <= t5["%"].sum() <= 102
+    assert lookup_totals(rows) == dict(
+        sum((Counter(r["lookup_results"]) for r in rows), Counter()))
+
+
+def test_table4_and_table5_of_the_2019_pilot_batch() -> None:
+    """Batch1605 of the 2019 report: 12,000 specimens, 8 threads, 30,009 s, 5,804 errors."""
     start = datetime(2019, 5, 16, 8, tzinfo=UTC)
     rows = [{
         "batch_id": "Batch1605", "specimens": 12000, "concurrency": 8, "started_at": start,
@@ -58,13 +106,16 @@ def test_table4_and_table5_columns() -> None:
         "paused_seconds": 0.0, "errors_by_status": {"404": 5000, "504": 800, "500": 4},
         "errors_by_kind": {"4xx": 5000, "5xx": 804},
     }]
-    (t4,) = table4(rows)
+    (t4,) = table4(rows).to_dict("records")
     assert t4["n"] == 12000 and t4["c"] == 8 and t4["t (s)"] == 30009.0
     assert t4["t/n"] == 2.501 and t4["errors"] == 5804 and t4["unsuccess"] == 5795
     assert t4["MB/s"] == 1.0 and t4["records/min"] == round(6205 / 30009 * 60, 2)
-    assert table5(rows) == [{"status": "404", "n": 5000, "%": 86},
-                            {"status": "504", "n": 800, "%": 14},
-                            {"status": "500", "n": 4, "%": 0}]
+    assert table5(rows).to_dict("records") == [{"status": "404", "n": 5000, "%": 86},
+                                               {"status": "504", "n": 800, "%": 14},
+                                               {"status": "500", "n": 4, "%": 0}]
+    empty = {**rows[0], "specimens": 0, "published": 0}
+    assert math.isnan(table4([empty])["t/n"][0]), "no seconds per specimen without specimens"
+    assert table4([]).empty and table5([]).empty and lookup_totals([]) == {}
 
 
 def test_error_kinds() -> None:

@@ -6,6 +6,7 @@ import csv
 import pathlib
 from typing import Any
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
@@ -13,8 +14,8 @@ from tests.zenodo.data_helpers import write_jpeg
 from zenodo.config.collection_file import CollectionConfig, ImageTemplate
 from zenodo.ledger.ledger import Ledger
 from zenodo.ledger.prepare import prepare_collection
-from zenodo.report.csv_cells import FORMULA_STARTS, safe_cell
-from zenodo.report.run_report import build_report, preview_writer, write_report
+from zenodo.report.csv_cells import FORMULA_STARTS, safe_cell, safe_csv, safe_frame
+from zenodo.report.run_report import CSV_COLUMNS, build_report, preview_writer, write_report
 
 #: occurrenceID (the key) -> eventDate; each key is a formula a spreadsheet would run.
 HOSTILE = {
@@ -60,6 +61,11 @@ def _cells(path: pathlib.Path) -> list[list[str]]:
         return list(csv.reader(handle))
 
 
+def _frame(path: pathlib.Path) -> pd.DataFrame:
+    """Read a report CSV with pandas, every cell as text and an empty cell as ""."""
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
 def _assert_no_formula(rows: list[list[str]]) -> None:
     bad = [cell for row in rows for cell in row if cell.startswith(FORMULA_STARTS)]
     assert bad == [], f"cells a spreadsheet would run: {bad!r}"
@@ -78,6 +84,8 @@ def test_report_and_preview_csv_escape_formulas_from_the_source_database(
         prepare_collection(config, ledger=sqlite_ledger, cache_dir=tmp_path / "cache",
                            preview=write)
     _assert_no_formula(_cells(preview_folder / "preview.csv"))
+    preview = _frame(preview_folder / "preview.csv")
+    assert preview.values.tolist() == _cells(preview_folder / "preview.csv")[1:]
 
     result = prepare_collection(config, ledger=sqlite_ledger, cache_dir=tmp_path / "cache")
     assert result.rows == len(HOSTILE), "every hostile row is read, registered or quarantined"
@@ -86,6 +94,9 @@ def test_report_and_preview_csv_escape_formulas_from_the_source_database(
     rows = _cells(paths["csv"])
     _assert_no_formula(rows)
     assert len(rows) == 1 + len(HOSTILE)
+    frame = _frame(paths["csv"])
+    assert tuple(frame.columns) == CSV_COLUMNS and frame.values.tolist() == rows[1:]
+    assert not frame.map(lambda cell: cell.startswith(FORMULA_STARTS)).any().any()
 
 
 @pytest.mark.parametrize(("value", "cell"), [
@@ -95,3 +106,25 @@ def test_report_and_preview_csv_escape_formulas_from_the_source_database(
 ])
 def test_safe_cell(value: object, cell: str) -> None:
     assert safe_cell(value) == cell
+
+
+def test_a_frame_is_written_safe_in_chunks_and_reads_back_the_same_with_both_readers(
+    tmp_path: pathlib.Path
+) -> None:
+    """25 rows in chunks of 10: one header, every row in order, quotes and breaks kept."""
+    rows = [[f"=cmd{i}", f'say "hi", {i}', None if i % 2 else f"-{i}\nline two", i]
+            for i in range(25)]
+    path = tmp_path / "chunks.csv"
+    with safe_csv(path, ("key", "text", "reason", "n"), chunk=10) as out:
+        for row in rows:
+            out.add(row)
+    expected = [[f"'=cmd{i}", f'say "hi", {i}', "" if i % 2 else f"'-{i}\nline two", str(i)]
+                for i in range(25)]
+    assert _cells(path) == [["key", "text", "reason", "n"], *expected]
+    assert _frame(path).values.tolist() == expected
+    assert path.read_bytes().count(b"\r\n") == 26, "one line per row, CRLF as csv.writer"
+
+
+def test_safe_frame_guards_every_cell_and_empties_missing_values() -> None:
+    frame = pd.DataFrame({"key": ["=1+1", "a", None], "n": [1.5, None, -2.0]})
+    assert safe_frame(frame).values.tolist() == [["'=1+1", "1.5"], ["a", ""], ["", "'-2.0"]]
