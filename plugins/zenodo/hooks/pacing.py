@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Mapping
 from typing import Protocol
+
+from zenodo.traffic.retry_after import parse_retry_after
 
 
 class RequestPacer(Protocol):
@@ -40,12 +43,18 @@ class LocalPacer:
 
 
 def retry_after(headers: Mapping[str, str], default: float = 5.0) -> float:
-    """Seconds to wait, from ``Retry-After`` or ``X-RateLimit-Reset`` (absolute epoch)."""
+    """Seconds to wait after a 429.
+
+    From ``Retry-After`` (seconds or an HTTP date, :func:`parse_retry_after`), else from
+    ``X-RateLimit-Reset`` (absolute epoch), else ``default``. Header names are matched in
+    any case.
+    """
+    lower = {name.lower(): value for name, value in headers.items()}
+    seconds = parse_retry_after(lower.get("retry-after"))
+    if seconds is not None:
+        return seconds
     try:
-        return max(0.0, float(headers["Retry-After"]))
-    except (KeyError, ValueError):
-        pass
-    try:
-        return max(0.0, float(headers["X-RateLimit-Reset"]) - time.time())
+        reset = float(lower["x-ratelimit-reset"])
     except (KeyError, ValueError):
         return default
+    return max(0.0, reset - time.time()) if math.isfinite(reset) else default

@@ -73,7 +73,7 @@ def build_document(record: SpecimenRecord, file_names: list[str],
             "dcterms:type": "StillImage",
             "dcterms:identifier": name,
             "dcterms:format": _FORMATS.get(Path(name).suffix.lower(), "application/octet-stream"),
-            "dcterms:references": identifier,
+            "dcterms:references": {"@id": identifier},
         })
     return {"@context": dict(CONTEXT), "@graph": graph}
 

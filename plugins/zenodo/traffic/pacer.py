@@ -8,7 +8,6 @@ the limits hold across processes and machines (on PostgreSQL by the database's c
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -20,6 +19,7 @@ import sqlalchemy as sa
 
 from zenodo.store.database import EngineHolder
 from zenodo.store.tables import PacerBucket
+from zenodo.traffic.retry_after import parse_retry_after
 from zenodo.traffic.windows import Counts, MovingWindow
 
 log = logging.getLogger(__name__)
@@ -121,7 +121,8 @@ class Pacer:
         lower = {k.lower(): v for k, v in headers.items()}
         remaining = _int(lower.get("x-ratelimit-remaining"))
         reset_epoch = _float(lower.get("x-ratelimit-reset"))
-        retry_after = _retry_after(lower.get("retry-after"))
+        retry_after = parse_retry_after(lower.get("retry-after"),
+                                        self._clock() if self._clock else None)
         if status != 429 and remaining is None:
             return
         self._db.write_retrying(
@@ -206,20 +207,6 @@ def _float(value: str | None) -> float | None:
         return float(value) if value is not None else None
     except ValueError:
         return None
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Parse ``Retry-After``: delta-seconds, or an HTTP date."""
-    if value is None:
-        return None
-    seconds = _float(value)
-    if seconds is not None:
-        return max(seconds, 0.0)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(when.timestamp() - time.time(), 0.0)
 
 
 def _local_reset(now: float, reset_epoch: float | None, retry_after: float | None) -> float | None:

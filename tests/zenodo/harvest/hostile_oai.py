@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.zenodo.harvest.loopback_server import LoopbackServer
+from tests.zenodo.loopback_server import LoopbackServer
 
 HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
         '<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">'

@@ -14,7 +14,7 @@ from typing import Any
 
 import requests
 
-from tests.zenodo.harvest.loopback_server import LoopbackServer
+from tests.zenodo.loopback_server import LoopbackServer
 
 GATEWAY_TIMEOUT = b"<html><body><h1>504 Gateway Time-out</h1></body></html>"
 

@@ -194,6 +194,27 @@ def test_retry_after_as_an_http_date_is_understood(url: str, fake: FakeTime) -> 
     assert pacer.state().blocked_until == pytest.approx(time.time() + 120, abs=2)
 
 
+def test_a_429_with_an_http_date_blocks_until_that_date_on_the_pacers_clock(
+    url: str, fake: FakeTime
+) -> None:
+    from email.utils import formatdate
+
+    a = make(url, fake, [(100, 60)])
+    b = make(url, fake, [(100, 60)])
+    a.observe({"Retry-After": formatdate(fake.now + 75, usegmt=True)}, 429)
+    assert b.state().blocked_until == pytest.approx(fake.now + 75)
+    assert b.acquire() == pytest.approx(75.0)
+
+
+@pytest.mark.parametrize("value", ["-30", "later"])
+def test_a_429_with_a_negative_or_unreadable_retry_after_blocks_for_the_default(
+    url: str, fake: FakeTime, value: str
+) -> None:
+    pacer = make(url, fake, [(100, 60)], default_block_s=45)
+    pacer.observe({"Retry-After": value}, 429)
+    assert pacer.acquire() == pytest.approx(45.0)
+
+
 def test_timeout_raises_and_takes_nothing(url: str, fake: FakeTime) -> None:
     pacer = make(url, fake, [(100, 60)])
     pacer.observe({"Retry-After": "50"}, 429)
