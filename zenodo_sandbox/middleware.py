@@ -88,13 +88,17 @@ def caller_token(scope: Scope) -> str | None:
     return None
 
 
+def safe_query(scope: Scope) -> str:
+    """Return the query string with ``access_token`` removed, for logs."""
+    query = scope.get("query_string", b"").decode("latin-1")
+    kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != "access_token"]
+    return urlencode(kept)
+
+
 def safe_target(scope: Scope) -> str:
     """Return path and query with ``access_token`` removed, for logs."""
-    query = scope.get("query_string", b"").decode("latin-1")
-    if not query:
-        return scope["path"]
-    kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != "access_token"]
-    return f"{scope['path']}?{urlencode(kept)}" if kept else scope["path"]
+    query = safe_query(scope)
+    return f"{scope['path']}?{query}" if query else scope["path"]
 
 
 class RequestLog:
@@ -228,8 +232,8 @@ class SandboxMiddleware:
                        else f"commit_then_fail_{fault.commit_fail}" if fault.commit_fail
                        else None)
         self.request_log.add({"time": time.time(), "method": method, "path": scope["path"],
-                              "status": status, "kind": kind, "token": user,
-                              "latency_ms": round(elapsed, 1), "fault": faulted})
+                              "query": safe_query(scope), "status": status, "kind": kind,
+                              "token": user, "latency_ms": round(elapsed, 1), "fault": faulted})
 
 
 async def _error(send: Send, status: int, headers: dict[str, str], message: str, *,

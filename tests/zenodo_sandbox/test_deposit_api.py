@@ -89,11 +89,14 @@ def test_missing_and_unknown_tokens_get_403_json(sandbox):
 
 def test_access_token_query_parameter_works_and_is_not_logged(sandbox):
     url = f"{sandbox.url}/api/deposit/depositions"
-    response = requests.post(url, params={"access_token": sandbox.token}, json={}, timeout=10)
+    response = requests.post(url, params={"access_token": sandbox.token, "q": "x"}, json={},
+                             timeout=10)
     assert response.status_code == 201
     assert sandbox.token not in sandbox.log_text()
     log = sandbox.admin.requests(kind="create")
     assert log["requests"][-1]["token"] == sandbox.user
+    assert log["requests"][-1]["query"] == "q=x"  # the request log keeps the rest of the query
+    assert sandbox.token not in str(log)
 
 
 def test_other_users_cannot_see_or_touch_a_deposition(sandbox, deposit):

@@ -189,6 +189,16 @@ class Ledger(StepWriteMixin, LeaseMixin, PlanMixin):
                 return
             after = batch[-1]["key"]
 
+    def newest_published(self, collection: str, since: datetime,
+                         limit: int) -> list[SpecimenRow]:
+        """Return up to ``limit`` PUBLISHED specimens changed since ``since``, newest first."""
+        query = (sa.select(_T).where(_T.c.collection == collection,
+                                     _T.c.state == State.PUBLISHED.value,
+                                     _T.c.updated_at >= since, _T.c.record_id.is_not(None))
+                 .order_by(_T.c.updated_at.desc()).limit(limit))
+        with self._db.read() as conn:
+            return [SpecimenRow.from_mapping(r) for r in conn.execute(query).mappings()]
+
     def events(self, collection: str, key: str | None = None) -> list[EventRow]:
         """Return the recorded state changes of a collection (or one specimen), oldest first."""
         query = sa.select(_E).where(_E.c.collection == collection)

@@ -59,3 +59,10 @@ class PlanMixin:
         if not found:
             return None
         return [key for keys in found for key in keys]
+
+    def plan_time(self, collection: str, run_id: str) -> datetime | None:
+        """Return when ``run_id``'s plan was saved (``None``: no plan, or a newer one)."""
+        query = sa.select(sa.func.min(_P.c.planned_at)).where(_P.c.collection == collection,
+                                                               _P.c.run_id == run_id)
+        with self._db.read() as conn:
+            return conn.execute(query).scalar()

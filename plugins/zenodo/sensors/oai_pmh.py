@@ -12,15 +12,21 @@ from airflow.sdk.exceptions import AirflowSkipException
 from zenodo import runtime
 from zenodo.operators.params import RunParams
 
+#: How many of the run's newest published records the feed must show.
+FEED_SAMPLE = 200
+
 
 class OaiPmhFeedSensor(BaseSensorOperator):
-    """Poke the community feed until it lists every record this run published.
+    """Poke the community feed until it lists the newest records this run published.
 
     The run's records are read from the ledger each poke (a reschedule sensor keeps no state
-    in XCom): the keys of this run's plan now PUBLISHED, with their record ids. Each poke costs one
-    ``ListIdentifiers`` from the earliest of their publication times (usually one request).
-    Reschedule mode and ``soft_fail`` by default: on timeout the sensor is skipped and the
-    reconcile step runs anyway and reports what the feed showed.
+    in XCom): the :data:`FEED_SAMPLE` specimens most recently PUBLISHED since this run's plan
+    was saved, with their record ids. Zenodo indexes records in the order they are published,
+    so when the newest are listed the earlier ones are too; the reconcile step then checks
+    every record. A poke costs one ``ListIdentifiers`` from the earliest of their publication
+    times (a few pages at most, whatever the run's size). Reschedule mode and ``soft_fail`` by
+    default: on timeout the sensor is skipped and the reconcile step runs anyway and reports
+    what the feed showed.
 
     :param collection_id: the collection.
     """
@@ -35,9 +41,8 @@ class OaiPmhFeedSensor(BaseSensorOperator):
         self.collection_id = collection_id
 
     def poke(self, context: Any) -> bool:
-        """Return True once the feed shows all the run's newly published records."""
+        """Return True once the feed shows the run's newest published records."""
         from zenodo.harvest.harvester import feed_shows
-        from zenodo.ledger.states import State
 
         params = RunParams.from_params(context.get("params"))
         if params.dry_run or params.reconcile_only:
@@ -46,9 +51,9 @@ class OaiPmhFeedSensor(BaseSensorOperator):
         if not config.community:
             raise AirflowSkipException(f"collection {config.id} has no community feed")
         ledger = runtime.open_ledger()
-        planned = set(ledger.planned_keys(config.id, str(context["run_id"])) or ())
-        rows = [row for row in ledger.rows(config.id, states=[State.PUBLISHED])
-                if row.key in planned and row.record_id is not None]
+        planned_at = ledger.plan_time(config.id, str(context["run_id"]))
+        rows = [] if planned_at is None else \
+            ledger.newest_published(config.id, planned_at, FEED_SAMPLE)
         if not rows:
             self.log.info("no newly published records to wait for")
             return True
@@ -56,7 +61,7 @@ class OaiPmhFeedSensor(BaseSensorOperator):
         hook = runtime.make_hook(config.zenodo_conn_id, ledger)
         seen, expected = feed_shows(hook, config.community, [r.record_id for r in rows],
                                     since=since)
-        self.log.info("community %s feed shows %d of %d records published by this run",
+        self.log.info("community %s feed shows %d of the %d records this run published last",
                       config.community, seen, expected)
         return seen >= expected
 

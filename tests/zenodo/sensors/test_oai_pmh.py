@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qsl
 
 import pytest
 from airflow.sdk.exceptions import AirflowSkipException
 
 from tests.zenodo.airflow_helpers import COLLECTION, planned_batch, task_context
+from zenodo.harvest.harvester import format_datestamp
 from zenodo.ledger.ledger import Ledger
 from zenodo.operators.upload import ZenodoUploadBatchOperator
+from zenodo.sensors import oai_pmh
 from zenodo.sensors.oai_pmh import OaiPmhFeedSensor
 from zenodo_demo.sample import SampleInfo
 from zenodo_sandbox.testing import SandboxProcess
@@ -55,3 +59,21 @@ def test_sensor_skips_dry_and_reconcile_only_runs(prepared: SampleInfo) -> None:
 def test_sensor_defaults_to_reschedule_and_soft_fail() -> None:
     task = sensor()
     assert task.mode == "reschedule" and task.soft_fail is True
+
+
+def test_sensor_asks_the_feed_only_for_the_runs_newest_records(
+    prepared: SampleInfo, ledger: Ledger, sandbox: SandboxProcess,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # At 281,372 records a poke that lists everything the run published is 5,628 pages.
+    monkeypatch.setattr(oai_pmh, "FEED_SAMPLE", 5)
+    publish(ledger, prepared.valid_keys)
+    sandbox.admin.clear_requests()
+    assert sensor().poke(task_context("wait_for_feed", -1)) is True
+
+    newest = ledger.newest_published(COLLECTION, datetime(2000, 1, 1, tzinfo=UTC), 5)
+    assert len(newest) == 5 < len(prepared.valid_keys)
+    [request] = sandbox.admin.requests(kind="oai")["requests"]
+    asked = dict(parse_qsl(request["query"]))["from"]
+    expected = min(row.updated_at for row in newest) - timedelta(minutes=5)
+    assert asked == format_datestamp(expected)
