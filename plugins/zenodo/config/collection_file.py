@@ -46,6 +46,21 @@ class ImageTemplate:
 
 
 @dataclass(frozen=True)
+class WritebackConfig:
+    """Where and how each published specimen's DOI is written back (``writeback``).
+
+    :param statement: one UPDATE or INSERT binding ``:key`` (and ``:doi`` …), checked.
+    :param db_url: its own database URL (None, with ``db_conn_id`` None: the collection's).
+    """
+
+    statement: str
+    db_url: str | None = None
+    db_conn_id: str | None = None
+    batch_size: int = 500
+    attempts: int = 3
+
+
+@dataclass(frozen=True)
 class CollectionConfig:
     """The checked configuration of one collection."""
 
@@ -69,6 +84,8 @@ class CollectionConfig:
     chunk_size: int = 1000
     description: str = ""
     source_file: str = ""
+    dwca: str | None = None
+    writeback: WritebackConfig | None = None
 
     def mapping_path(self) -> Path:
         """Return the YAML file of this collection's mapping."""
@@ -152,7 +169,8 @@ def _config(model: CollectionModel, source: str) -> CollectionConfig:
         for item in model.images.files
     )
     return CollectionConfig(
-        id=model.id, db_url=model.database.url, db_conn_id=model.database.conn_id,
+        id=model.id, db_url=model.database.url if model.database else None,
+        db_conn_id=model.database.conn_id if model.database else None,
         table=model.table, query=model.query, mapping=model.mapping,
         image_root=Path(model.images.root), image_templates=templates,
         rename=dict(model.rename or {}), key_rule=model.key,
@@ -160,7 +178,30 @@ def _config(model: CollectionModel, source: str) -> CollectionConfig:
         community=model.community, zenodo_conn_id=model.zenodo_conn_id,
         schedule=model.schedule, batch_size=model.batch_size, concurrency=model.concurrency,
         chunk_size=model.chunk_size, description=model.description, source_file=source,
+        dwca=_dwca_location(model, source),
+        writeback=_writeback(model),
     )
+
+
+def _writeback(model: CollectionModel) -> WritebackConfig | None:
+    """Return the collection's write-back settings (None: no ``writeback`` key)."""
+    if model.writeback is None:
+        return None
+    database = model.writeback.database
+    return WritebackConfig(
+        statement=model.writeback.statement, db_url=database.url if database else None,
+        db_conn_id=database.conn_id if database else None,
+        batch_size=model.writeback.batch_size, attempts=model.writeback.attempts)
+
+
+def _dwca_location(model: CollectionModel, source: str) -> str | None:
+    """Return the collection's DwC-A: a URL as given, a relative path under the file's folder."""
+    if model.dwca is None:
+        return None
+    location = model.dwca.path
+    if location.lower().startswith(("http://", "https://")) or Path(location).is_absolute():
+        return location
+    return str(Path(source).parent / location)
 
 
 def parse_collections(

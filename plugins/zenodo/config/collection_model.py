@@ -11,8 +11,10 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, Tag, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from zenodo.config.model_base import NonBlank, StrictModel
+from zenodo.config.writeback_model import WritebackModel
 
 ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]{0,199}$"
 SQL_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$"
@@ -70,12 +72,31 @@ class ImagesModel(StrictModel):
         min_length=1, description="templates over the row's Darwin Core terms")
 
 
-class CollectionModel(StrictModel, json_schema_extra=_one_of("table", "query")):
+class DwcaModel(StrictModel):
+    """Where a Darwin Core Archive is: a local zip or an http(s) URL (e.g. an IPT's archive)."""
+
+    path: NonBlank = Field(
+        description="a DwC-A zip: a local path (relative: to the collections file's folder) or "
+                    "an http(s) URL, downloaded to the cache folder")
+
+
+#: A collection reads a database's ``table`` or ``query``, or a DwC-A (``dwca``), never two.
+_SOURCE_SCHEMA = {
+    **_one_of("table", "query", "dwca"),
+    "dependentRequired": {"table": ["database"], "query": ["database"]},
+    "dependentSchemas": {"dwca": {"not": {"anyOf": [
+        {"required": ["database"]}, {"required": ["modified_column"]}]}}},
+}
+
+
+class CollectionModel(StrictModel, json_schema_extra=_SOURCE_SCHEMA):
     """One collection: one DAG."""
 
     id: str = Field(pattern=ID_PATTERN, description="the DAG id, unique in the file")
     description: str = Field("", description="text shown in the DAG's doc")
-    database: DatabaseModel
+    dwca: DwcaModel | None = Field(
+        None, description="a Darwin Core Archive to read instead of a database")
+    database: DatabaseModel | None = Field(None, validate_default=True)
     table: str | None = Field(
         None, pattern=SQL_NAME_PATTERN, description="the table to read: name or schema.name")
     query: NonBlank | None = Field(
@@ -101,10 +122,39 @@ class CollectionModel(StrictModel, json_schema_extra=_one_of("table", "query")):
     concurrency: int = Field(4, ge=1, le=64, description="worker threads per upload task")
     chunk_size: int = Field(
         1000, ge=1, le=100_000, description="rows fetched per database round trip")
+    writeback: WritebackModel | None = Field(
+        None, description="write each published specimen's DOI back into the database")
+
+    @field_validator("database")
+    @classmethod
+    def _database_or_dwca(cls, database: DatabaseModel | None, info: ValidationInfo
+                          ) -> DatabaseModel | None:
+        if "dwca" not in info.data:
+            return database  # a wrong dwca is told on its own
+        if database is None and info.data["dwca"] is None:
+            raise PydanticCustomError("missing", "give 'database' (or 'dwca')")
+        if database is not None and info.data["dwca"] is not None:
+            raise ValueError("give exactly one of 'database' and 'dwca'")
+        return database
+
+    @field_validator("modified_column")
+    @classmethod
+    def _not_for_dwca(cls, column: str | None, info: ValidationInfo) -> str | None:
+        if column is not None and info.data.get("dwca") is not None:
+            raise ValueError("a 'dwca' collection reads the core's dcterms:modified; "
+                             "'modified_column' is for databases")
+        return column
 
     @field_validator("query")
     @classmethod
     def _table_or_query(cls, query: str | None, info: ValidationInfo) -> str | None:
+        if "dwca" not in info.data:
+            return query  # a wrong dwca is told on its own
+        if info.data["dwca"] is not None:
+            if info.data.get("table") is not None or query is not None:
+                raise ValueError("a 'dwca' collection reads its archive's core: "
+                                 "give neither 'table' nor 'query'")
+            return query
         if "table" in info.data and (info.data["table"] is None) == (query is None):
             raise ValueError("give exactly one of 'table' and 'query'")
         return query  # a wrong table is told on its own

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +28,9 @@ from zenodo.ledger.rows import parse_files
 from zenodo.ledger.states import State
 from zenodo.metadata.identity import search_query_for
 from zenodo.metadata.mapping import Mapper, MappingError, load_mapping
+from zenodo.source.dwca import SourceRecord, dwca_records
 from zenodo.source.extract import extract_records, newest_modified
+from zenodo.validate.problem import ERROR, Problem
 from zenodo.validate.validator import Validator, has_errors, quarantine_reasons
 
 if TYPE_CHECKING:
@@ -145,11 +147,18 @@ class Preparer:
         self.result = PrepareResult(preview=preview is not None)
         self._pending: list[SpecimenPayload] = []
 
-    def add(self, record: SpecimenRecord) -> None:
-        """Validate, map and record one specimen."""
+    def add(self, record: SpecimenRecord, refused: Sequence[str] = ()) -> None:
+        """Validate, map and record one specimen.
+
+        :param refused: why its source already refuses it (its image files it cannot give);
+            the specimen is quarantined with these reasons and validation's errors.
+        """
         self.result.rows += 1
         self.result.watermark = newest_modified(self.result.watermark, record.modified)
         problems = self.validator.validate(record)
+        if refused:  # "no image files" says less than why they were refused
+            problems = [*(Problem(record.key, "images", ERROR, why) for why in refused),
+                        *(p for p in problems if record.images or p.field != "images")]
         self.result.warnings.extend((p.key, p.reason) for p in problems if p.severity == "warning")
         if has_errors(problems):
             self._quarantine(record, quarantine_reasons(problems), problems)
@@ -226,6 +235,14 @@ class Preparer:
         self._pending = []
 
 
+def _source(config: CollectionConfig, *, since: str | None, limit: int | None
+            ) -> Iterator[SourceRecord]:
+    """The collection's records: from its DwC-A (checked whole first) or its database."""
+    if config.dwca:
+        return dwca_records(config, since=since, limit=limit)
+    return (SourceRecord(r) for r in extract_records(config, since=since, limit=limit))
+
+
 def prepare_collection(
     config: CollectionConfig,
     *,
@@ -259,10 +276,10 @@ def prepare_collection(
         actor=actor,
         preview=preview,
     )
-    for record in extract_records(config, since=since, limit=limit):
+    for record, refused in _source(config, since=since, limit=limit):
         if wanted is not None and record.key not in wanted:
             continue
-        preparer.add(record)
+        preparer.add(record, refused)
     preparer.flush()
     result = preparer.result
     log.info(
