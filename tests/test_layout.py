@@ -24,7 +24,7 @@ PACKAGES = {"zenodo": ROOT / "plugins" / "zenodo", "zenodo_sandbox": ROOT / "zen
             "zenodo_demo": ROOT / "zenodo_demo"}
 #: The path of one specimen, in order; a stage may import only itself and earlier stages.
 STAGES = ("config", "source", "validate", "metadata", "store", "ledger", "traffic",
-          "repository", "engine", "harvest", "reconcile", "report")
+          "repository", "engine", "harvest", "reconcile", "writeback", "report")
 #: Plain Python: importable without Airflow.
 DOMAIN = (*STAGES, "errors")
 

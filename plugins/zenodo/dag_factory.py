@@ -1,4 +1,5 @@
-"""Build the DAG of one collection: prepare → plan → upload (mapped) → feed → reconcile → report.
+"""Build the DAG of one collection: prepare → plan → upload (mapped) → feed → reconcile →
+writeback → report.
 
 Parse time does no network or database I/O: the DAG is built from the collection's entry in
 ``include/collections.yaml`` and from a few deployment settings in the environment
@@ -22,6 +23,7 @@ from zenodo.operators.reconcile import ZenodoReconcileOperator
 from zenodo.operators.report import ZenodoReportOperator
 from zenodo.operators.run_check import RunFailedCheckOperator
 from zenodo.operators.upload import ZenodoUploadBatchOperator
+from zenodo.operators.writeback import ZenodoWritebackOperator
 from zenodo.sensors.oai_pmh import OaiPmhFeedSensor
 
 if TYPE_CHECKING:
@@ -29,7 +31,8 @@ if TYPE_CHECKING:
 
 START_DATE = datetime(2024, 1, 1, tzinfo=UTC)
 #: The task ids of every collection DAG, in run order.
-TASK_IDS = ("prepare", "plan", "upload", "wait_for_feed", "reconcile", "report", "check_run")
+TASK_IDS = ("prepare", "plan", "upload", "wait_for_feed", "reconcile", "writeback", "report",
+            "check_run")
 
 
 @dataclass(frozen=True)
@@ -124,9 +127,11 @@ def build_collection_dag(config: CollectionConfig, *, doc_md: str = "",
             task_id="reconcile", collection_id=cid, grace_seconds=settings.feed_grace,
             execution_timeout=timedelta(seconds=settings.reconcile_timeout),
             trigger_rule=TriggerRule.ALL_DONE)
+        writeback = ZenodoWritebackOperator(task_id="writeback", collection_id=cid,
+                                            trigger_rule=TriggerRule.ALL_DONE, retries=0)
         report = ZenodoReportOperator(task_id="report", collection_id=cid,
                                       trigger_rule=TriggerRule.ALL_DONE, retries=0)
         check = RunFailedCheckOperator(task_id="check_run")
-        upload >> feed >> reconcile >> report
-        [prepare, plan, upload, feed, reconcile, report] >> check
+        upload >> feed >> reconcile >> writeback >> report
+        [prepare, plan, upload, feed, reconcile, writeback, report] >> check
     return dag

@@ -9,6 +9,7 @@ from airflow.sdk.exceptions import AirflowException, AirflowSkipException
 
 from zenodo import runtime
 from zenodo.operators.base import ZenodoCollectionOperator
+from zenodo.operators.writeback import check_writeback
 
 
 def check_protocol(conn_id: str, mapping: str) -> None:
@@ -49,6 +50,7 @@ class ZenodoPrepareOperator(ZenodoCollectionOperator):
             raise AirflowSkipException("reconcile-only run: nothing is extracted")
         config = runtime.collection_config(self.collection_id)
         check_protocol(config.zenodo_conn_id, params.mapping or config.mapping)
+        check_writeback(config)
         ledger = runtime.open_ledger()
         since = None
         if not (params.backfill or params.only_keys):

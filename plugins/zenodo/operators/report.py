@@ -1,4 +1,5 @@
-"""Write the run report (CSV, JSON and HTML under the reports folder); log it as a table."""
+"""Write the run report (CSV, JSON and HTML under the reports folder) and the Darwin Core
+Archive of the published specimens beside it; log the report as a table."""
 
 from __future__ import annotations
 
@@ -27,27 +28,38 @@ class ZenodoReportOperator(ZenodoCollectionOperator):
         self.reconcile_task_id = reconcile_task_id
 
     def execute(self, context: Any) -> dict[str, Any]:
-        """Write ``report.json``, ``specimens.csv`` and ``report.html``; return paths and counts."""
+        """Write ``report.json``, ``specimens.csv``, ``report.html`` and ``dwca.zip``; return
+        paths and counts."""
         from zenodo.engine.statistics import load_batches
+        from zenodo.operators.record_links import zenodo_base_url
+        from zenodo.report.dwca_export import write_dwca
         from zenodo.report.html import write_html
         from zenodo.report.run_report import build_report, format_table, report_folder, write_report
         from zenodo.report.status_data import counts_by_collection
+        from zenodo.writeback.outcomes import writeback_status
 
         ti = context["ti"]
-        self.persist_community_link(context, runtime.collection_config(self.collection_id))
+        config = runtime.collection_config(self.collection_id)
+        self.persist_community_link(context, config)
         ledger = runtime.open_ledger()
         report = build_report(
             ledger, self.collection_id, run_id=str(context["run_id"]),
             prepare=ti.xcom_pull(task_ids=self.prepare_task_id),
             reconcile=ti.xcom_pull(task_ids=self.reconcile_task_id),
         )
+        folder = report_folder(runtime.reports_dir(), self.collection_id, report.run_id)
+        if config.writeback is not None:
+            report.writeback = writeback_status(ledger.engine, config.id)
+        report.export = write_dwca(
+            ledger.engine, config.id, folder, base_url=zenodo_base_url(config.zenodo_conn_id),
+            title=f"{config.id}: specimens published on Zenodo",
+            description=config.description or f"Specimens of {config.id} on Zenodo").as_dict()
         paths = write_report(report, ledger, runtime.reports_dir())
         batches = load_batches(ledger, self.collection_id, report.run_id)
-        html = write_html(report, batches, counts_by_collection(ledger.engine),
-                          report_folder(runtime.reports_dir(), self.collection_id, report.run_id))
+        html = write_html(report, batches, counts_by_collection(ledger.engine), folder)
         self.log.info("run report\n%s", format_table(report))
         self.log.info("report written to %s, %s and %s", paths["csv"], paths["json"], html)
         return {"counts": report.counts, "online": report.online,
                 "failures": len(report.failures), "quarantined": len(report.quarantined),
                 "csv": str(paths["csv"]), "json": str(paths["json"]), "html": str(html),
-                "batches": len(batches)}
+                "batches": len(batches), "dwca": report.export["path"]}

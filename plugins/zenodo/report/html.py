@@ -35,6 +35,9 @@ img { max-width: 100%; display: block; margin: 0.5em 0 1.5em; }
 <h1>Run report: {{ r.collection }}</h1>
 <p>Run <code>{{ r.run_id }}</code>, generated {{ r.generated_at }}.
 Online (published or verified): <strong id="online">{{ r.online }}</strong>.</p>
+{% if r.export %}<p id="export">Darwin Core Archive for GBIF:
+<a href="{{ r.export.path.rsplit('/', 1)[-1] }}"><code>{{ r.export.path }}</code></a>
+({{ r.export.occurrences }} occurrences, {{ r.export.media }} multimedia rows).</p>{% endif %}
 <h2>Specimens by state</h2>
 <table id="states"><tr><th>state</th><th>specimens</th></tr>
 {% for state, n in r.counts.items() if n %}<tr><td>{{ state }}</td><td>{{ n }}</td></tr>
@@ -70,6 +73,10 @@ rate and the errors by HTTP status instead.</p>{% endif %}
 <h2>Failures ({{ r.failures|length }})</h2>
 <ul>{% for f in r.failures[:limit] %}<li><code>{{ f.key }}</code> {{ f.state }}:
 {{ f.reason }}</li>{% endfor %}</ul>
+{% if r.writeback %}<h2>DOI write-back</h2>
+<p id="writeback">Written: {{ r.writeback.written }}; failed: {{ r.writeback.failed }}.</p>
+<ul id="writeback-failures">{% for f in r.writeback.failures[:limit] %}<li><code>{{ f.key }}</code>:
+{{ f.reason }}</li>{% endfor %}</ul>{% endif %}
 <h2>Quarantined ({{ r.quarantined|length }})</h2>
 <ul>{% for q in r.quarantined[:limit] %}<li><code>{{ q.key }}</code>:
 {{ q.reasons|join("; ") }}</li>{% endfor %}</ul>

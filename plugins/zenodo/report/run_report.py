@@ -38,6 +38,9 @@ class RunReport:
     :param published: PUBLISHED / VERIFIED specimens with record id and DOIs.
     :param prepare: the prepare step's summary, when it ran.
     :param reconcile: the reconciliation's counts and differences, when it ran.
+    :param writeback: the DOI write-back's state in the ledger (written, failed, the failed
+        specimens with reasons), when the collection has one.
+    :param export: the Darwin Core Archive of the published specimens (path, counts).
     """
 
     collection: str
@@ -49,6 +52,8 @@ class RunReport:
     published: list[dict[str, Any]] = field(default_factory=list)
     prepare: dict[str, Any] | None = None
     reconcile: dict[str, Any] | None = None
+    writeback: dict[str, Any] | None = None
+    export: dict[str, Any] | None = None
 
     @property
     def online(self) -> int:
@@ -155,6 +160,12 @@ def format_table(report: RunReport, *, max_lines: int = 20) -> str:
     lines += [f"{state:<{width}}  {count:>9}" for state, count in report.counts.items() if count]
     lines.append(f"{'total':<{width}}  {sum(report.counts.values()):>9}")
     lines.append(f"{'online':<{width}}  {report.online:>9}")
+    if report.writeback is not None:
+        lines.append(f"DOIs written back: {report.writeback['written']}, "
+                     f"failed: {report.writeback['failed']}")
+    if report.export is not None:
+        lines.append(f"Darwin Core Archive: {report.export['path']} "
+                     f"({report.export['occurrences']} occurrences)")
     preview = report.preview
     if preview:
         lines.append(f"dry run, nothing written or sent: of the {preview['rows']} rows read, "

@@ -1,6 +1,7 @@
 """SQLAlchemy tables of the ledger database: specimens, events, payloads, watermarks, findings,
-batch statistics, the run's planned batches and the pacer's and breaker's rows. The migrations in
-``zenodo/store/migrations`` create exactly these tables; a test compares the two.
+batch statistics, the run's planned batches, the pacer's and breaker's rows and the DOI
+write-backs. The migrations in ``zenodo/store/migrations`` create exactly these tables; a test
+compares the two.
 """
 
 from __future__ import annotations
@@ -231,6 +232,31 @@ class ReconcileFinding(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     first_seen: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
+
+
+
+class Writeback(Base):
+    """The last write-back of one specimen's DOI into its collection's database.
+
+    ``status`` is ``written`` (the values shown landed) or ``failed`` (with ``reason``: the
+    next run tries again); a specimen whose ledger DOI, concept DOI or record id differ from
+    the ones written here is written again.
+    """
+
+    __tablename__ = "writebacks"
+    __table_args__ = (sa.Index("ix_writebacks_collection_status", "collection", "status"),)
+
+    collection: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(500), primary_key=True)
+    status: Mapped[str] = mapped_column(sa.String(16))
+    doi: Mapped[str | None] = mapped_column(sa.String(255))
+    concept_doi: Mapped[str | None] = mapped_column(sa.String(255))
+    record_id: Mapped[str | None] = mapped_column(sa.String(64))
+    url: Mapped[str | None] = mapped_column(sa.String(1024))
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    attempts: Mapped[int] = mapped_column(sa.Integer)
+    run_id: Mapped[str | None] = mapped_column(sa.String(250))
+    updated_at: Mapped[datetime]
 
 
 metadata = Base.metadata
