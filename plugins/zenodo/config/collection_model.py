@@ -159,6 +159,16 @@ class CollectionModel(StrictModel, json_schema_extra=_SOURCE_SCHEMA):
             raise ValueError("give exactly one of 'table' and 'query'")
         return query  # a wrong table is told on its own
 
+    @field_validator("writeback")
+    @classmethod
+    def _somewhere_to_write(cls, writeback: WritebackModel | None, info: ValidationInfo
+                            ) -> WritebackModel | None:
+        if writeback is not None and writeback.database is None \
+                and info.data.get("dwca") is not None:
+            raise ValueError("a 'dwca' collection has no database of its own: "
+                             "give 'writeback.database'")
+        return writeback
+
 
 class CollectionsFileModel(StrictModel):
     """A collections file: one entry per collection, one DAG per entry."""

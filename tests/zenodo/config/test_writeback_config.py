@@ -59,3 +59,18 @@ def test_writeback_database_needs_exactly_one_of_url_and_conn_id() -> None:
     assert str(caught.value) == ("include/collections.yaml: collection 'herbarium_sample': "
                                  "key 'writeback.database': give exactly one of 'url' and "
                                  "'conn_id'")
+
+
+def test_a_dwca_collection_must_say_where_to_write_back() -> None:
+    doc = entry(statement="UPDATE t SET d = :doi WHERE k = :key")
+    row = doc["collections"][0]
+    del row["database"], row["table"]
+    row["dwca"] = {"path": "/data/herbarium-dwca.zip"}
+    with pytest.raises(CollectionConfigError) as caught:
+        parse_collections(doc, SOURCE, env={})
+    assert str(caught.value) == ("include/collections.yaml: collection 'herbarium_sample': "
+                                 "key 'writeback': a 'dwca' collection has no database of its "
+                                 "own: give 'writeback.database'")
+    row["writeback"]["database"] = {"url": "sqlite:///museum.db"}
+    config = parse_collections(doc, SOURCE, env={})["herbarium_sample"]
+    assert config.writeback is not None and config.writeback.db_url == "sqlite:///museum.db"
