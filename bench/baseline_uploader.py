@@ -1,30 +1,46 @@
-"""The reference client for P3: how the 2019 pilot scripts uploaded (the seed's style).
+"""The baseline for P3: the 2019 pilots' Celery uploader, modelled as it behaved.
 
-Per record: create the deposition with its metadata, PUT the file into its bucket, publish;
-N worker threads, each with its own keep-alive session. No pacer, no ledger, no lookup:
-any error (a non-2xx status or a broken connection) is logged and the whole record is
-retried blindly from the create, after a short pause, up to ``attempts`` times. A publish
-whose answer was lost is therefore published again as a new record: a duplicate. (The
-pilot's Celery uploader did not retry at all: a failed record waited for the operator's next
-batch. The three tries only help the baseline.)
+The ICEDIG pilots (D6.3, 2019) uploaded with Celery: the operator queued all of a batch's
+creates, then all its file uploads, then all its publishes, three FIFO queues (first in, first
+out) worked by a pool of workers. :class:`Uploader2019` does the same with N threads (each its
+own keep-alive session), one stage after the other:
+
+1. create a deposition with its metadata, for every record of the batch, in order;
+2. PUT the file into the bucket of every record whose create answered;
+3. publish every record whose upload answered.
+
+Nothing is retried. A failed create or upload (a non-2xx status or a broken connection) is
+logged failed, and the record waits for the operator's next batch; the draft of a failed upload
+stays on the server (nothing discards it). A create whose answer was lost (the server
+committed, then the answer failed) leaves a draft the client never learns of: an orphan. The log
+loses publish errors: every publish is logged as published whatever its answer, so a publish
+that failed leaves a record that is not online while the log says it is. The log keeps one
+state a record, the latest batch's: the operator's only view of what is online.
 """
 
 from __future__ import annotations
 
-import logging
+import contextlib
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 
-log = logging.getLogger(__name__)
-
 _OK = (200, 201, 202)
+
+
+class Logged(StrEnum):
+    """What the 2019 log says of a record."""
+
+    PUBLISHED = "published"
+    CREATE_FAILED = "create failed"
+    UPLOAD_FAILED = "upload failed"
 
 
 @dataclass(frozen=True)
@@ -36,35 +52,42 @@ class Upload:
     path: Path
 
 
-@dataclass
-class BaselineResult:
-    """What the baseline believes it did (the sandbox may hold more: see the census)."""
+@dataclass(frozen=True)
+class _Draft:
+    """A record whose create answered: its deposition id and the links the next stages use."""
 
-    published: set[str] = field(default_factory=set)
-    failed: set[str] = field(default_factory=set)
-    errors: int = 0
-    seconds: float = 0.0
+    upload: Upload
+    depid: str
+    bucket: str
+    publish: str
+
+    @property
+    def key(self) -> str:
+        """The record's key (the log's)."""
+        return self.upload.key
 
 
-class BaselineUploader:
-    """Upload records the seed's way.
+_Item = TypeVar("_Item", Upload, _Draft)
+
+
+class Uploader2019:
+    """Upload batches the 2019 pilots' way, keeping their log.
 
     :param url: the server's base URL.
     :param token: the access token (sent as a bearer header).
-    :param workers: threads uploading at once.
-    :param attempts: tries per record (each from the create).
-    :param retry_wait: seconds to pause before a retry.
+    :param workers: threads working each stage's queue.
+
+    ``log`` (key -> :class:`Logged`) and ``drafts`` (the deposition ids whose create answered)
+    grow over the batches, as the operator's log file did.
     """
 
-    def __init__(self, url: str, token: str, *, workers: int = 16, attempts: int = 3,
-                 retry_wait: float = 1.0) -> None:
+    def __init__(self, url: str, token: str, *, workers: int = 16) -> None:
         self.url = url.rstrip("/")
         self.token = token
         self.workers = workers
-        self.attempts = attempts
-        self.retry_wait = retry_wait
+        self.log: dict[str, Logged] = {}
+        self.drafts: set[str] = set()
         self._local = threading.local()
-        self._lock = threading.Lock()
 
     def _session(self) -> requests.Session:
         session = getattr(self._local, "session", None)
@@ -75,39 +98,55 @@ class BaselineUploader:
             self._local.session = session
         return session
 
-    def run(self, uploads: Iterable[Upload]) -> BaselineResult:
-        """Upload every record; return what the client believes happened."""
+    def run(self, uploads: Iterable[Upload]) -> float:
+        """Upload one batch, stage by stage, logging every record; return its wall seconds."""
         uploads = list(uploads)
-        result = BaselineResult()
         started = time.monotonic()
-        with ThreadPoolExecutor(self.workers, thread_name_prefix="baseline") as pool:
-            for upload, ok in zip(uploads, pool.map(lambda u: self._upload(u, result), uploads),
-                                  strict=True):
-                (result.published if ok else result.failed).add(upload.key)
-        result.seconds = time.monotonic() - started
-        return result
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="uploader2019") as pool:
+            created = self._stage(pool, self._create, uploads, Logged.CREATE_FAILED)
+            self.drafts.update(draft.depid for draft in created)
+            uploaded = self._stage(pool, self._upload, created, Logged.UPLOAD_FAILED)
+            for _ in pool.map(self._publish, uploaded):
+                pass
+        self.log.update((draft.key, Logged.PUBLISHED) for draft in uploaded)
+        return time.monotonic() - started
 
-    def _upload(self, upload: Upload, result: BaselineResult) -> bool:
-        for attempt in range(1, self.attempts + 1):
-            try:
-                self._once(upload)
-                return True
-            except (requests.RequestException, RuntimeError) as exc:
-                with self._lock:
-                    result.errors += 1
-                log.info("record %s attempt %d failed: %s", upload.key, attempt, exc)
-                time.sleep(self.retry_wait)
-        return False
+    def _stage(self, pool: ThreadPoolExecutor, step: Callable[[_Item], _Draft | None],
+               items: list[_Item], failure: Logged) -> list[_Draft]:
+        """Work ``items`` through ``step`` in queue order; log ``failure`` for each that failed."""
+        done = []
+        for item, draft in zip(items, pool.map(step, items), strict=True):
+            if draft is None:
+                self.log[item.key] = failure
+            else:
+                done.append(draft)
+        return done
 
-    def _once(self, upload: Upload) -> None:
-        session = self._session()
-        created = _checked(session.post(f"{self.url}/api/deposit/depositions",
-                                        json={"metadata": upload.metadata}, timeout=30))
-        bucket = created["links"]["bucket"]
-        with upload.path.open("rb") as handle:
-            _checked(session.put(f"{bucket}/{upload.path.name}", data=handle, timeout=30,
-                                 headers={"Content-Type": "application/octet-stream"}))
-        _checked(session.post(created["links"]["publish"], timeout=30))
+    def _create(self, upload: Upload) -> _Draft | None:
+        try:
+            created = _checked(self._session().post(f"{self.url}/api/deposit/depositions",
+                                                    json={"metadata": upload.metadata},
+                                                    timeout=30))
+        except (requests.RequestException, RuntimeError):
+            return None
+        links = created["links"]
+        return _Draft(upload, str(created["id"]), links["bucket"], links["publish"])
+
+    def _upload(self, draft: _Draft) -> _Draft | None:
+        path = draft.upload.path
+        try:
+            with path.open("rb") as handle:
+                _checked(self._session().put(
+                    f"{draft.bucket}/{path.name}", data=handle, timeout=30,
+                    headers={"Content-Type": "application/octet-stream"}))
+        except (requests.RequestException, RuntimeError):
+            return None
+        return draft
+
+    def _publish(self, draft: _Draft) -> None:
+        """Send the publish; its answer is never read (the 2019 log lost publish errors)."""
+        with contextlib.suppress(requests.RequestException):
+            self._session().post(draft.publish, timeout=30)
 
 
 def _checked(response: requests.Response) -> dict[str, Any]:
