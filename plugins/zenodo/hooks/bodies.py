@@ -93,11 +93,12 @@ def sending(source: FileSource, md5: str | None) -> Iterator[Any]:
     """Yield the body of one PUT: hashed on the way when ``md5`` is unknown (``.md5``).
 
     An open file is sent from its start and left open (its owner checked and closes it); a
-    path is opened here and closed after.
+    path is opened here and closed after. A body that hashes itself (a remote image's
+    :class:`~zenodo.source.image_http.RemoteBody`, with ``.md5``) is sent as it is.
     """
     if hasattr(source, "read"):
         handle: BinaryIO = source  # type: ignore[assignment]
-        if md5 is None:
+        if md5 is None and not hasattr(handle, "md5"):
             yield HashingReader.over(handle)
         else:
             handle.seek(0)

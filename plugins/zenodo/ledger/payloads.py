@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from zenodo.source.hashing_reader import CheckedFileSpec, with_identity
+from zenodo.source.image_urls import stored_path
 from zenodo.source.specimen import FileSpec
 from zenodo.store.tables import Payload
 
@@ -58,8 +58,9 @@ def _file_json(spec: FileSpec) -> dict[str, Any]:
 
 
 def _file_spec(entry: dict[str, Any]) -> CheckedFileSpec:
-    """A stored file (the upload opens it with ``open_checked``, which checks its identity)."""
-    return CheckedFileSpec(Path(entry["path"]), entry["name"], entry.get("size"),
+    """A stored file (the upload opens it with ``open_checked``, which checks its identity);
+    a remote image's path is its URL."""
+    return CheckedFileSpec(stored_path(entry["path"]), entry["name"], entry.get("size"),
                            entry.get("md5"), entry.get("device"), entry.get("inode"))
 
 

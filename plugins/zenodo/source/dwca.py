@@ -3,8 +3,9 @@
 The core's rows go through the same rename, normalisation and key rules as a database's rows
 (:func:`~zenodo.source.extract.row_to_record`), their terms named by short name
 (``dcterms:modified`` → ``modified``). With a multimedia extension a specimen's images are its
-rows, in the extension's order: a relative file name is taken under ``images.root``; a URL is
-not fetched yet, and the specimen is refused with the reason. Without one, the ``images``
+rows, in the extension's order: a relative file name is taken under ``images.root``; an http(s)
+URL is a remote image (read by validation and upload; another scheme is refused by validation,
+not supported yet). Without one, the ``images``
 templates apply. ``dcterms:modified`` makes runs incremental (rows modified at or after the
 watermark, and rows without a value, are read); without it every run reads every row and the
 ledger leaves the unchanged ones as they are (same metadata hash, same files).
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -25,12 +25,10 @@ from zenodo.config.collection_file import CollectionConfig
 from zenodo.source.dwca_archive import open_archive
 from zenodo.source.dwca_fetch import archive_file
 from zenodo.source.extract import row_to_record
+from zenodo.source.image_urls import ImagePath, is_url, local_root, location, root_url, under_url
 from zenodo.source.specimen import FileSpec, SpecimenRecord
 
 log = logging.getLogger(__name__)
-
-_URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-
 
 class SourceRecord(NamedTuple):
     """A record as its source gives it, and why the source already refuses it (if it does)."""
@@ -48,26 +46,30 @@ def _local_file(root: Path, name: str) -> Path:
     return root / name
 
 
-def media_files(root: Path, references: Sequence[str]
+def media_files(root: Path | str, references: Sequence[str]
                 ) -> tuple[tuple[FileSpec, ...], tuple[str, ...]]:
     """Return a specimen's image files from its multimedia references, and the refused ones.
 
-    A relative name is a file under ``root`` (uploaded under its own NFC name; a file named
-    twice is taken once); a URL is refused: ``images by URL are not supported yet: <url>``.
+    A relative name is a file under ``root`` (a URL root: the URL under it); an absolute URL
+    is the image there. Each is uploaded under its own NFC name; a file named twice is taken
+    once. Nothing is refused here (kept for the caller's shape: validation judges the files).
     """
     files: list[FileSpec] = []
-    refused: list[str] = []
-    seen: set[Path] = set()
+    seen: set[ImagePath] = set()
+    url_root = root_url(root)
     for reference in references:
-        if _URL_RE.match(reference):
-            refused.append(f"images by URL are not supported yet: {reference}")
-            continue
-        path = _local_file(root, reference)
+        path: ImagePath
+        if is_url(reference):
+            path = location(reference)
+        elif url_root is not None:
+            path = under_url(url_root, reference)
+        else:
+            path = _local_file(local_root(root), reference)
         if path not in seen:
             seen.add(path)
-            name = unicodedata.normalize("NFC", PurePosixPath(reference).name)
-            files.append(FileSpec(path=path, name=name))
-    return tuple(files), tuple(refused)
+            name = path.name if is_url(reference) else PurePosixPath(reference).name
+            files.append(FileSpec(path=path, name=unicodedata.normalize("NFC", name)))
+    return tuple(files), ()
 
 
 def _instant(value: str) -> datetime | str:

@@ -9,18 +9,20 @@ others are read); an image file is found whether its name is NFC or NFD (as macO
 
 from __future__ import annotations
 
+import functools
 import glob
 import logging
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import sqlalchemy as sa
 
 from zenodo.config.collection_file import CollectionConfig, ImageTemplate, resolve_db_url
+from zenodo.source.image_urls import ImagePath, is_url, local_root, location, root_url, under_url
 from zenodo.source.specimen import (
     FileSpec,
     SpecimenRecord,
@@ -165,42 +167,77 @@ def _glob_any_form(root: Path, rendered: str) -> list[Path]:
     return [Path(p) for p in sorted(found)]
 
 
+@functools.lru_cache(maxsize=64)
+def _roots(root: Path | str) -> tuple[str | None, Path]:
+    """``images.root`` as ``(URL or None, local folder)``, worked out once per root."""
+    return root_url(root), local_root(root)
+
+
+def _remote_images(root: str | None, templates: Sequence[ImageTemplate],
+                   values: Mapping[str, str]) -> Iterator[tuple[ImagePath, str]]:
+    """``(path, rendered)`` of templates that name URLs, or of every template under a URL root.
+
+    A URL is taken as written (no glob: ``?`` starts its query) and never fetched here.
+    """
+    for template in templates:
+        rendered = _render(template.path, values, escape=False)
+        if rendered is None:
+            continue
+        if is_url(rendered):
+            yield location(rendered), rendered
+        elif root is not None:
+            yield under_url(root, rendered), rendered
+
+
 def resolve_images(
-    root: Path, templates: Sequence[ImageTemplate], terms: Mapping[str, Any]
+    root: Path | str, templates: Sequence[ImageTemplate], terms: Mapping[str, Any]
 ) -> tuple[FileSpec, ...]:
     """Return the image files of one specimen, in template order then name order.
 
     A template with glob characters yields every match (possibly none); a plain template
     yields its path whether or not the file exists (validation reports missing files), unless
     it is marked optional, in which case an absent file is skipped. A file is found under an
-    NFC or NFD name; its upload name is NFC.
+    NFC or NFD name; its upload name is NFC. A template that renders a URL, or any template
+    under a URL ``root``, names a remote image (``file://`` ones are local paths); ``optional``
+    and globs apply to local files only.
     """
+    url_root, folder = _roots(root)
     values = {k: str(v) for k, v in terms.items()}
-    values["image_root"] = str(root)
+    values["image_root"] = url_root or str(folder)
     files: list[FileSpec] = []
-    seen: set[Path] = set()
+    seen: set[ImagePath] = set()
     for template in templates:
-        is_glob = bool(_GLOB_CHARS.search(_PLACEHOLDER_RE.sub("", template.path)))
-        rendered = _render(template.path, values, escape=is_glob)
-        if rendered is None:
-            continue
-        if is_glob:
-            paths = _glob_any_form(root, rendered)  # an absolute ``rendered`` ignores root
+        may_be_url = template.path.startswith("{") or is_url(template.path)
+        if url_root is not None or (
+                may_be_url and is_url(_render(template.path, values, escape=False) or "")):
+            found = list(_remote_images(url_root, [template], values))
         else:
-            paths = [_existing(root, rendered)]
-            if template.optional and not paths[0].is_file():
-                continue
-        for path in paths:
+            found = _local_images(folder, template, values)
+        for path, rendered in found:
             if path in seen:
                 continue
             seen.add(path)
-            if is_glob:
-                name = unicodedata.normalize("NFC", path.name)
-            else:
-                named = _render(template.name, values, escape=False) if template.name else None
-                name = named or Path(rendered).name
-            files.append(FileSpec(path=path, name=name))
+            named = _render(template.name, values, escape=False) if template.name else None
+            if isinstance(path, Path) and _GLOB_CHARS.search(rendered):
+                named = unicodedata.normalize("NFC", path.name)
+            name = named or PurePosixPath(rendered.split("?")[0]).name
+            files.append(FileSpec(path=path, name=unicodedata.normalize("NFC", name)))
     return tuple(files)
+
+
+def _local_images(root: Path, template: ImageTemplate, values: Mapping[str, str]
+                  ) -> list[tuple[ImagePath, str]]:
+    """``(path, rendered)`` of one template's files under a local ``root``."""
+    is_glob = bool(_GLOB_CHARS.search(_PLACEHOLDER_RE.sub("", template.path)))
+    rendered = _render(template.path, values, escape=is_glob)
+    if rendered is None:
+        return []
+    if is_glob:  # an absolute ``rendered`` ignores root
+        return [(path, str(path)) for path in _glob_any_form(root, rendered)]
+    path = _existing(root, rendered)
+    if template.optional and not path.is_file():
+        return []
+    return [(path, rendered)]
 
 
 def row_to_record(config: CollectionConfig, row: Mapping[str, Any], row_number: int = 0

@@ -4,7 +4,9 @@ An image may be swapped between validation and upload (replaced by a symlink to 
 the image root, by a device, by another file). :func:`open_checked` opens the path once and
 checks the opened file itself (``fstat`` of the descriptor, not the name): a regular file, the
 very file (device and inode) recorded when it was validated, of the validated size. The upload
-then sends that handle, never the path again.
+then sends that handle, never the path again. A remote image (a
+:class:`~zenodo.source.image_http.RemoteFile`) is opened as a
+:class:`~zenodo.source.image_http.RemoteBody`: checked against its prepared size and md5.
 """
 
 from __future__ import annotations
@@ -13,13 +15,11 @@ import hashlib
 import os
 import stat
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
+from zenodo.source.file_errors import UnsafeFile
+from zenodo.source.image_http import RemoteBody, RemoteFile, remote_digest
 from zenodo.source.specimen import FileSpec
-
-
-class UnsafeFile(ValueError):
-    """A file to send is not the file that was validated; it is not sent (names the file)."""
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,12 @@ class CheckedFileSpec(FileSpec):
 
 
 def with_identity(spec: FileSpec) -> CheckedFileSpec:
-    """Return ``spec`` with the identity of the file its path names now (follows links)."""
+    """Return ``spec`` with the identity of the file its path names now (follows links).
+
+    A remote image has none: its prepared size and md5 identify it.
+    """
+    if isinstance(spec.path, RemoteFile):
+        return CheckedFileSpec(spec.path, spec.name, spec.size, spec.md5)
     try:
         found = os.stat(spec.path)
     except OSError:
@@ -51,15 +56,20 @@ def _where(fd: int) -> str:
         return "?"
 
 
-def open_checked(spec: FileSpec) -> BinaryIO:
+def open_checked(spec: FileSpec) -> Any:
     """Open ``spec.path`` once for reading and check the opened file; return the handle.
 
     The file must be a regular file, have the validated size, and, when ``spec`` carries the
     validated identity (:class:`CheckedFileSpec`), be that very file; without an identity a
     symbolic link is refused. Opening never blocks (a FIFO swapped in is refused).
 
+    A remote image is asked for once and must have the prepared size (its md5 is checked as
+    it is read: :class:`~zenodo.source.image_http.RemoteBody`).
+
     :raises UnsafeFile: naming the file, its path and what is wrong.
     """
+    if isinstance(spec.path, RemoteFile):
+        return RemoteBody(spec.path, spec.size, spec.md5)
     device, inode = getattr(spec, "device", None), getattr(spec, "inode", None)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     if device is None or inode is None:
@@ -148,8 +158,10 @@ class HashingReader:
         self.close()
 
 
-def file_md5(path: str | os.PathLike[str], *, chunk_size: int = 1 << 20) -> str:
-    """Return the hex md5 of a file, read in chunks."""
+def file_md5(path: str | os.PathLike[str] | RemoteFile, *, chunk_size: int = 1 << 20) -> str:
+    """Return the hex md5 of a file (or a remote image, streamed once), read in chunks."""
+    if isinstance(path, RemoteFile):
+        return remote_digest(path)[1]
     digest = hashlib.md5(usedforsecurity=False)
     with open(path, "rb") as handle:
         while chunk := handle.read(chunk_size):

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from zenodo.source.image_http import RemoteFile
+
 #: Terms that make up the Darwin Core triplet, in key order.
 TRIPLET_TERMS = ("institutionCode", "collectionCode", "catalogNumber")
 #: Prefix of placeholder keys given to rows without any usable identifier.
@@ -36,13 +38,14 @@ KEPT_FORMAT_CHARACTERS = frozenset({"\u200c", "\u200d"})
 class FileSpec:
     """Describe one file that belongs to a deposit.
 
-    :param path: where the file is on disk (may not exist: validation reports that)
+    :param path: where the file is on disk (may not exist: validation reports that), or the
+        remote image (:class:`~zenodo.source.image_http.RemoteFile`) at an http(s) URL
     :param name: the file name to use on Zenodo
     :param size: size in bytes, when known
     :param md5: hex md5 of the content, when computed
     """
 
-    path: Path
+    path: Path | RemoteFile
     name: str
     size: int | None = None
     md5: str | None = None

@@ -1,13 +1,22 @@
 """Image file rules: present, non-empty, readable, the type the extension says, safe names,
-and within Zenodo's per-record limits (100 files, 50 GB)."""
+and within Zenodo's per-record limits (100 files, 50 GB).
+
+A remote image (http(s) URL) is asked only for what the rules need: its size, its first 16
+bytes and, for a JPEG, its last 2 (``HEAD`` and ``Range`` requests). 404/410 make it missing;
+a server error or timeout raises :class:`~zenodo.source.file_errors.ImageUnavailable` (not the
+specimen's fault: it is not quarantined).
+"""
 
 from __future__ import annotations
 
 import os
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from zenodo.source.file_errors import ImageGone
+from zenodo.source.image_http import RemoteFile, read_head, read_tail, redact, remote_size
+from zenodo.source.image_urls import local_root, root_url
 from zenodo.source.specimen import FileSpec, SpecimenRecord
 from zenodo.validate.problem import ERROR, WARNING, Problem
 
@@ -59,21 +68,11 @@ def _inside_root(path: Path, root: Path | None) -> bool:
         return False
 
 
-def _check_content(key: str, spec: FileSpec) -> Iterator[Problem]:
-    try:
-        size = spec.path.stat().st_size
-        if size == 0:
-            yield Problem(key, spec.name, ERROR, "image file is empty (0 bytes)")
-            return
-        with spec.path.open("rb") as handle:
-            head = handle.read(16)
-            handle.seek(max(size - 2, 0))
-            tail = handle.read(2)
-    except PermissionError:
-        yield Problem(key, spec.name, ERROR, "image file is not readable (permission denied)")
-        return
-    except OSError as exc:
-        yield Problem(key, spec.name, ERROR, f"image file is not readable: {exc.strerror}")
+def _check_bytes(key: str, spec: FileSpec, size: int, head: bytes,
+                 tail: Callable[[], bytes]) -> Iterator[Problem]:
+    """The content rules, from the size, the first bytes and (for a JPEG) the last two."""
+    if size == 0:
+        yield Problem(key, spec.name, ERROR, "image file is empty (0 bytes)")
         return
     expected = _EXTENSIONS.get(spec.path.suffix.lower())
     actual = sniff_type(head)
@@ -84,8 +83,43 @@ def _check_content(key: str, spec: FileSpec) -> Iterator[Problem]:
         yield Problem(key, spec.name, ERROR,
                       f"content is {actual or 'not a known image type'}, "
                       f"extension says {expected}")
-    elif actual == "jpeg" and tail != b"\xff\xd9":
+    elif actual == "jpeg" and tail() != b"\xff\xd9":
         yield Problem(key, spec.name, ERROR, "JPEG is truncated (no end-of-image marker)")
+
+
+def _check_content(key: str, spec: FileSpec, path: Path) -> Iterator[Problem]:
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(16)
+            handle.seek(max(size - 2, 0))
+            tail = handle.read(2)
+    except PermissionError:
+        yield Problem(key, spec.name, ERROR, "image file is not readable (permission denied)")
+        return
+    except OSError as exc:
+        yield Problem(key, spec.name, ERROR, f"image file is not readable: {exc.strerror}")
+        return
+    yield from _check_bytes(key, spec, size, head, lambda: tail)
+
+
+def _check_remote(key: str, spec: FileSpec, remote: RemoteFile) -> Iterator[Problem | int]:
+    """The rules for a remote image; yields its size (an int) once it is known.
+
+    :raises ImageUnavailable: the server failed or did not answer (try again later).
+    """
+    if remote.scheme not in ("http", "https"):
+        yield Problem(key, spec.name, ERROR, f"image {redact(remote.url)}: the "
+                      f"{remote.scheme}:// scheme is not supported yet")
+        return
+    try:
+        size = remote_size(remote)
+        yield size
+        head = read_head(remote, 16) if size else b""
+    except ImageGone as exc:
+        yield Problem(key, spec.name, ERROR, f"image file is missing: {exc}")
+        return
+    yield from _check_bytes(key, spec, size, head, lambda: read_tail(remote, 2))
 
 
 def check_files(record: SpecimenRecord, image_root: Path | None = None,
@@ -101,21 +135,33 @@ def check_files(record: SpecimenRecord, image_root: Path | None = None,
         return
     total = 0
     names: set[str] = set()
+    if image_root is not None:  # a URL root holds no local file; a file:// one is a folder
+        image_root = None if root_url(image_root) else local_root(image_root)
     for spec in record.images:
         reason = unsafe_name_reason(spec.name)
-        if reason is None and not _inside_root(spec.path, image_root):
+        remote = spec.path if isinstance(spec.path, RemoteFile) else None
+        if reason is None and remote is None and not _inside_root(spec.path, image_root):
             reason = f"path {os.fspath(spec.path)!r} leaves the image root"
+        elif reason is None and remote is not None and ".." in remote.url.split("?")[0].split("/"):
+            reason = f"URL {redact(remote.url)!r} has a '..' segment"
         if reason is not None:
             yield Problem(record.key, spec.name or "images", ERROR, f"unsafe file name: {reason}")
             continue
         if spec.name in names:
             yield Problem(record.key, spec.name, ERROR, "two files would get the same name")
         names.add(spec.name)
+        if remote is not None:
+            for found in _check_remote(record.key, spec, remote):
+                if isinstance(found, int):
+                    total += found
+                else:
+                    yield found
+            continue
         if not spec.path.is_file():
             yield Problem(record.key, spec.name, ERROR, f"image file is missing: {spec.path}")
             continue
         total += spec.path.stat().st_size
-        yield from _check_content(record.key, spec)
+        yield from _check_content(record.key, spec, spec.path)
     if len(record.images) + extra_files > MAX_FILES_PER_RECORD:
         yield Problem(record.key, "images", ERROR,
                       f"{len(record.images) + extra_files} files: Zenodo allows "

@@ -19,10 +19,12 @@ from tests.zenodo.source.dwca_helpers import (
     sql_twin,
     write_sample_archive,
 )
+from tests.zenodo.source.image_server import serving
 from zenodo.ledger.ledger import Ledger
 from zenodo.ledger.payloads import PayloadStore
 from zenodo.ledger.prepare import prepare_collection
 from zenodo.ledger.states import State
+from zenodo.source.hashing_reader import file_md5
 from zenodo_demo.sample import TERMS, generate_sample
 from zenodo_demo.sample_dwca import sample_media, sample_rows, write_archive
 
@@ -72,27 +74,35 @@ def _valid_row_ids(sample: Any) -> list[str]:
     return [str(n) for n in range(1, sample.n_rows + 1) if n not in bad]
 
 
-def test_images_by_url_quarantine_their_specimen_with_the_url(
+def test_images_by_url_are_read_from_their_server(
     sample: Any, sqlite_ledger: Ledger, tmp_path: pathlib.Path
 ) -> None:
     config = sample_config(sample, tmp_path)
     archive = write_sample_archive(sample, tmp_path)
-    first, second = _valid_row_ids(sample)[:2]
+    first, second, third = _valid_row_ids(sample)[:3]
     lines = entry(archive, "multimedia.txt").decode("utf-8").splitlines(keepends=True)
-    kept = [line for line in lines if line.split("\t")[0] != second]
-    kept += [f"{first}\thttps://images.example.org/{first}.jpg\timage/jpeg\n",
-             f"{second}\ts3://bucket/{second}.tif\timage/tiff\n"]
-    with_urls = edited(archive, tmp_path / "urls.zip",
-                       {"multimedia.txt": "".join(kept).encode("utf-8")})
-    result = prepare_collection(dwca_config(config, with_urls), ledger=sqlite_ledger,
-                                cache_dir=tmp_path / "cache")
+    served = {line.split("\t")[1] for line in lines if line.split("\t")[0] == first}
+    kept = [line for line in lines if line.split("\t")[0] not in (first, second, third)]
+    with serving(pathlib.Path(config.image_root)) as server:
+        kept += [f"{first}\t{server.url}{name}?sig=hidden\timage/jpeg\n" for name in served]
+        kept += [f"{second}\ts3://bucket/{second}.tif\timage/tiff\n",
+                 f"{third}\t{server.url}gone-{third}.jpg\timage/jpeg\n"]
+        with_urls = edited(archive, tmp_path / "urls.zip",
+                           {"multimedia.txt": "".join(kept).encode("utf-8")})
+        result = prepare_collection(dwca_config(config, with_urls), ledger=sqlite_ledger,
+                                    cache_dir=tmp_path / "cache")
     reasons = dict(result.quarantined)
-    key_one, key_two = sample.valid_keys[:2]
-    assert reasons[key_one] == [
-        f"images: images by URL are not supported yet: https://images.example.org/{first}.jpg"]
-    assert reasons[key_two] == [f"images: images by URL are not supported yet: "
-                                f"s3://bucket/{second}.tif"]
-    assert sqlite_ledger.get(config.id, key_one).state == State.QUARANTINED
+    key_one, key_two, key_three = sample.valid_keys[:3]
+    assert key_one not in reasons
+    files = PayloadStore(sqlite_ledger).get(config.id, key_one).files
+    local = pathlib.Path(config.image_root)
+    assert sorted((f.name, f.md5) for f in files if not f.name.endswith(".json")) == sorted(
+        (name, file_md5(local / name)) for name in served)
+    assert reasons[key_two] == [f"{second}.tif: image s3://bucket/{second}.tif: the s3:// "
+                                "scheme is not supported yet"]
+    assert reasons[key_three] == [f"gone-{third}.jpg: image file is missing: image "
+                                  f"{server.url}gone-{third}.jpg: HTTP 404 (missing)"]
+    assert sqlite_ledger.get(config.id, key_two).state == State.QUARANTINED
     assert result.rows == sample.n_rows
     assert result.states[str(State.NEW)] == len(set(sample.valid_keys)) - 2
 

@@ -1,0 +1,243 @@
+"""Images on an http(s) server: their size, a few bytes, a whole streamed read.
+
+``requests`` with ``stream=True`` (TLS verification on): Airflow's ``ObjectStoragePath`` has no
+filesystem for ``http``/``https`` with the installed providers, and a raw request keeps the
+status (404 vs 5xx), ``Range`` and ``Content-Length`` in our hands. Validation asks only what
+it needs (``HEAD``, ``Range: bytes=0-15``, ``Range: bytes=-2``); the md5 and the upload read the
+file once each, in pieces, so memory stays flat. 404/410 and other refusals raise
+:class:`ImageGone`; 5xx, 429, timeouts and cut bodies :class:`ImageUnavailable`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import PurePosixPath
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+import requests
+import urllib3.exceptions
+
+from zenodo.source.file_errors import ImageChanged, ImageGone, ImageUnavailable
+
+#: (connect, read) seconds for an image server.
+TIMEOUT = (10.0, 60.0)
+#: What one read of a streamed image returns at most.
+PIECE = 1 << 20
+_GONE = (404, 410)
+_TRANSPORT = (requests.ConnectionError, requests.Timeout,
+              requests.exceptions.ChunkedEncodingError, urllib3.exceptions.HTTPError, OSError)
+
+
+def redact(url: str) -> str:
+    """``url`` without user name, password, query or fragment (safe in logs and reasons)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+class RemoteFile:
+    """An image at a URL, where a local image has its :class:`~pathlib.Path`.
+
+    :param url: the absolute URL (kept whole: its credentials are used, never shown).
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    @property
+    def scheme(self) -> str:
+        """The URL's scheme, lower case."""
+        return urlsplit(self.url).scheme.lower()
+
+    @property
+    def name(self) -> str:
+        """The last segment of the URL's path, unquoted."""
+        return unquote(PurePosixPath(urlsplit(self.url).path).name)
+
+    @property
+    def suffix(self) -> str:
+        """The name's extension (``.jpg``)."""
+        return PurePosixPath(self.name).suffix
+
+    def stat(self) -> Any:
+        """The remote size as ``st_size``, like :meth:`pathlib.Path.stat`."""
+        return SimpleNamespace(st_size=remote_size(self))
+
+    def __str__(self) -> str:
+        return self.url
+
+    def __repr__(self) -> str:
+        return f"RemoteFile({redact(self.url)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RemoteFile) and other.url == self.url
+
+    def __hash__(self) -> int:
+        return hash(self.url)
+
+
+def _get(remote: RemoteFile, method: str = "GET", headers: dict[str, str] | None = None
+         ) -> requests.Response:
+    """Send one request for ``remote``; an error status or no answer raises, named."""
+    where = f"image {redact(remote.url)}"
+    if remote.scheme not in ("http", "https"):
+        raise ImageGone(f"{where}: the {remote.scheme}:// scheme is not supported yet")
+    try:
+        response = requests.request(
+            method, remote.url, stream=True, timeout=TIMEOUT, allow_redirects=True,
+            headers={"Accept-Encoding": "identity", **(headers or {})})
+    except _TRANSPORT as exc:
+        raise ImageUnavailable(f"{where}: no answer ({type(exc).__name__}); try again later",
+                               operation="image") from None
+    status = response.status_code
+    if status < 400:
+        return response
+    response.close()
+    if status in _GONE:
+        raise ImageGone(f"{where}: HTTP {status} (missing)")
+    if status >= 500 or status == 429:
+        raise ImageUnavailable(f"{where}: HTTP {status}; try again later", status=status,
+                               operation="image")
+    raise ImageGone(f"{where}: HTTP {status} (refused)")
+
+
+def _read(response: requests.Response, remote: RemoteFile, limit: int) -> bytes:
+    """At most ``limit`` bytes of a streamed body; a cut connection is unavailability."""
+    try:
+        return response.raw.read(limit) or b""
+    except _TRANSPORT as exc:
+        raise ImageUnavailable(f"image {redact(remote.url)}: body cut ({type(exc).__name__})",
+                               operation="image") from None
+
+
+def remote_size(remote: RemoteFile) -> int:
+    """The image's size: ``HEAD``'s ``Content-Length``, else a one-byte ranged ``GET``."""
+    with _get(remote, "HEAD") as head:
+        declared = head.headers.get("Content-Length", "")
+    if declared.isdigit():
+        return int(declared)
+    with _get(remote, headers={"Range": "bytes=0-0"}) as ranged:
+        total = ranged.headers.get("Content-Range", "").rpartition("/")[2]
+        declared = ranged.headers.get("Content-Length", "")
+        if ranged.status_code == 206 and total.isdigit():
+            return int(total)
+        if ranged.status_code == 200 and declared.isdigit():
+            return int(declared)
+    return remote_digest(remote)[0]
+
+
+def read_head(remote: RemoteFile, count: int) -> bytes:
+    """The first ``count`` bytes (a ``Range`` request; a server without ranges: cut short)."""
+    with _get(remote, headers={"Range": f"bytes=0-{count - 1}"}) as response:
+        return _read(response, remote, count)[:count]
+
+
+def read_tail(remote: RemoteFile, count: int) -> bytes:
+    """The last ``count`` bytes (a suffix ``Range``; a server without ranges: read through)."""
+    with _get(remote, headers={"Range": f"bytes=-{count}"}) as response:
+        if response.status_code == 206:
+            return _read(response, remote, count)[-count:]
+        tail = b""
+        while piece := _read(response, remote, PIECE):
+            tail = (tail + piece)[-count:]
+        return tail
+
+
+def remote_digest(remote: RemoteFile) -> tuple[int, str]:
+    """Read the whole image once, in pieces: its size and hex md5 (for prepare)."""
+    with RemoteBody(remote, size=None) as body:
+        while body.read(PIECE):
+            pass
+        return body.bytes_read, body.md5
+
+
+class RemoteBody:
+    """A remote image opened for one upload: read in pieces, hashed, checked at its end.
+
+    ``requests`` sends it like an open file (``read`` and ``len``). The size must be the
+    prepared one (else :class:`ImageChanged` before a byte is sent); at the end, fewer or more
+    bytes raise :class:`ImageUnavailable` and another md5 :class:`ImageChanged`, so the PUT
+    is abandoned and no partial file is published. ``seek(0)`` asks for the image again (a
+    retried PUT).
+
+    :param remote: the image.
+    :param size: the prepared size (``None``: take the server's).
+    :param md5: the prepared md5, checked at the end when given.
+    """
+
+    def __init__(self, remote: RemoteFile, size: int | None, md5: str | None = None) -> None:
+        self.remote = remote
+        self.name = remote.name
+        self._size = size
+        self._expected_md5 = md5
+        self._response: requests.Response | None = None
+        self._open()
+
+    def _open(self) -> None:
+        self.close()
+        self._md5 = hashlib.md5(usedforsecurity=False)
+        self.bytes_read = 0
+        self._response = _get(self.remote)
+        declared = self._response.headers.get("Content-Length", "")
+        if declared.isdigit() and self._size is not None and int(declared) != self._size:
+            self.close()
+            raise ImageChanged(f"image {redact(self.remote.url)} has {declared} bytes, "
+                               f"{self._size} when prepared; not sent: prepare it again "
+                               "(Backfill) once the file is right")
+        if self._size is None:
+            self._size = int(declared) if declared.isdigit() else None
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to ``size`` bytes (a piece when ``size`` is not given), added to the md5."""
+        if self._response is None:
+            return b""
+        piece = _read(self._response, self.remote, size if size and size > 0 else PIECE)
+        self._md5.update(piece)
+        self.bytes_read += len(piece)
+        if not piece:
+            self._check_end()
+        return piece
+
+    def _check_end(self) -> None:
+        where = f"image {redact(self.remote.url)}"
+        if self._size is not None and self.bytes_read != self._size:
+            raise ImageUnavailable(f"{where}: body of {self.bytes_read} bytes, {self._size} "
+                                   "expected (cut short); try again later", operation="image")
+        if self._expected_md5 and self.md5 != self._expected_md5.lower():
+            raise ImageChanged(f"{where} has md5 {self.md5}, {self._expected_md5} when "
+                               "prepared; not sent: prepare it again (Backfill)")
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        """Go back to the start (only): the image is asked for again unless nothing was read."""
+        if offset != 0 or whence != 0:
+            raise OSError(f"image {redact(self.remote.url)}: can only seek to its start")
+        if self.bytes_read or self._response is None:
+            self._open()
+        return 0
+
+    def tell(self) -> int:
+        return self.bytes_read
+
+    def __len__(self) -> int:
+        return self._size or 0
+
+    @property
+    def md5(self) -> str:
+        """The hex md5 of everything read so far."""
+        return self._md5.hexdigest()
+
+    def close(self) -> None:
+        """Let the connection go."""
+        if self._response is not None:
+            self._response.close()
+            self._response = None
+
+    def __enter__(self) -> RemoteBody:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,73 @@
+"""Where an image is: a local path, or an http(s) URL standing where a path stands.
+
+An image reference (a template result, a multimedia row) and ``images.root`` may be URLs.
+``http://`` and ``https://`` images are read over the network (:mod:`zenodo.source.image_http`,
+which also strips credentials and query tokens from URLs shown in logs and reasons);
+a ``file://`` URL is a local path and gets every local check. Another scheme (``s3://``…) is
+kept as a :class:`RemoteFile` too and refused by validation: it is not supported yet.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.request import url2pathname
+
+from zenodo.source.image_http import RemoteFile
+
+_URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+://")
+#: What ``Path("https://host/x")`` makes of a URL: ``https:/host/x``.
+_COLLAPSED_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):/(?!/)(.*)$")
+
+
+def is_url(reference: str) -> bool:
+    """Tell whether ``reference`` is an absolute URL (``scheme://…``)."""
+    return bool(_URL_RE.match(reference))
+
+
+#: What a file spec's ``path`` may be.
+ImagePath = Path | RemoteFile
+
+
+def root_url(root: Path | str) -> str | None:
+    """The URL ``images.root`` names, or ``None`` for a folder.
+
+    The configuration keeps the root as a :class:`~pathlib.Path`, which folds ``https://h/x``
+    into ``https:/h/x``; both spellings are understood.
+    """
+    text = str(root)
+    if is_url(text):
+        return text
+    folded = _COLLAPSED_RE.match(text)
+    if folded and folded.group(1).lower() != "file":
+        return f"{folded.group(1)}://{folded.group(2)}"
+    return None
+
+
+def local_root(root: Path | str) -> Path:
+    """``images.root`` as a folder (a ``file://`` root becomes its path)."""
+    text = str(root)
+    for prefix in ("file://", "file:"):
+        if text.lower().startswith(prefix):
+            return Path(url2pathname(urlsplit("file:" + text[len(prefix):]).path or "/"))
+    return Path(root)
+
+
+def location(reference: str) -> ImagePath:
+    """An absolute reference as a path: a ``file://`` URL its local path, another URL remote."""
+    if reference.lower().startswith("file:"):
+        return local_root(reference)
+    return RemoteFile(reference)
+
+
+def under_url(root: str, reference: str) -> RemoteFile:
+    """The file ``reference`` (relative, ``/``-separated) under the URL ``root``."""
+    parts = urlsplit(root)
+    path = parts.path.rstrip("/") + "/" + quote(reference.lstrip("/"), safe="/~")
+    return RemoteFile(urlunsplit((parts.scheme, parts.netloc, path, parts.query, "")))
+
+
+def stored_path(text: str) -> ImagePath:
+    """A path as the payload store wrote it (``str`` of a path or of a :class:`RemoteFile`)."""
+    return RemoteFile(text) if is_url(text) else Path(text)
