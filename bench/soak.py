@@ -24,13 +24,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from bench.census import Census, take_census
+from bench.chaos import OUTAGE, Chaos
 from bench.common import FULL, QUICK, Row, Sizes, at_least, at_most, format_table, quiet_logs
 from tests.zenodo.payload_factory import published_by_key
 from zenodo.engine.statistics import load_batches
@@ -46,6 +46,8 @@ SEED = 20261124
 #: Runs at most: the first, then clear-and-run-again until nothing is left (ops would stop).
 MAX_RUNS = 3
 _DONE = (State.PUBLISHED, State.VERIFIED)
+#: 429 bursts at a fifth and four fifths of the valid specimens published, the outage at half.
+CHAOS_EVENTS = ((0.2, "storm 1"), (0.5, OUTAGE), (0.8, "storm 2"))
 
 
 @dataclass(frozen=True)
@@ -68,48 +70,6 @@ class SoakPlan:
     batch_size: int = 250
     concurrency: int = 8
     task_retries: int = 1
-
-
-@dataclass
-class Chaos:
-    """Start the timed faults when the sandbox has published given shares of the batch.
-
-    :param sandbox: the server to disturb.
-    :param valid: how many specimens should be published in the end.
-    :param plan: outage and storm lengths.
-    """
-
-    sandbox: SandboxProcess
-    valid: int
-    plan: SoakPlan
-    started: dict[str, float] = field(default_factory=dict)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        """Watch the sandbox's published count in a daemon thread."""
-        self._thread = threading.Thread(target=self._watch, name="soak-chaos", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop watching (faults already started run their course)."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-
-    def _watch(self) -> None:
-        events = [(0.2, "storm 1"), (0.5, "outage"), (0.8, "storm 2")]
-        while events and not self._stop.wait(0.5):
-            done = self.sandbox.admin.counts()["by_state"].get("done", 0)
-            while events and done >= events[0][0] * self.valid:
-                _, name = events.pop(0)
-                if name == "outage":
-                    self.sandbox.admin.outage(self.plan.outage)
-                else:
-                    self.sandbox.admin.storm(self.plan.storm, self.plan.storm_fraction)
-                self.started[name] = time.monotonic()
-                print(f"[soak] {name} started with {done} published", file=sys.stderr,
-                      flush=True)
 
 
 def configure_environment(work: pathlib.Path, sandbox: SandboxProcess, sample: SampleInfo,
@@ -244,7 +204,8 @@ def soak(plan: SoakPlan, work: pathlib.Path) -> list[Row]:
                              data_dir=work / "sandbox",
                              extra_args=["--log-level", "warning"]).start()
     ledger: Ledger | None = None
-    chaos = Chaos(sandbox, len(keys), plan)
+    chaos = Chaos(sandbox, len(keys), outage=plan.outage, storm=plan.storm,
+                  storm_fraction=plan.storm_fraction, events=CHAOS_EVENTS, label="soak")
     try:
         ledger = Ledger(configure_environment(work, sandbox, sample, plan))
         ledger.migrate()

@@ -1,0 +1,178 @@
+"""The pure parts of P7 (``python -m bench --only pilot2``): the collection and the fault plan.
+
+The run itself takes hours at full size and is not part of the suite; these check, in
+seconds, that the generated collection has the 2019 shape and passes the product's own
+prepare step, and that the fault plan's arithmetic gives the 2019 error rate and mix.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+
+from bench.p6_scale import PILOT_RECORDS
+from bench.pilot2 import collection as coll
+from bench.pilot2.facts import Pilot2Plan
+from bench.pilot2.faults import (
+    COMMIT_KINDS,
+    ERROR_MIX,
+    PILOT_ERRORS,
+    error_rate,
+    plan_faults,
+    sandbox_injects,
+)
+from bench.pilot2.measure import TaskTry, cpu_by_task, peak_rss_by_task, stage_spans
+from bench.pilot2.table4 import table_2019
+from zenodo.config.collection_file import load_collections
+from zenodo.ledger.ledger import Ledger
+from zenodo.ledger.payloads import PayloadStore
+from zenodo.ledger.prepare import prepare_collection
+from zenodo.source.extract import extract_records
+from zenodo_sandbox.faults import FaultInjector, normalise
+
+
+def test_rows_have_the_2019_meise_shape() -> None:
+    rows = list(coll.specimen_rows(500, seed=7))
+    assert rows == list(coll.specimen_rows(500, seed=7)), "the same seed, the same rows"
+    assert [r[0] for r in rows] == list(range(1, 501))
+    by_column = [dict(zip(coll.COLUMNS, row, strict=True)) for row in rows]
+    barcodes = [r["catalogNumber"] for r in by_column]
+    assert barcodes[0] == "BR0000005000000" and len(set(barcodes)) == 500
+    assert all(b.startswith("BR0000") and len(b) == 15 and b[2:].isdigit() for b in barcodes)
+    assert [r["occurrenceID"] for r in by_column] == coll.specimen_keys(500)
+    assert by_column[0]["occurrenceID"] == (
+        "http://www.botanicalcollections.be/specimen/BR0000005000000")
+    assert all(r["scientificName"] and r["family"] for r in by_column)
+    assert {r["imageFile"] for r in by_column} <= {coll.pool_name(i)
+                                                  for i in range(coll.POOL_SIZE)}
+    stamps = [r["modified"] for r in by_column]
+    assert stamps == sorted(stamps) and len(set(stamps)) == 500, "one second apart"
+
+
+def test_the_generated_collection_passes_prepare(tmp_path: Path) -> None:
+    made = coll.generate(tmp_path, f"sqlite:///{tmp_path / 'src.db'}", 40, seed=3,
+                         batch_size=10, concurrency=2)
+    config = load_collections(made.collections_file)[coll.DAG_ID]
+    assert (config.mapping, config.community) == ("pilot2", coll.COMMUNITY)
+    records = list(extract_records(config))
+    assert [r.key for r in records] == coll.specimen_keys(40)
+    for record in records:
+        (image,) = record.images
+        assert image.name == f"{record.terms['catalogNumber']}.jpg"
+        with Image.open(image.path) as picture:
+            assert picture.format == "JPEG"
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
+    ledger.migrate()
+    try:
+        result = prepare_collection(config, ledger=ledger)
+        payload = PayloadStore(ledger).get(coll.DAG_ID, records[0].key)
+    finally:
+        ledger.dispose()
+    assert result.as_dict()["states"] == {"NEW": 40} and result.quarantined == []
+    assert payload.metadata["title"] == (
+        f"{records[0].terms['scientificName']} (BR0000005000000)")
+    assert payload.metadata["related_identifiers"] == [
+        {"identifier": records[0].key, "relation": "isAlternateIdentifier"}]
+    assert payload.metadata["communities"] == [{"identifier": coll.COMMUNITY}]
+
+
+@pytest.mark.postgres
+def test_rows_go_into_postgresql_with_copy(postgres_url: str) -> None:
+    engine = sa.create_engine(postgres_url)
+    try:
+        coll.write_rows(engine, 2000, seed=11)
+        with engine.connect() as conn:
+            stored = conn.execute(sa.text(
+                'SELECT id, "occurrenceID", "catalogNumber", "scientificName", family, '
+                '"imageFile", modified FROM specimens ORDER BY id')).all()
+    finally:
+        engine.dispose()
+    assert [tuple(row) for row in stored] == list(coll.specimen_rows(2000, seed=11))
+
+
+def test_the_error_rate_is_2019s_spread_over_requests() -> None:
+    assert math.isclose(error_rate(), PILOT_ERRORS / (PILOT_RECORDS * 3))
+    assert round(100 * error_rate(), 3) == 1.366
+    assert math.isclose(plan_faults(PILOT_RECORDS, seed=1).expected_errors, PILOT_ERRORS)
+    assert math.isclose(plan_faults(3000, seed=1).expected_errors,
+                        3000 * PILOT_ERRORS / PILOT_RECORDS)
+    assert sum(ERROR_MIX.values()) == 100
+
+
+def test_a_status_the_sandbox_cannot_inject_gives_its_share_to_the_others() -> None:
+    assert [s for s in ERROR_MIX if not sandbox_injects(s)] == [404]
+    plan = plan_faults(3000, seed=1)
+    assert plan.substituted == (404,) and dict(plan.mix) == {500: 15, 502: 17, 504: 18}
+    assert plan.rate == error_rate(), "the overall rate stays the 2019 one"
+    assert Counter(plan.statuses()) == {500: 15, 502: 17, 504: 18}
+    assert "cannot inject 404" in plan.describe()
+    everything = plan_faults(3000, seed=1, injects=lambda status: True)
+    assert everything.substituted == () and Counter(everything.statuses())[404] == 50
+    assert everything.commit_share == 0.18 and plan.commit_share == 18 / 50
+
+
+def test_writes_commit_their_504s_and_keep_the_rate() -> None:
+    plan = plan_faults(3000, seed=1)
+    plain, commit = plan.write_rates()
+    assert math.isclose(plain + (1 - plain) * commit, plan.rate)
+    assert math.isclose((1 - plain) * commit, plan.rate * plan.commit_share)
+    config = plan.config()
+    normalise(config, 0.0)  # the sandbox accepts it
+    for kind in COMMIT_KINDS:
+        spec = config["kinds"][kind]
+        assert 504 not in spec["error_statuses"] and spec["commit_fail_mode"] == "gateway"
+    assert config["kinds"]["*"]["latency"] == 0.05
+    assert plan.quiet_config()["kinds"] == {"*": {"latency": 0.05}}
+
+
+def test_the_sandbox_draws_the_planned_errors() -> None:
+    plan = plan_faults(3000, seed=5)
+    injector = FaultInjector(plan.config(), clock=lambda: 0.0)
+    draws = 60_000
+    for kind in ("create", "file_put", "publish"):
+        for _ in range(draws):
+            injector.decide(kind)
+    counts = injector.injected
+    errors = sum(counts.values())
+    expected = 3 * draws * plan.rate
+    assert abs(errors - expected) < 4 * math.sqrt(expected), (counts, expected)
+    commits = counts["commit_then_fail_gateway"]
+    expected_commits = 2 * draws * plan.rate * plan.commit_share
+    assert abs(commits - expected_commits) < 4 * math.sqrt(expected_commits), counts
+    assert set(counts) == {"error_500", "error_502", "error_504", "commit_then_fail_gateway"}
+
+
+def test_the_plan_scales_batches_and_outage() -> None:
+    full = Pilot2Plan.for_size(PILOT_RECORDS, 180.0)
+    assert full.outage == 180.0 and full.batch_size == 5000
+    assert full.threads_total == 16 and round(full.bound_estimate, 1) == 106.7
+    small = Pilot2Plan.for_size(3000, 180.0)
+    assert small.batch_size == 750 and small.outage == 30.0
+    assert Pilot2Plan.for_size(50, 180.0).batch_size == 100
+
+
+def test_stage_spans_and_memory_per_task() -> None:
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    tries = [TaskTry("a", "upload", 0, 1, t0, t0 + timedelta(seconds=50), "failed"),
+             TaskTry("b", "upload", 0, 2, t0 + timedelta(seconds=60),
+                     t0 + timedelta(seconds=90), "success"),
+             TaskTry("c", "upload", 1, 1, t0 + timedelta(seconds=5),
+                     t0 + timedelta(seconds=70), "success"),
+             TaskTry("d", "report", -1, 1, None, None, "queued")]
+    assert stage_spans(tries) == {"upload": (t0, t0 + timedelta(seconds=90))}
+    assert peak_rss_by_task({"a": 10, "b": 30, "c": 20, "x": 99}, tries) == {"upload": 30}
+    history = [*tries, TaskTry("b", "upload", 0, 2, None, None, "success")]  # listed twice
+    assert cpu_by_task({"a": 1.0, "b": 2.5, "c": 3.0}, history) == {"upload": 6.5}
+
+
+def test_the_2019_table4_lines() -> None:
+    batch, pilot = table_2019().to_dict("records")
+    assert batch["t/n"] == 2.501 and batch["records/min"] == round(6205 / 30009 * 60, 2)
+    assert pilot["n"] == PILOT_RECORDS and pilot["errors"] == PILOT_ERRORS
+    assert pilot["t/n"] == round(11.696 * 86_400 / PILOT_RECORDS, 3)
