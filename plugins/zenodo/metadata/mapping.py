@@ -8,6 +8,7 @@ carries the specimen key where Zenodo's search finds it (:mod:`zenodo.metadata.i
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import logging
 import os
@@ -135,13 +136,25 @@ def _environment() -> ImmutableSandboxedEnvironment:
 _ENV = _environment()
 
 
+@functools.lru_cache(maxsize=4096)
+def _template(source: str) -> jinja2.Template:
+    """Compile a template once per process (a collection maps the same few for every record)."""
+    return _ENV.from_string(source)
+
+
+@functools.lru_cache(maxsize=4096)
+def _expression(source: str) -> Any:
+    """Compile an expression once per process."""
+    return _ENV.compile_expression(source)
+
+
 def _compile_all(node: Any, where: str, source: Path) -> None:
     """Compile every template and expression once, so syntax errors surface at load time."""
     try:
         if isinstance(node, str):
-            _ENV.from_string(node)
+            _template(node)
         elif isinstance(node, dict) and set(node) == {"expr"}:
-            _ENV.compile_expression(str(node["expr"]))
+            _expression(str(node["expr"]))
         elif isinstance(node, dict):
             for key, value in node.items():
                 _compile_all(value, f"{where}.{key}", source)
@@ -240,9 +253,9 @@ class Mapper:
     def _evaluate(self, node: Any, context: dict[str, Any], where: str, key: str) -> Any:
         try:
             if isinstance(node, str):
-                return _ENV.from_string(node).render(context).strip()
+                return _template(node).render(context).strip()
             if isinstance(node, dict) and set(node) == {"expr"}:
-                value = _ENV.compile_expression(str(node["expr"]))(**context)
+                value = _expression(str(node["expr"]))(**context)
                 if isinstance(value, jinja2.Undefined):
                     value._fail_with_undefined_error()
                 return value
