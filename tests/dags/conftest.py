@@ -7,6 +7,7 @@ environment (as a deployment would), and gives a fresh ledger on SQLite or Postg
 from __future__ import annotations
 
 import pathlib
+import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,21 @@ from zenodo_sandbox.testing import SandboxProcess
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DAG_ID = "herbarium_sample"
 COMMUNITY = "herbarium-sample"
+DWCA_DAG_ID = "herbarium_dwca"
+DWCA_COLLECTIONS = textwrap.dedent("""\
+    collections:
+      - id: herbarium_dwca
+        dwca: {path: "${SAMPLE_DWCA}"}
+        images:
+          root: "${SAMPLE_IMAGE_ROOT}"
+          files: ["{catalogNumber}.jpg"]   # not used: the archive has a multimedia extension
+        mapping: pilot1
+        mapping_params:
+          institution_names: {SMPL: Sample Herbarium of Examples}
+        community: herbarium-dwca
+        schedule: null
+        batch_size: 20
+    """)
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +73,37 @@ class RunEnv:
         """Clear every task of ``run`` and run it again (same run id); return the DagRun."""
         return self.dag.test(logical_date=run.logical_date, run_after=run.run_after,
                              run_conf={**self.defaults, **conf})
+
+
+def run_dwca_collection(monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path,
+                        sandbox: SandboxProcess, ledger_url: str, *, archive: pathlib.Path,
+                        image_root: str) -> Any:
+    """Run the ``herbarium_dwca`` collection (its source ``archive``) once; return the DagRun.
+
+    The collections file names only the archive; ``image_root`` is a folder or a URL.
+    """
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.sdk import timezone
+
+    collections = tmp_path / "collections.yaml"
+    collections.write_text(DWCA_COLLECTIONS, encoding="utf-8")
+    env = {
+        "SAMPLE_DWCA": str(archive), "SAMPLE_IMAGE_ROOT": image_root,
+        "ZENODO_COLLECTIONS_FILE": str(collections), "ZENODO_LEDGER_URL": ledger_url,
+        "ZENODO_REPORTS_DIR": str(tmp_path / "reports"),
+        "ZENODO_CACHE_DIR": str(tmp_path / "cache"),
+        "AIRFLOW_CONN_ZENODO_DEFAULT": sandbox.connection_json(protocol="deposit"),
+        "ZENODO_TASK_RETRIES": "0", "ZENODO_FEED_POKE_INTERVAL": "1",
+        "ZENODO_FEED_TIMEOUT": "20", "ZENODO_FEED_GRACE": "0",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    bag = DagBag(dag_folder=str(ROOT / "dags"))
+    assert bag.import_errors == {}
+    assert set(bag.dags) == {DWCA_DAG_ID}
+    now = timezone.utcnow()
+    dag = bag.dags[DWCA_DAG_ID]
+    return dag.test(logical_date=now, run_after=now, run_conf=dag.params.dump())
 
 
 def task_states(run: Any) -> dict[tuple[str, int], str]:

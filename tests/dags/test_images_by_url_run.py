@@ -13,8 +13,8 @@ import shutil
 
 import pytest
 
-from tests.dags.conftest import ROOT, task_states
-from tests.dags.test_dwca_run import COLLECTIONS, DAG_ID, _assert_published
+from tests.dags.conftest import run_dwca_collection, task_states
+from tests.dags.test_dwca_run import _assert_published
 from tests.zenodo.source.image_server import serving
 from zenodo.ledger.ledger import Ledger
 from zenodo_demo.sample import generate_sample
@@ -32,28 +32,9 @@ def test_a_collection_with_images_by_url_is_published(
     shutil.move(sample.image_root, served)  # the pipeline can only reach them over HTTP
     md5s = {p.name: hashlib.md5(p.read_bytes(), usedforsecurity=False).hexdigest()
             for p in served.iterdir()}
-    collections = tmp_path / "collections.yaml"
-    collections.write_text(COLLECTIONS, encoding="utf-8")
     with serving(served) as server:
-        env = {
-            "SAMPLE_DWCA": str(archive), "SAMPLE_IMAGE_ROOT": server.url,
-            "ZENODO_COLLECTIONS_FILE": str(collections), "ZENODO_LEDGER_URL": sqlite_url,
-            "ZENODO_REPORTS_DIR": str(tmp_path / "reports"),
-            "ZENODO_CACHE_DIR": str(tmp_path / "cache"),
-            "AIRFLOW_CONN_ZENODO_DEFAULT": sandbox.connection_json(protocol="deposit"),
-            "ZENODO_TASK_RETRIES": "0", "ZENODO_FEED_POKE_INTERVAL": "1",
-            "ZENODO_FEED_TIMEOUT": "20", "ZENODO_FEED_GRACE": "0",
-        }
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        from airflow.dag_processing.dagbag import DagBag
-        from airflow.sdk import timezone
-
-        bag = DagBag(dag_folder=str(ROOT / "dags"))
-        assert bag.import_errors == {}
-        dag = bag.dags[DAG_ID]
-        now = timezone.utcnow()
-        run = dag.test(logical_date=now, run_after=now, run_conf=dag.params.dump())
+        run = run_dwca_collection(monkeypatch, tmp_path, sandbox, sqlite_url,
+                                  archive=archive, image_root=server.url)
         assert str(run.state) == "success", task_states(run)
         fetched = {name for method, name, _ in server.requests if method == "GET"}
     assert fetched and fetched <= set(md5s), "every image came from the server"
