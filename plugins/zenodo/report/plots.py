@@ -99,6 +99,15 @@ def _short_title(what: str, timeline: Mapping[str, Any]) -> str:
             f"of {timeline['bin_seconds']:g} s bins)")
 
 
+def _label_bars(ax: Any, bars: Any, fmt: str, labels: tuple[str, str], title: str) -> None:
+    """Label a short run's bars with their values, and the axes and title."""
+    ax.bar_label(bars, fmt=fmt)
+    ax.margins(y=0.15)
+    ax.set_xlabel(labels[0])
+    ax.set_ylabel(labels[1])
+    ax.set_title(title, fontsize="medium")
+
+
 def throughput_figure(timeline: Mapping[str, Any], t4: pd.DataFrame) -> Figure:
     """Plot specimens finished per minute over the run; a short run's records/min per batch.
 
@@ -113,11 +122,8 @@ def throughput_figure(timeline: Mapping[str, Any], t4: pd.DataFrame) -> Figure:
     elif too_short(timeline):
         bars = ax.bar(range(len(t4)), t4["records/min"], color="#1e88e5",
                       tick_label=t4["batch"].astype(str).tolist())
-        ax.bar_label(bars, fmt="%g")
-        ax.margins(y=0.15)
-        ax.set_xlabel("batch")
-        ax.set_ylabel("records published / min")
-        ax.set_title(_short_title("Throughput per batch", timeline), fontsize="medium")
+        _label_bars(ax, bars, "%g", ("batch", "records published / min"),
+                    _short_title("Throughput per batch", timeline))
     else:
         width = timeline["bin_seconds"]
         edges = _time_axis(ax, timeline, len(timeline["done"]))
@@ -144,11 +150,8 @@ def errors_figure(timeline: Mapping[str, Any], t5: pd.DataFrame) -> Figure:
         _say(ax, "no errors" if sum(timeline["requests"]) else "no requests sent: no errors")
     elif too_short(timeline):
         bars = ax.bar(t5["status"].astype(str).tolist(), t5["n"], color="#e53935")
-        ax.bar_label(bars)
-        ax.margins(y=0.15)
-        ax.set_xlabel("HTTP status or transport failure")
-        ax.set_ylabel("errors")
-        ax.set_title(_short_title("Errors by status", timeline), fontsize="medium")
+        _label_bars(ax, bars, "%g", ("HTTP status or transport failure", "errors"),
+                    _short_title("Errors by status", timeline))
     else:
         width = timeline["bin_seconds"]
         edges = _time_axis(ax, timeline, len(timeline["errors"]))
