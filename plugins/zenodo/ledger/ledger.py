@@ -19,7 +19,7 @@ from zenodo.ledger import statements as sql
 from zenodo.ledger.actor import Actor, actor_or_default
 from zenodo.ledger.leases import LeaseMixin
 from zenodo.ledger.plans import PlanMixin
-from zenodo.ledger.registration import plan_registration
+from zenodo.ledger.registration import MappedSpecimen, plan_registration
 from zenodo.ledger.rows import EventRow, SpecimenRow, parse_files
 from zenodo.ledger.states import State, check_transition
 from zenodo.ledger.step_writes import StepWriteMixin
@@ -67,44 +67,79 @@ class Ledger(StepWriteMixin, LeaseMixin, PlanMixin):
         mapping_name: str, mapping_version: str | int, source_modified: datetime | None,
         actor: Actor = None,
     ) -> State:
-        """Upsert a valid, mapped specimen and return its state.
+        """Upsert a valid, mapped specimen and return its state (see :meth:`register_many`).
+
+        :param files: mappings with ``name``, ``size`` and ``md5``.
+        """
+        return self.register_many(collection, [MappedSpecimen(
+            key, metadata_hash, list(files), mapping_name, mapping_version, source_modified)],
+            actor=actor)[0]
+
+    def register_many(self, collection: str, specimens: Sequence[MappedSpecimen], *,
+                      actor: Actor = None) -> list[State]:
+        """Upsert valid, mapped specimens in one transaction; return their states, in order.
 
         New key: NEW. Published one whose metadata, mapping or files changed: STALE (ids kept).
         Quarantined one: leaves quarantine. UPLOADED whose files changed: DRAFTED. Otherwise the
         state stays and the new hash/files are stored (a FAILED one becomes due at once).
-
-        :param files: mappings with ``name``, ``size`` and ``md5``.
+        The rows are locked with one query and new rows inserted together: a collection's
+        first prepare writes a batch with three statements, not three per specimen.
         """
-        entries = parse_files(collection, key, files)
-        new: dict[str, Any] = {
-            "metadata_hash": metadata_hash, "mapping_name": mapping_name,
-            "mapping_version": str(mapping_version), "source_modified": source_modified,
-        }
+        if len({s.key for s in specimens}) != len(specimens):
+            raise ValueError(f"collection {collection}: a key is registered twice in one batch")
+        entries = [parse_files(collection, s.key, s.files) for s in specimens]
 
-        def work(conn: sa.Connection) -> State:
+        def work(conn: sa.Connection) -> list[State]:
             now = self._clock()
-            row = self._lock(conn, collection, key)
-            plan = plan_registration(
-                None if row is None else SpecimenRow.from_mapping(row), files=entries,
-                metadata_hash=metadata_hash, mapping_name=mapping_name,
-                mapping_version=str(mapping_version),
-            )
-            if row is not None and not plan.rewrite:
-                if source_modified is not None:
-                    self._update(conn, collection, key, {"source_modified": source_modified}, now)
-                return plan.state
-            new["files"] = [f.to_json() for f in plan.files]
-            if row is None:
-                self._insert(conn, collection, key, plan.state, new, now, actor, {"register": 1})
-                return plan.state
-            if row["state"] == State.QUARANTINED.value:
-                new["quarantine_reasons"] = None
-            if row["state"] == State.FAILED.value:
-                new["retry_after"] = now
-            self._apply(conn, row, plan.state, new, now, actor, {"register": 1})
-            return plan.state
+            found = {r["key"]: r for r in conn.execute(sql.LOCK_ROWS, {
+                "p_collection": collection, "p_keys": [s.key for s in specimens]}).mappings()}
+            states: list[State] = []
+            inserts: list[dict[str, Any]] = []
+            for specimen, files in zip(specimens, entries, strict=True):
+                row = found.get(specimen.key)
+                states.append(self._register_one(conn, collection, specimen, files, row, now,
+                                                 actor, inserts))
+            if inserts:
+                conn.execute(sa.insert(_T), inserts)
+                conn.execute(sql.INSERT_EVENT, [{
+                    "collection": collection, "key": r["key"], "from_state": None,
+                    "to_state": r["state"], "at": now, "actor": actor_or_default(actor),
+                    "detail": {"register": 1}} for r in inserts])
+            return states
 
-        return self._db.write_retrying(work)
+        return self._db.write_retrying(work) if specimens else []
+
+    def _register_one(self, conn: sa.Connection, collection: str, specimen: MappedSpecimen,
+                      files: list[Any], row: Mapping[str, Any] | None, now: datetime,
+                      actor: Actor, inserts: list[dict[str, Any]]) -> State:
+        """Register one specimen of a batch: a new row joins ``inserts``; others are updated."""
+        new: dict[str, Any] = {
+            "metadata_hash": specimen.metadata_hash, "mapping_name": specimen.mapping_name,
+            "mapping_version": str(specimen.mapping_version),
+            "source_modified": specimen.source_modified,
+        }
+        plan = plan_registration(
+            None if row is None else SpecimenRow.from_mapping(row), files=files,
+            metadata_hash=specimen.metadata_hash, mapping_name=specimen.mapping_name,
+            mapping_version=str(specimen.mapping_version),
+        )
+        if row is not None and not plan.rewrite:
+            if specimen.source_modified is not None:
+                self._update(conn, collection, specimen.key,
+                             {"source_modified": specimen.source_modified}, now)
+            return plan.state
+        new["files"] = [f.to_json() for f in plan.files]
+        if row is None:
+            inserts.append({"collection": collection, "key": specimen.key,
+                            "state": plan.state.value, "attempts": 0, "created_at": now,
+                            "updated_at": now, **new})
+            return plan.state
+        if row["state"] == State.QUARANTINED.value:
+            new["quarantine_reasons"] = None
+        if row["state"] == State.FAILED.value:
+            new["retry_after"] = now
+        self._apply(conn, row, plan.state, new, now, actor, {"register": 1})
+        return plan.state
 
     def quarantine(
         self, collection: str, key: str, reasons: Sequence[str], *,

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from zenodo.config.mapping_files import resolve_override
 from zenodo.ledger.payloads import PayloadStore, SpecimenPayload
 from zenodo.ledger.registration import (
+    MappedSpecimen,
     plan_registration,
     storable_key,
     storable_text,
@@ -30,6 +31,7 @@ from zenodo.metadata.identity import search_query_for
 from zenodo.metadata.mapping import Mapper, MappingError, load_mapping
 from zenodo.source.dwca import SourceRecord, dwca_records
 from zenodo.source.extract import extract_records, newest_modified
+from zenodo.summary.key import is_summary
 from zenodo.validate.problem import ERROR, Problem
 from zenodo.validate.validator import Validator, has_errors, quarantine_reasons
 
@@ -145,7 +147,7 @@ class Preparer:
         self.store = PayloadStore(ledger)
         self.preview = preview
         self.result = PrepareResult(preview=preview is not None)
-        self._pending: list[SpecimenPayload] = []
+        self._pending: list[tuple[MappedSpecimen, SpecimenPayload]] = []
 
     def add(self, record: SpecimenRecord, refused: Sequence[str] = ()) -> None:
         """Validate, map and record one specimen.
@@ -183,25 +185,11 @@ class Preparer:
             self.result.states[str(state)] += 1
             self.preview(PreviewLine(mapped.key, row.state if row else None, state, []))
             return
-        state = self.ledger.register(
-            self.config.id,
-            mapped.key,
-            metadata_hash=mapped.metadata_hash,
-            files=files,
-            mapping_name=mapped.mapping_name,
-            mapping_version=mapped.mapping_version,
-            source_modified=parse_modified(record.modified),
-            actor=self.actor,
-        )
-        self.result.states[str(state)] += 1
-        self._pending.append(
-            SpecimenPayload(
-                mapped.key,
-                mapped.metadata,
-                mapped.files,
-                search_query_for(mapped.schema, mapped.key),
-            )
-        )
+        self._pending.append((
+            MappedSpecimen(mapped.key, mapped.metadata_hash, files, mapped.mapping_name,
+                           mapped.mapping_version, parse_modified(record.modified)),
+            SpecimenPayload(mapped.key, mapped.metadata, mapped.files,
+                            search_query_for(mapped.schema, mapped.key))))
         if len(self._pending) >= PAYLOAD_BATCH:
             self.flush()
 
@@ -210,6 +198,8 @@ class Preparer:
         if any(p.reason.startswith("duplicate key") for p in problems):
             # The key belongs to an earlier row: keep this row apart so it is not lost and
             # does not overwrite the valid specimen's state.
+            suffix = f"#row-{record.row_number}"
+        if is_summary(record.key):  # the summary record's row is not a bad row's to take
             suffix = f"#row-{record.row_number}"
         # A key the ledger cannot store is replaced by one it can (the original in the reason).
         key, note = storable_key(record.key, suffix)
@@ -230,8 +220,14 @@ class Preparer:
         )
 
     def flush(self) -> None:
-        """Write the payloads gathered so far."""
-        self.store.put_many(self.config.id, self._pending)
+        """Register the specimens gathered so far, then write their payloads."""
+        if not self._pending:
+            return
+        states = self.ledger.register_many(self.config.id, [m for m, _ in self._pending],
+                                           actor=self.actor)
+        for state in states:
+            self.result.states[str(state)] += 1
+        self.store.put_many(self.config.id, [p for _, p in self._pending])
         self._pending = []
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from zenodo.ledger.rows import FileEntry, SpecimenRow, carry_uploads
 from zenodo.ledger.states import State
@@ -36,6 +38,21 @@ class Registration:
     state: State
     rewrite: bool
     files: list[FileEntry]
+
+
+@dataclass(frozen=True)
+class MappedSpecimen:
+    """A valid, mapped specimen to register: what :meth:`Ledger.register_many` stores of it.
+
+    :param files: mappings with ``name``, ``size`` and ``md5``.
+    """
+
+    key: str
+    metadata_hash: str
+    files: list[dict[str, Any]]
+    mapping_name: str
+    mapping_version: str | int
+    source_modified: datetime | None
 
 
 def plan_registration(

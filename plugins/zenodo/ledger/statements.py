@@ -23,6 +23,10 @@ _ONE = sa.and_(_IN_COLLECTION, _T.c.key == sa.bindparam("p_key"))
 ROW = sa.select(_T).where(_ONE)
 #: The same, locked for the transaction (``FOR UPDATE``; SQLite holds the database).
 LOCK_ROW = ROW.with_for_update()
+#: The rows of ``p_keys`` in one collection, locked for the transaction (batched registration).
+LOCK_ROWS = (sa.select(_T).where(_IN_COLLECTION,
+                                 _T.c.key.in_(sa.bindparam("p_keys", expanding=True)))
+             .with_for_update())
 #: Set the parameters' columns on one specimen's row.
 UPDATE_ROW = sa.update(_T).where(_ONE)
 #: Append one event; the parameters are its columns.

@@ -252,8 +252,8 @@ class Mapper:
 
     def _evaluate(self, node: Any, context: dict[str, Any], where: str, key: str) -> Any:
         try:
-            if isinstance(node, str):
-                return _template(node).render(context).strip()
+            if isinstance(node, str):  # a string without "{" is no template: it is itself
+                return (_template(node).render(context) if "{" in node else node).strip()
             if isinstance(node, dict) and set(node) == {"expr"}:
                 value = _expression(str(node["expr"]))(**context)
                 if isinstance(value, jinja2.Undefined):
