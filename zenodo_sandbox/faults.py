@@ -7,6 +7,8 @@ Configuration (YAML file for ``--faults``, same shape as JSON for ``PUT /admin/f
       publish:
         error_rate: 0.1         # probability of a 5xx answered instead of doing the work
         error_statuses: [500, 502, 503, 504]   # drawn uniformly; 502/504 bodies are HTML
+                                # 404 too, for a kind that names a deposition (OBJECT_KINDS):
+                                # the JSON "does not exist" answer, nothing done
         commit_then_fail: 0.2   # probability that the write is done, then the client fails
         commit_fail_mode: gateway   # gateway (504 HTML) | drop (partial body, closed) | mixed
         latency: 0.2            # seconds added before answering
@@ -33,6 +35,10 @@ from typing import Any
 KINDS = ("create", "update", "delete", "publish", "edit", "discard", "newversion", "file_put",
          "file_post", "file_delete", "get", "list", "search", "oai")
 WRITE_KINDS = frozenset(KINDS[:10])
+#: Kinds whose request names an existing deposition or record: a 404 can be injected there
+#: (zenodo.org answered pilot 2 with 404s for depositions it held: half its errors in 2019).
+OBJECT_KINDS = frozenset(KINDS[1:11])
+_STATUSES = (500, 502, 503, 504)
 _KIND_KEYS = {"error_rate", "error_statuses", "commit_then_fail", "commit_fail_mode",
               "reset_upload", "latency", "jitter"}
 _TOP_KEYS = {"seed", "kinds", "outage", "storm"}
@@ -83,9 +89,13 @@ def normalise(config: dict[str, Any] | None, now: float) -> dict[str, Any]:
         spec = dict(spec or {})
         if spec.get("commit_fail_mode", "gateway") not in ("gateway", "drop", "mixed"):
             raise ValueError(f"faults.kinds.{kind}.commit_fail_mode: gateway, drop or mixed")
+        allowed = (*_STATUSES, 404) if kind in OBJECT_KINDS else _STATUSES
         for status in spec.get("error_statuses", []):
-            if status not in (500, 502, 503, 504):
-                raise ValueError(f"faults.kinds.{kind}.error_statuses: 500/502/503/504 only")
+            if status not in allowed:
+                raise ValueError(
+                    f"faults.kinds.{kind}.error_statuses: {status!r}: one of {list(allowed)}"
+                    + ("" if kind in OBJECT_KINDS else
+                       f" (404 only for {sorted(OBJECT_KINDS)})"))
         kinds[kind] = spec
     return {
         "seed": config.get("seed"),

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from zenodo_sandbox.core import NOT_FOUND
 from zenodo_sandbox.faults import WRITE_KINDS, Decision, FaultInjector
 from zenodo_sandbox.ratelimit import RateLimiter, Verdict
 
@@ -173,6 +174,8 @@ class SandboxMiddleware:
             return await _error(send, 429, headers, "100 per 1 minute", html=kind == "oai")
         if fault.error_status is not None:
             await _drain(receive)
+            if fault.error_status == 404:  # as the API answers for an id it does not hold
+                return await _error(send, 404, headers, NOT_FOUND, html=False)
             return await _error(send, fault.error_status, headers, "Internal server error.",
                                 html=fault.error_status != 500)
         if fault.reset_upload:

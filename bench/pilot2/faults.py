@@ -7,9 +7,11 @@ The 504s of the two writes that are not idempotent (create, publish) are commit-
 write is done, then the gateway answers 504, as a proxy timing out on a slow Zenodo does.
 Every request also waits ``latency`` seconds.
 
-A status the sandbox cannot inject (its fault injector accepts 5xx only) keeps its share of
-the errors: it is sent as the other statuses, in their 2019 ratio, so the overall rate stays
-the 2019 one; :attr:`FaultPlan.substituted` names it and the table's notes say so.
+The 404s are answered where a request names a deposition (a file upload, a publish, a read),
+as zenodo.org answered pilot 2 for depositions it held; a request that names none (create,
+lists, searches, OAI-PMH) gets the other statuses in their 2019 ratio. A status the sandbox
+could not inject at all would give its share to the others the same way
+(:attr:`FaultPlan.substituted` names it, and the table's notes).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 
 from bench.common import REQUESTS_PER_RECORD
 from bench.p6_scale import PILOT_RECORDS
-from zenodo_sandbox.faults import normalise
+from zenodo_sandbox.faults import OBJECT_KINDS, normalise
 
 #: Errors pilot 2 met over its 281,372 records.
 PILOT_ERRORS = 11_532
@@ -39,10 +41,10 @@ def error_rate(errors: int = PILOT_ERRORS, records: int = PILOT_RECORDS,
     return errors / (records * requests_per_record)
 
 
-def sandbox_injects(status: int) -> bool:
-    """Tell whether the sandbox's fault injector accepts ``status`` as an injected error."""
+def sandbox_injects(status: int, kind: str = "get") -> bool:
+    """Tell whether the sandbox's fault injector accepts ``status`` for requests of ``kind``."""
     try:
-        normalise({"kinds": {"*": {"error_statuses": [status]}}}, 0.0)
+        normalise({"kinds": {kind: {"error_statuses": [status]}}}, 0.0)
     except ValueError:
         return False
     return True
@@ -54,8 +56,8 @@ class FaultPlan:
 
     :param records: specimens in the collection.
     :param rate: chance of an error per request (:func:`error_rate`).
-    :param mix: status -> weight actually injected (the 2019 mix less what the sandbox
-        cannot inject, whose share goes to the others in their ratio).
+    :param mix: status -> weight injected where a request names a deposition (the 2019 mix
+        less what the sandbox cannot inject, whose share goes to the others in their ratio).
     :param substituted: 2019 statuses the sandbox could not inject.
     :param latency: seconds added to every request.
     :param seed: the sandbox's fault seed (same seed, same draws).
@@ -73,34 +75,47 @@ class FaultPlan:
         """Errors the plan expects for its records at 3 requests a record (retries aside)."""
         return self.records * REQUESTS_PER_RECORD * self.rate
 
-    @property
-    def commit_share(self) -> float:
-        """The share of the injected errors that are :data:`COMMIT_STATUS`."""
-        return self.mix.get(COMMIT_STATUS, 0) / sum(self.mix.values())
+    def kind_mix(self, kind: str) -> dict[int, int]:
+        """The statuses of ``kind``: a request that names no deposition (create, list, search,
+        OAI-PMH) cannot be answered "not found", so 404's share goes to the others there."""
+        return {s: w for s, w in self.mix.items() if sandbox_injects(s, kind)}
 
-    def write_rates(self) -> tuple[float, float]:
+    def commit_share(self, kind: str) -> float:
+        """The share of ``kind``'s injected errors that are :data:`COMMIT_STATUS`."""
+        mix = self.kind_mix(kind)
+        return mix.get(COMMIT_STATUS, 0) / sum(mix.values())
+
+    def write_rates(self, kind: str) -> tuple[float, float]:
         """Return ``(error_rate, commit_then_fail)`` of a :data:`COMMIT_KINDS` request.
 
         The injector draws the error first and commit-then-fail only when no error was
         drawn, so ``commit_then_fail`` is divided by the chance of no error; both together
         make ``rate`` errors a request, ``commit_share`` of them 504s after the write.
         """
-        plain = self.rate * (1 - self.commit_share)
-        return plain, self.rate * self.commit_share / (1 - plain)
+        share = self.commit_share(kind)
+        plain = self.rate * (1 - share)
+        return plain, self.rate * share / (1 - plain)
 
-    def statuses(self, *, without: int | None = None) -> list[int]:
-        """The sandbox's ``error_statuses`` list: each status repeated by its weight."""
-        return [s for s, w in sorted(self.mix.items()) if s != without for _ in range(w)]
+    def statuses(self, kind: str, *, without: int | None = None) -> list[int]:
+        """``kind``'s ``error_statuses`` list: each status repeated by its weight."""
+        return [s for s, w in sorted(self.kind_mix(kind).items()) if s != without
+                for _ in range(w)]
 
     def config(self) -> dict[str, Any]:
-        """The sandbox's fault configuration (``--faults`` / ``PUT /admin/faults``)."""
-        plain, commit = self.write_rates()
-        writes = {"latency": self.latency, "error_rate": plain,
-                  "error_statuses": self.statuses(without=COMMIT_STATUS),
-                  "commit_then_fail": commit, "commit_fail_mode": "gateway"}
+        """The sandbox's fault configuration (``--faults`` / ``PUT /admin/faults``).
+
+        ``*`` covers the kinds that name no deposition; every kind that does is listed.
+        """
         kinds: dict[str, Any] = {"*": {"latency": self.latency, "error_rate": self.rate,
-                                       "error_statuses": self.statuses()}}
-        kinds.update({kind: dict(writes) for kind in COMMIT_KINDS})
+                                       "error_statuses": self.statuses("list")}}
+        for kind in sorted(OBJECT_KINDS - set(COMMIT_KINDS)):
+            kinds[kind] = {"latency": self.latency, "error_rate": self.rate,
+                           "error_statuses": self.statuses(kind)}
+        for kind in COMMIT_KINDS:
+            plain, commit = self.write_rates(kind)
+            kinds[kind] = {"latency": self.latency, "error_rate": plain,
+                           "error_statuses": self.statuses(kind, without=COMMIT_STATUS),
+                           "commit_then_fail": commit, "commit_fail_mode": "gateway"}
         return {"seed": self.seed, "kinds": kinds}
 
     def quiet_config(self) -> dict[str, Any]:
@@ -111,11 +126,14 @@ class FaultPlan:
         """One line for the table's notes."""
         total = sum(self.mix.values())
         mix = ", ".join(f"{s} {100 * w / total:.0f} %" for s, w in sorted(self.mix.items()))
-        plain, commit = self.write_rates()
+        writes = "; ".join(
+            f"{kind}: {100 * plain:.3f} % errors + {100 * commit:.3f} % commit-then-fail "
+            f"({COMMIT_STATUS})" for kind in COMMIT_KINDS
+            for plain, commit in [self.write_rates(kind)])
         text = (f"{100 * self.rate:.3f} % of requests ({self.expected_errors:,.0f} expected for "
-                f"{self.records:,} records): {mix}; create/publish: {100 * plain:.3f} % errors "
-                f"+ {100 * commit:.3f} % commit-then-fail ({COMMIT_STATUS}); latency "
-                f"{1000 * self.latency:.0f} ms")
+                f"{self.records:,} records): {mix}, 404 only where a request names a "
+                f"deposition (create, lists, searches and OAI-PMH get the others in their "
+                f"ratio); {writes}; latency {1000 * self.latency:.0f} ms")
         if self.substituted:
             text += (f"; the sandbox cannot inject {', '.join(map(str, self.substituted))}: "
                      "sent as the other statuses, in their 2019 ratio")

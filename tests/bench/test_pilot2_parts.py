@@ -105,29 +105,34 @@ def test_the_error_rate_is_2019s_spread_over_requests() -> None:
     assert sum(ERROR_MIX.values()) == 100
 
 
-def test_a_status_the_sandbox_cannot_inject_gives_its_share_to_the_others() -> None:
-    assert [s for s in ERROR_MIX if not sandbox_injects(s)] == [404]
+def test_404s_go_where_a_request_names_a_deposition_and_elsewhere_to_the_others() -> None:
+    assert [s for s in ERROR_MIX if not sandbox_injects(s)] == []
+    assert [s for s in ERROR_MIX if not sandbox_injects(s, "create")] == [404]
     plan = plan_faults(3000, seed=1)
-    assert plan.substituted == (404,) and dict(plan.mix) == {500: 15, 502: 17, 504: 18}
+    assert plan.substituted == () and dict(plan.mix) == ERROR_MIX
     assert plan.rate == error_rate(), "the overall rate stays the 2019 one"
-    assert Counter(plan.statuses()) == {500: 15, 502: 17, 504: 18}
-    assert "cannot inject 404" in plan.describe()
-    everything = plan_faults(3000, seed=1, injects=lambda status: True)
-    assert everything.substituted == () and Counter(everything.statuses())[404] == 50
-    assert everything.commit_share == 0.18 and plan.commit_share == 18 / 50
+    assert Counter(plan.statuses("file_put")) == {404: 50, 500: 15, 502: 17, 504: 18}
+    assert Counter(plan.statuses("oai")) == {500: 15, 502: 17, 504: 18}
+    assert plan.commit_share("publish") == 0.18 and plan.commit_share("create") == 18 / 50
+    assert "404 only where a request names a deposition" in plan.describe()
+    only_5xx = plan_faults(3000, seed=1, injects=lambda status: status != 404)
+    assert only_5xx.substituted == (404,) and "cannot inject 404" in only_5xx.describe()
 
 
 def test_writes_commit_their_504s_and_keep_the_rate() -> None:
     plan = plan_faults(3000, seed=1)
-    plain, commit = plan.write_rates()
-    assert math.isclose(plain + (1 - plain) * commit, plan.rate)
-    assert math.isclose((1 - plain) * commit, plan.rate * plan.commit_share)
     config = plan.config()
     normalise(config, 0.0)  # the sandbox accepts it
     for kind in COMMIT_KINDS:
+        plain, commit = plan.write_rates(kind)
+        assert math.isclose(plain + (1 - plain) * commit, plan.rate)
+        assert math.isclose((1 - plain) * commit, plan.rate * plan.commit_share(kind))
         spec = config["kinds"][kind]
         assert 504 not in spec["error_statuses"] and spec["commit_fail_mode"] == "gateway"
-    assert config["kinds"]["*"]["latency"] == 0.05
+    assert 404 in config["kinds"]["publish"]["error_statuses"]
+    assert 404 not in config["kinds"]["create"]["error_statuses"]
+    assert 404 not in config["kinds"]["*"]["error_statuses"]
+    assert config["kinds"]["*"]["latency"] == config["kinds"]["get"]["latency"] == 0.05
     assert plan.quiet_config()["kinds"] == {"*": {"latency": 0.05}}
 
 
@@ -143,9 +148,11 @@ def test_the_sandbox_draws_the_planned_errors() -> None:
     expected = 3 * draws * plan.rate
     assert abs(errors - expected) < 4 * math.sqrt(expected), (counts, expected)
     commits = counts["commit_then_fail_gateway"]
-    expected_commits = 2 * draws * plan.rate * plan.commit_share
+    expected_commits = draws * plan.rate * (plan.commit_share("create")
+                                            + plan.commit_share("publish"))
     assert abs(commits - expected_commits) < 4 * math.sqrt(expected_commits), counts
-    assert set(counts) == {"error_500", "error_502", "error_504", "commit_then_fail_gateway"}
+    assert set(counts) == {"error_404", "error_500", "error_502", "error_504",
+                           "commit_then_fail_gateway"}
 
 
 def test_the_plan_scales_batches_and_outage() -> None:

@@ -60,6 +60,33 @@ def test_error_rate_answers_5xx_before_doing_the_work(sandbox, api):
     assert sandbox.admin.counts()["total"] == 0
 
 
+def test_an_injected_404_answers_as_for_an_unknown_id_and_changes_nothing(
+        sandbox, api, deposit):
+    # The body is the one the sandbox gives for an id it does not hold (the PID resolver's
+    # "The persistent identifier does not exist."), so a client cannot tell them apart.
+    dep = deposit()
+    sandbox.admin.set_faults({"kinds": {"get": {"error_rate": 1.0, "error_statuses": [404]},
+                                        "publish": {"error_rate": 1.0,
+                                                    "error_statuses": [404]}}})
+    injected = api.get(dep["links"]["self"])
+    published = api.post(dep["links"]["publish"])
+    sandbox.admin.set_faults(None)
+    unknown = api.get(f"{sandbox.url}/api/deposit/depositions/999999")
+    assert injected.status_code == published.status_code == unknown.status_code == 404
+    assert injected.json() == published.json() == unknown.json()
+    assert sandbox.admin.deposition(dep["id"])["submitted"] is False  # the publish was not done
+
+
+def test_a_404_for_a_request_that_names_no_deposition_is_refused(sandbox):
+    for kind in ("create", "*"):
+        response = requests.put(
+            f"{sandbox.url}/admin/faults",
+            json={"kinds": {kind: {"error_rate": 0.1, "error_statuses": [404]}}},
+            headers={"Authorization": f"Bearer {sandbox.admin_token}"}, timeout=10)
+        assert response.status_code == 400
+        assert f"faults.kinds.{kind}.error_statuses: 404" in response.json()["message"]
+
+
 def test_outage_answers_503_to_everything_until_it_ends(sandbox, api):
     sandbox.admin.outage(1.5)
     urls = [f"{sandbox.url}/api/deposit/depositions", f"{sandbox.url}/api/records",

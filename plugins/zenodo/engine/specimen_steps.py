@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from zenodo.engine import backfill
+from zenodo.engine.lookup_steps import LookupSteps
 from zenodo.engine.outcomes import Outcome, OutcomeKind, Step
 from zenodo.errors import (
     AuthFailed,
@@ -25,7 +26,7 @@ from zenodo.errors import (
     ZenodoError,
 )
 from zenodo.ledger.payloads import SpecimenPayload
-from zenodo.ledger.rows import LeaseLost, record_order
+from zenodo.ledger.rows import LeaseLost
 from zenodo.ledger.states import State
 from zenodo.source.hashing_reader import UnsafeFile
 from zenodo.traffic.breaker import ZenodoUnavailable
@@ -56,7 +57,7 @@ class LeaseKeeperLike(Protocol):
 
 
 @dataclass
-class SpecimenSteps:
+class SpecimenSteps(LookupSteps):
     """The per-state steps, shared by the worker threads of one batch.
 
     Each step returns the row its last ledger write returned (the next step starts from it,
@@ -146,7 +147,7 @@ class SpecimenSteps:
             return Outcome(OutcomeKind.LEASE_LOST, str(exc)), row
         except (AuthFailed, ZenodoUnavailable):
             raise
-        except (ServerError, UnknownOutcome, ChecksumMismatch) as exc:
+        except (ServerError, UnknownOutcome, ChecksumMismatch, NotFound) as exc:
             return self._again_later(key, exc), row
         except UnsafeFile as exc:  # swapped since validation: sending again will not help
             log.warning("specimen %s: %s", key, exc)
@@ -221,6 +222,11 @@ class SpecimenSteps:
         except UnknownOutcome as exc:
             log.warning("specimen %s: %s outcome unknown (%s): looking it up", key, operation, exc)
             return intent
+        except NotFound as exc:
+            if operation == "create":
+                raise
+            log.warning("specimen %s: %s answered 404 (%s): looking it up", key, operation, exc)
+            return intent
         except ValidationFailed as exc:
             self._fail(key, exc, retryable=False)
             return Outcome(OutcomeKind.FAILED, str(exc))
@@ -231,80 +237,6 @@ class SpecimenSteps:
 
     def _refresh(self, row: SpecimenRow, payload: SpecimenPayload) -> Step:
         return backfill.refresh(self.ledger, self.remote, row, payload)
-
-    def _record_draft(self, key: str, draft: RemoteDraft) -> SpecimenRow:
-        """Write the draft's id and upload target to the ledger (DRAFTED)."""
-        return self.ledger.record_draft(key, deposition_id=draft.id,
-                                        bucket_url=draft.upload_target)
-
-    # -- resolve an unknown outcome by lookup, never by writing again ------------------------
-
-    def _resolve(self, row: SpecimenRow, payload: SpecimenPayload) -> Step:
-        operation = self.ledger.pending_operation(row)
-        if operation in ("edit", "newversion"):
-            return backfill.resolve(self.ledger, self.remote, row, operation, payload,
-                                    found=self._found)
-        if row.deposition_id and operation != "create":
-            return self._resolve_known(row, operation)
-        return self._resolve_create(row, payload)
-
-    def _resolve_known(self, row: SpecimenRow, operation: str | None) -> Step:
-        """The deposition id is known: read it and continue from what the server holds."""
-        try:
-            draft = self.remote.get(row.deposition_id)
-        except NotFound:
-            self._found("vanished")
-            return self.ledger.transition(row.key, State.NEW,
-                                          detail={"reason": "lookup: deposition vanished"})
-        if draft.published:
-            self._found("published")
-            return self._record_published(row.key, draft)
-        self._found("not done")
-        target = State.UPLOADED if operation == "publish" else State.DRAFTED
-        reason = f"lookup: {operation or 'write'} did not happen"
-        return self.ledger.transition(row.key, target, detail={"reason": reason})
-
-    def _resolve_create(self, row: SpecimenRow, payload: SpecimenPayload) -> Step:
-        """Search for the deposition a lost create may have made, once per lookup wait.
-
-        The first search waits ``lookup_waits[0]``: the search index lags the database, so a
-        search at once would find nothing and only spend a request of the rate limit.
-        """
-        waits = self._waits.get(row.key)
-        if waits is None:
-            waits = self._waits[row.key] = list(self.settings.lookup_waits)
-            if waits:
-                return Outcome(OutcomeKind.DEFERRED, "lookup: waiting for the search index",
-                               after=waits.pop(0))
-        found = self.remote.find(payload)
-        if not found:
-            if waits:
-                return Outcome(OutcomeKind.DEFERRED, "lookup: nothing found yet",
-                               after=waits.pop(0))
-            self._waits.pop(row.key, None)
-            self._found("nothing")
-            return self.ledger.transition(
-                row.key, State.NEW, detail={"reason": "lookup: no deposition, create again"})
-        self._waits.pop(row.key, None)
-        keep = self._choose(found)
-        self._found("published" if keep.submitted else "draft")
-        for extra in found:
-            if extra is not keep and not extra.submitted:
-                log.warning("specimen %s: deleting duplicate draft %s", row.key, extra.id)
-                self.remote.discard(extra.id)
-        if keep.submitted:
-            return self._record_published(row.key, keep)
-        return self._record_draft(row.key, keep)
-
-    def _found(self, what: str) -> None:
-        """Count one lookup of an unknown outcome and what it found, in the batch's stats."""
-        if self.stats is not None:
-            self.stats.lookup(what)
-
-    @staticmethod
-    def _choose(found: list[RemoteDraft]) -> RemoteDraft:
-        published = [d for d in found if d.submitted]
-        return min(published or found, key=lambda d: record_order(d.id))
 
     # -- files -------------------------------------------------------------------------------
 
@@ -317,9 +249,8 @@ class SpecimenSteps:
         if fresh is None:
             try:
                 draft = self.remote.get(row.deposition_id)
-            except NotFound:
-                return self.ledger.transition(
-                    row.key, State.NEW, detail={"reason": "draft vanished: create again"})
+            except NotFound as exc:
+                return self._not_found(row, payload, exc)
             if draft.published:
                 return self._record_published(row.key, draft)
             target = draft.upload_target or target
@@ -358,12 +289,6 @@ class SpecimenSteps:
         """The publish request of ``row``'s draft (a first publication asks for inclusion)."""
         first = row.record_id is None
         return lambda: self.remote.publish(row.deposition_id, first=first)
-
-    def _record_published(self, key: str, draft: RemoteDraft) -> SpecimenRow:
-        """Write the published record's ids and give the lease up, in one transaction."""
-        return self.ledger.record_published(
-            key, record_id=draft.record_id or draft.id, doi=draft.doi,
-            concept_doi=draft.concept_doi, concept_recid=draft.concept_recid, release=True)
 
     # -- failures and retries ----------------------------------------------------------------
 
