@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from airflow.sdk import BaseHook
-
 
 def zenodo_base_url(conn_id: str) -> str:
-    """Return the connection's Zenodo base URL (``https://zenodo.org``), without a final ``/``.
+    """Return the base URL the connection's hook speaks to (``https://zenodo.org``), without a
+    final ``/``: the links we write point where the records were sent.
 
-    The host may carry its scheme; otherwise the schema (default ``https``) and port are used.
+    :raises ValueError: when the connection has no host.
     """
-    conn = BaseHook.get_connection(conn_id)
-    host = (conn.host or "").rstrip("/")
-    if not host:
+    from zenodo.hooks.zenodo import ZenodoHook
+
+    hook = ZenodoHook(conn_id)
+    if not (hook.get_connection(conn_id).host or "").strip():
         raise ValueError(f"connection {conn_id!r}: host is empty: the Zenodo base URL is needed")
-    if "://" not in host:
-        host = f"{conn.schema or 'https'}://{host}"
-        if conn.port:
-            host = f"{host}:{conn.port}"
-    return host
+    hook.get_conn()  # reads the connection and sets base_url; sends nothing
+    return str(hook.base_url).rstrip("/")

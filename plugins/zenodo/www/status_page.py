@@ -102,18 +102,13 @@ def _engine(url: str) -> Any:
 
 def zenodo_base_url(collection: str) -> str:
     """Return the base URL of the collection's configured Zenodo ('' when unknown)."""
-    try:
-        from airflow.sdk import BaseHook
+    from zenodo.operators.record_links import zenodo_base_url as base_url
 
-        config = runtime.collection_config(collection)
-        conn = BaseHook.get_connection(config.zenodo_conn_id)
+    try:
+        return base_url(runtime.collection_config(collection).zenodo_conn_id)
     except Exception:  # an unconfigured collection or connection: no links, not an error
         log.debug("no Zenodo connection for collection %s", collection)
         return ""
-    host = (conn.host or "").rstrip("/")
-    if host and "://" not in host:
-        host = f"{conn.schema or 'https'}://{host}" + (f":{conn.port}" if conn.port else "")
-    return host
 
 
 def _report_path(collection: str, run_id: str) -> Path:
