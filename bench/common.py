@@ -133,6 +133,7 @@ class Sizes:
     p1_window: int = 60  # seconds of P1's rate-limit window (Zenodo's: a minute)
     p7_specimens: int = 281_372  # pilot 2 through the DAG (``--only pilot2``): 2019's size
     p7_outage: float = 180.0  # seconds of its outage (at most half its expected upload time)
+    p8_bytes: int = 2 * 1024**3  # the object P8 streams from an S3-API server (``--only p8``)
 
 
 FULL = Sizes(p1_specimens=2000, p1_limit=2400, p1_workers=4, p1_threads=2,
@@ -141,7 +142,7 @@ FULL = Sizes(p1_specimens=2000, p1_limit=2400, p1_workers=4, p1_threads=2,
 QUICK = Sizes(p1_specimens=200, p1_limit=3000, p1_workers=2, p1_threads=2,
               p2_specimens=150, p3_specimens=60, p4_bytes=200 * 1024**2, p5_records=2000,
               r2_specimens=45, r1_specimens=300, r1_outage=20.0, r1_storm=5.0,
-              p7_specimens=3000, p7_outage=60.0)
+              p7_specimens=3000, p7_outage=60.0, p8_bytes=64 * 1024**2)
 
 
 def connection_json(sandbox: SandboxProcess, **extra: Any) -> str:

@@ -39,13 +39,16 @@ def free_port() -> int:
 
 
 def manual_collections_file(dest: Path, collection_id: str = "herbarium_sample") -> Path:
-    """Write a copy of the shipped collection ``collection_id`` with no schedule (manual only).
+    """Write a copy of the shipped collection ``collection_id`` with no schedule (manual only)
+    and no summary record (the runs hold specimens only; tests/dags/test_summary_run.py runs
+    the summary).
 
     Unpausing a scheduled DAG starts a run of its latest interval at once; the tests want
     only the run they trigger.
     """
     shipped = yaml.safe_load((ROOT / "include" / "collections.yaml").read_text("utf-8"))
     entry = next(c for c in shipped["collections"] if c["id"] == collection_id)
+    entry = {k: v for k, v in entry.items() if k != "summary"}
     dest.write_text(yaml.safe_dump({"collections": [{**entry, "schedule": None}]}), "utf-8")
     return dest
 

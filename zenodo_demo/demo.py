@@ -59,18 +59,24 @@ def print_summary(
 ) -> None:
     """Print the run's report beside what the sandbox holds."""
     from zenodo.ledger.ledger import Ledger
-    from zenodo.report.run_report import build_report, format_table
+    from zenodo.report.run_report import build_report, format_table, summary_line
 
     ledger = Ledger(os.environ["ZENODO_LEDGER_URL"])
     print()
     print(format_table(build_report(ledger, DAG_ID, run_id=run_id)))
     online = [d for d in sandbox.admin.depositions() if d["submitted"]]
+    summary = report.get("summary")
     print(
         f"\nThe sandbox holds {len(online)} published records "
         f"({len(sample.valid_keys)} valid specimens in the sample, "
-        f"{len(sample.quarantined_rows)} hostile rows quarantined by design)."
+        f"{len(sample.quarantined_rows)} hostile rows quarantined by design"
+        f"{', and the collection summary record' if summary and summary.get('doi') else ''})."
     )
     print(f"Report CSV:  {report['csv']}\nReport JSON: {report['json']}")
+    print(f"Darwin Core Archive (GBIF export): {report['dwca']}")
+    if summary:
+        print(f"{summary_line(summary)}\nSummary record: {summary.get('record_url')}; "
+              f"its files (specimens.csv, README.md, dwca.zip) in {summary.get('folder')}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,7 +15,9 @@ GET      /admin/depositions              every deposition (``?owner=&state=``): 
                                          [{id,key,size,md5}]
 GET      /admin/depositions/{id}         one of those
 GET      /admin/records                  published records (``?owner=&community=``,
-                                         ``include_deleted=1``) with published metadata
+                                         ``conceptrecid=``, ``include_deleted=1``) with
+                                         published metadata and version; paged by
+                                         ``size=`` records with ids above ``after=``
 DELETE   /admin/records/{id}             tombstone a published record (410 afterwards,
                                          gone from search and OAI-PMH)
 GET      /admin/requests                 request log and counts (``?kind=&method=&status=

@@ -166,6 +166,12 @@ class Storage:
         )
         return [_dep_from_row(r) for r in rows]
 
+    def depositions_after(self, after: int, limit: int) -> list[Deposition]:
+        """Return up to ``limit`` depositions whose id is above ``after``, by id."""
+        rows = self._all(f"SELECT {_DEP_COLUMNS} FROM depositions WHERE id > ? "  # noqa: S608
+                         "ORDER BY id LIMIT ?", (after, limit))
+        return [_dep_from_row(r) for r in rows]
+
     def all_depositions(self, owner: str | None = None) -> list[Deposition]:
         """Return every deposition (of ``owner`` if given), by id."""
         sql = f"SELECT {_DEP_COLUMNS} FROM depositions"  # noqa: S608

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -95,6 +96,18 @@ class SandboxAdmin:
     def records(self, **filters: str) -> list[dict[str, Any]]:
         """Return published records (filters: ``owner``, ``community``, ``include_deleted``)."""
         return self._call("GET", "/records", params=filters)
+
+    def all_records(self, page: int = 5000, **filters: str) -> Iterator[dict[str, Any]]:
+        """Yield every published record as :meth:`records` lists them, ``page`` at a time
+        (one answer for 281,372 records would be gigabytes)."""
+        after = 0
+        while True:
+            found = self._call("GET", "/records",
+                               params={**filters, "size": page, "after": after})
+            yield from found
+            if len(found) < page:
+                return
+            after = found[-1]["id"]
 
     def delete_record(self, recid: int) -> dict[str, Any]:
         """Tombstone a published record (410 afterwards)."""

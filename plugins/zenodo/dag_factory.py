@@ -1,5 +1,5 @@
 """Build the DAG of one collection: prepare → plan → upload (mapped) → feed → reconcile →
-writeback → report.
+writeback → summary → report.
 
 Parse time does no network or database I/O: the DAG is built from the collection's entry in
 ``include/collections.yaml`` and from a few deployment settings in the environment
@@ -22,6 +22,7 @@ from zenodo.operators.prepare import ZenodoPrepareOperator
 from zenodo.operators.reconcile import ZenodoReconcileOperator
 from zenodo.operators.report import ZenodoReportOperator
 from zenodo.operators.run_check import RunFailedCheckOperator
+from zenodo.operators.summary import ZenodoSummaryOperator
 from zenodo.operators.upload import ZenodoUploadBatchOperator
 from zenodo.operators.writeback import ZenodoWritebackOperator
 from zenodo.sensors.oai_pmh import OaiPmhFeedSensor
@@ -31,8 +32,8 @@ if TYPE_CHECKING:
 
 START_DATE = datetime(2024, 1, 1, tzinfo=UTC)
 #: The task ids of every collection DAG, in run order.
-TASK_IDS = ("prepare", "plan", "upload", "wait_for_feed", "reconcile", "writeback", "report",
-            "check_run")
+TASK_IDS = ("prepare", "plan", "upload", "wait_for_feed", "reconcile", "writeback", "summary",
+            "report", "check_run")
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ def collection_doc(config: CollectionConfig, intro: str) -> str:
         f"| Zenodo connection (and pool) | `{config.zenodo_conn_id}` |\n"
         f"| schedule | `{config.schedule}` |\n| batch size | {config.batch_size} |\n"
         f"| concurrency | {config.concurrency} |\n"
+        f"| summary record | {'on' if config.summary else 'off'} |\n"
     )
 
 
@@ -129,9 +131,11 @@ def build_collection_dag(config: CollectionConfig, *, doc_md: str = "",
             trigger_rule=TriggerRule.ALL_DONE)
         writeback = ZenodoWritebackOperator(task_id="writeback", collection_id=cid,
                                             trigger_rule=TriggerRule.ALL_DONE, retries=0)
+        summary = ZenodoSummaryOperator(task_id="summary", collection_id=cid,
+                                        trigger_rule=TriggerRule.ALL_DONE)
         report = ZenodoReportOperator(task_id="report", collection_id=cid,
                                       trigger_rule=TriggerRule.ALL_DONE, retries=0)
         check = RunFailedCheckOperator(task_id="check_run")
-        upload >> feed >> reconcile >> writeback >> report
-        [prepare, plan, upload, feed, reconcile, writeback, report] >> check
+        upload >> feed >> reconcile >> writeback >> summary >> report
+        [prepare, plan, upload, feed, reconcile, writeback, summary, report] >> check
     return dag

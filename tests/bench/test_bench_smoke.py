@@ -1,9 +1,9 @@
 """Smoke test of the benchmark suite: the quick sizes, real sandbox processes, real ledgers.
 
 Runs the benchmarks whose targets do not depend on this machine's speed (P1 feeds P6's
-arithmetic; P4's memory, P5's request counts and R2's exactly-once counts are exact), checks
-that the table is produced with every row, and that those targets hold. The timing ratios
-(P1-P4 throughput) are printed by ``make bench``, not asserted here.
+arithmetic; P4's and P8's memory, P5's request counts and R2's exactly-once counts are
+exact), checks that the table is produced with every row, and that those targets hold. The
+timing ratios (P1-P4 and P8 throughput) are printed by ``make bench``, not asserted here.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from bench.common import QUICK, Row, at_least, at_most, for_context, format_tabl
 from bench.p5_reconcile import full_harvest_bound
 from bench.p6_scale import PILOT_RECORDS, days
 
-SMOKE = ("p1", "p4", "p5", "p6", "r2")
+SMOKE = ("p1", "p4", "p5", "p6", "r2", "p8")
 #: The quick sizes, with P1 and R2 trimmed further to keep ``make test`` fast: P1's window is
 #: 10 s (500 requests, Zenodo's 3,000 a minute), so filling it first costs 10 s, not 60.
 SIZES = replace(QUICK, p1_specimens=100, p1_limit=500, p1_window=10, r2_specimens=30)
@@ -45,6 +45,7 @@ def test_the_table_has_a_row_per_figure(rows: list[Row]) -> None:
     names = set(by_name(rows))
     assert {"P1 rate-limited records/min", "P1 429s share of requests",
             "P4 peak RSS of uploading process", "P5 full harvest requests",
+            "P8 S3 image MB/s vs plain GET->PUT", "P8 peak RSS of S3 uploading process",
             "P5 incremental, nothing new", "R2 published exactly once", "R2 duplicates",
             "R2 lost", "R2 ledger != sandbox"} <= names
     assert sum(name.startswith("P6 ") for name in names) == 2
@@ -52,7 +53,8 @@ def test_the_table_has_a_row_per_figure(rows: list[Row]) -> None:
 
 def test_cheap_targets_hold(rows: list[Row]) -> None:
     found = by_name(rows)
-    for name in ("P4 peak RSS of uploading process", "P5 full harvest requests",
+    for name in ("P4 peak RSS of uploading process", "P8 peak RSS of S3 uploading process",
+                 "P5 full harvest requests",
                  "P5 incremental, nothing new", "R2 published exactly once", "R2 duplicates",
                  "R2 lost", "R2 ledger != sandbox"):
         assert found[name].passed, f"{name}: {found[name]}"

@@ -6,6 +6,7 @@ environment (as a deployment would), and gives a fresh ledger on SQLite or Postg
 
 from __future__ import annotations
 
+import os
 import pathlib
 import textwrap
 from collections.abc import Callable, Iterator
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import yaml
 
 from zenodo.ledger.ledger import Ledger
 from zenodo_demo.sample import SampleInfo, generate_sample
@@ -77,16 +79,19 @@ class RunEnv:
 
 def run_dwca_collection(monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path,
                         sandbox: SandboxProcess, ledger_url: str, *, archive: pathlib.Path,
-                        image_root: str) -> Any:
+                        image_root: str, collections_text: str = DWCA_COLLECTIONS,
+                        env_extra: dict[str, str] | None = None) -> Any:
     """Run the ``herbarium_dwca`` collection (its source ``archive``) once; return the DagRun.
 
     The collections file names only the archive; ``image_root`` is a folder or a URL.
+    ``collections_text`` replaces the collections file (same collection id), ``env_extra``
+    adds to the environment (e.g. an ``AIRFLOW_CONN_<ID>`` for the images' store).
     """
     from airflow.dag_processing.dagbag import DagBag
     from airflow.sdk import timezone
 
     collections = tmp_path / "collections.yaml"
-    collections.write_text(DWCA_COLLECTIONS, encoding="utf-8")
+    collections.write_text(collections_text, encoding="utf-8")
     env = {
         "SAMPLE_DWCA": str(archive), "SAMPLE_IMAGE_ROOT": image_root,
         "ZENODO_COLLECTIONS_FILE": str(collections), "ZENODO_LEDGER_URL": ledger_url,
@@ -94,7 +99,7 @@ def run_dwca_collection(monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path,
         "ZENODO_CACHE_DIR": str(tmp_path / "cache"),
         "AIRFLOW_CONN_ZENODO_DEFAULT": sandbox.connection_json(protocol="deposit"),
         "ZENODO_TASK_RETRIES": "0", "ZENODO_FEED_POKE_INTERVAL": "1",
-        "ZENODO_FEED_TIMEOUT": "20", "ZENODO_FEED_GRACE": "0",
+        "ZENODO_FEED_TIMEOUT": "20", "ZENODO_FEED_GRACE": "0", **(env_extra or {}),
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -104,6 +109,17 @@ def run_dwca_collection(monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path,
     now = timezone.utcnow()
     dag = bag.dags[DWCA_DAG_ID]
     return dag.test(logical_date=now, run_after=now, run_conf=dag.params.dump())
+
+
+def collections_without_summary(dest: pathlib.Path) -> pathlib.Path:
+    """Write the collections file in use (``ZENODO_COLLECTIONS_FILE``, else the shipped one)
+    to ``dest`` without any ``summary`` key, and return ``dest``."""
+    source = os.environ.get("ZENODO_COLLECTIONS_FILE") or ROOT / "include" / "collections.yaml"
+    data = yaml.safe_load(pathlib.Path(source).read_text(encoding="utf-8"))
+    for entry in data["collections"]:
+        entry.pop("summary", None)
+    dest.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return dest
 
 
 def task_states(run: Any) -> dict[tuple[str, int], str]:
@@ -116,15 +132,17 @@ def run_env(
     airflow_db: None, sandbox: SandboxProcess, tmp_path: pathlib.Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Callable[..., RunEnv]]:
-    """Return ``make(n, ledger_url, hostile_share=0.2, retries=0, protocol="deposit")``.
+    """Return ``make(n, ledger_url, hostile_share=0.2, retries=0, protocol="deposit",
+    summary=False)``.
 
     ``protocol="rdm"`` points the collection at the InvenioRDM records API with the
-    ``dwc-rich-rdm`` mapping.
+    ``dwc-rich-rdm`` mapping. ``summary=False`` leaves the collection's summary record out
+    (the runs then hold specimens only); ``True`` keeps it as the collections file says.
     """
     ledgers: list[Ledger] = []
 
     def make(n: int, ledger_url: str, *, hostile_share: float = 0.2,
-             retries: int = 0, protocol: str = "deposit") -> RunEnv:
+             retries: int = 0, protocol: str = "deposit", summary: bool = False) -> RunEnv:
         sample = generate_sample(tmp_path / "sample", n=n, hostile_share=hostile_share, seed=11)
         env = {
             **sample.env(),
@@ -140,6 +158,9 @@ def run_env(
             "ZENODO_FEED_TIMEOUT": "20",
             "ZENODO_FEED_GRACE": "0",
         }
+        if not summary:
+            env["ZENODO_COLLECTIONS_FILE"] = str(
+                collections_without_summary(tmp_path / "collections-no-summary.yaml"))
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         from airflow.dag_processing.dagbag import DagBag

@@ -3,16 +3,21 @@
 Starts, as processes: the api-server, scheduler and dag-processor on a fresh PostgreSQL
 metadata database, two ``airflow celery worker`` processes (told apart by
 ``[core] hostname_callable = zenodo.runtime.worker_hostname``) on a Redis broker, and the
-sandbox with a rate limit; the ledger (and so the shared pacer) is on PostgreSQL too. The run
-is triggered through REST API v2 with a JWT and polled to success.
+sandbox with a rate limit; the ledger (and so the shared pacer) is on PostgreSQL too. The
+collection is read from a DwC-A served over HTTP, and its images are only in an S3 store (a
+real S3-API server process, moto's server mode, through an Airflow ``aws`` connection), so no
+worker reads a shared disk. The run is triggered through REST API v2 with a JWT and polled to
+success.
 """
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.airflow_processes import (
     ADMIN_USER,
@@ -25,7 +30,10 @@ from tests.airflow_processes import (
     write_admin_password,
 )
 from tests.zenodo.payload_factory import published_by_key
-from zenodo_demo.sample import generate_sample
+from tests.zenodo.source.image_server import serving
+from tests.zenodo.source.s3_server import S3Server, connection_json
+from zenodo_demo.sample import SampleInfo, generate_sample
+from zenodo_demo.sample_dwca import sample_archive
 from zenodo_sandbox.testing import SandboxProcess
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(420)]
@@ -47,15 +55,41 @@ def max_in_window(times: list[float], window: float) -> int:
     return best
 
 
+def s3_collections_file(dest: Path, archive_url: str, image_root: str) -> Path:
+    """The shipped ``herbarium_sample`` (manual only) read from a DwC-A at ``archive_url``,
+    its images under the object store URL ``image_root`` through connection ``images_s3``."""
+    manual_collections_file(dest)
+    document = yaml.safe_load(dest.read_text("utf-8"))
+    (entry,) = document["collections"]
+    for key in ("database", "table", "modified_column"):
+        entry.pop(key, None)
+    entry["dwca"] = {"path": archive_url}
+    entry["images"] = {**entry["images"], "root": image_root, "conn_id": "images_s3"}
+    dest.write_text(yaml.safe_dump(document), "utf-8")
+    return dest
+
+
+def _images_to_s3(sample: SampleInfo, s3: S3Server) -> str:
+    """Move the sample's images into the S3 server (off the disk); return their root URL."""
+    s3.upload_folder(Path(sample.image_root), "herbarium-images", "sheets/")
+    shutil.rmtree(sample.image_root)
+    return "s3://herbarium-images/sheets/"
+
+
 def test_collection_run_on_two_celery_workers(
     postgres_url: str, ledger_postgres_url: str, redis_url: str, tmp_path: Path,
 ) -> None:
     clock = {"start": time.monotonic()}
     sample = generate_sample(tmp_path / "sample", n=45, hostile_share=0.2, seed=5)
+    archive = sample_archive(sample, tmp_path / "served" / "herbarium-dwca.zip")
     home = tmp_path / "airflow"
     password = write_admin_password(home)
     api_port = free_port()
-    with SandboxProcess(limits={"api": f"{LIMIT}/min"}) as sandbox:
+    with SandboxProcess(limits={"api": f"{LIMIT}/min"}) as sandbox, S3Server() as s3, \
+            serving(archive.parent) as archive_server:
+        collections = s3_collections_file(tmp_path / "collections.yaml",
+                                          archive_server.url + archive.name,
+                                          _images_to_s3(sample, s3))
         env = airflow_env(home, sql_alchemy_conn=postgres_url, api_port=api_port, extra={
             "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
             "AIRFLOW__CELERY__BROKER_URL": redis_url,
@@ -67,7 +101,8 @@ def test_collection_run_on_two_celery_workers(
             "ZENODO_LEDGER_URL": ledger_postgres_url,
             "ZENODO_REPORTS_DIR": str(tmp_path / "reports"),
             "ZENODO_CACHE_DIR": str(tmp_path / "cache"),
-            "ZENODO_COLLECTIONS_FILE": str(manual_collections_file(tmp_path / "collections.yaml")),
+            "ZENODO_COLLECTIONS_FILE": str(collections),
+            "AIRFLOW_CONN_IMAGES_S3": connection_json(s3.url),
             "ZENODO_TASK_RETRIES": "0",
             "ZENODO_FEED_GRACE": "0",
             "ZENODO_FEED_POKE_INTERVAL": "2",
@@ -109,9 +144,10 @@ def test_collection_run_on_two_celery_workers(
 
         uploads = [t for t in tis if t["task_id"] == "upload"]
         assert len(uploads) >= 4, summary
-        ran = [t for t in tis if t["task_id"] not in ("check_run", "writeback")]
+        ran = [t for t in tis if t["task_id"] not in ("check_run", "writeback", "summary")]
         # check_run fires only when an upstream task failed (trigger rule one_failed);
-        # writeback runs only for a collection with a ``writeback`` statement.
+        # writeback runs only for a collection with a ``writeback`` statement, summary only
+        # for one with a ``summary`` record (manual_collections_file leaves it out).
         for task_id in ("check_run", "writeback"):
             assert [t["state"] for t in tis if t["task_id"] == task_id] == ["skipped"], summary
         assert {t["state"] for t in ran} == {"success"}, summary

@@ -23,6 +23,7 @@ from zenodo.config.collection_model import (
     CollectionsFileModel,
 )
 from zenodo.config.model_errors import ConfigProblem, config_problems, key_path
+from zenodo.config.summary_model import SummaryModel
 from zenodo.config.yaml_errors import yaml_error_summary
 
 INCLUDE_DIR = Path(__file__).resolve().parents[3] / "include"
@@ -86,6 +87,10 @@ class CollectionConfig:
     source_file: str = ""
     dwca: str | None = None
     writeback: WritebackConfig | None = None
+    #: the summary record's settings (None: no ``summary`` key, or ``enabled: false``)
+    summary: SummaryModel | None = None
+    #: the Airflow connection an object store's images are read with (``images.conn_id``)
+    image_conn_id: str | None = None
 
     def mapping_path(self) -> Path:
         """Return the YAML file of this collection's mapping."""
@@ -180,6 +185,8 @@ def _config(model: CollectionModel, source: str) -> CollectionConfig:
         chunk_size=model.chunk_size, description=model.description, source_file=source,
         dwca=_dwca_location(model, source),
         writeback=_writeback(model),
+        summary=model.summary if model.summary and model.summary.enabled else None,
+        image_conn_id=model.images.conn_id,
     )
 
 

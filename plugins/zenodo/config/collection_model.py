@@ -14,6 +14,8 @@ from pydantic import Discriminator, Field, Tag, ValidationInfo, field_validator,
 from pydantic_core import PydanticCustomError
 
 from zenodo.config.model_base import NonBlank, StrictModel
+from zenodo.config.summary_model import SummaryModel
+from zenodo.config.url_credentials import credential_refusal, shown
 from zenodo.config.writeback_model import WritebackModel
 
 ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]{0,199}$"
@@ -67,9 +69,32 @@ ImageFile = Annotated[
 class ImagesModel(StrictModel):
     """Where a specimen's image files are: a root folder and file-name templates."""
 
-    root: NonBlank = Field(description="the folder the files are in")
+    root: NonBlank = Field(
+        description="the folder the files are in, or a URL: http(s)://, file://, or an object "
+                    "store's (s3://bucket/prefix/, gs://…) read through Airflow's "
+                    "ObjectStoragePath; never with credentials in it")
     files: list[ImageFile] = Field(
         min_length=1, description="templates over the row's Darwin Core terms")
+    conn_id: NonBlank | None = Field(
+        None, description="the Airflow connection an object store's images are read with "
+                          "(e.g. an 'aws' connection for s3://); default: the store's own "
+                          "default credentials")
+
+    @field_validator("root")
+    @classmethod
+    def _root_without_credentials(cls, root: str) -> str:
+        if (why := credential_refusal(root)) is not None:
+            raise ValueError(why)
+        return root
+
+    @field_validator("files")
+    @classmethod
+    def _files_without_credentials(cls, files: list[Any]) -> list[Any]:
+        for item in files:
+            path = item if isinstance(item, str) else item.path
+            if (why := credential_refusal(path)) is not None:
+                raise ValueError(f"{shown(path)!r}: {why}")
+        return files
 
 
 class DwcaModel(StrictModel):
@@ -124,6 +149,9 @@ class CollectionModel(StrictModel, json_schema_extra=_SOURCE_SCHEMA):
         1000, ge=1, le=100_000, description="rows fetched per database round trip")
     writeback: WritebackModel | None = Field(
         None, description="write each published specimen's DOI back into the database")
+    summary: SummaryModel | None = Field(
+        None, description="publish the collection's summary record (a dataset) after each "
+                          "run that changed what is published")
 
     @field_validator("database")
     @classmethod

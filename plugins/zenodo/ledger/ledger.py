@@ -19,8 +19,8 @@ from zenodo.ledger import statements as sql
 from zenodo.ledger.actor import Actor, actor_or_default
 from zenodo.ledger.leases import LeaseMixin
 from zenodo.ledger.plans import PlanMixin
-from zenodo.ledger.registration import MappedSpecimen, plan_registration
-from zenodo.ledger.rows import EventRow, SpecimenRow, parse_files
+from zenodo.ledger.registration import PREPARE_FAILURE, MappedSpecimen, plan_registration
+from zenodo.ledger.rows import EventRow, SpecimenRow, clip, parse_files
 from zenodo.ledger.states import State, check_transition
 from zenodo.ledger.step_writes import StepWriteMixin
 from zenodo.store import database as ledger_db
@@ -166,6 +166,39 @@ class Ledger(StepWriteMixin, LeaseMixin, PlanMixin):
 
         self._db.write_retrying(work)
 
+    def defer_prepare(
+        self, collection: str, key: str, *, kind: str, status: int | None, message: str,
+        retry_after: datetime, source_modified: datetime | None, actor: Actor = None,
+    ) -> State:
+        """Record that a specimen could not be prepared for a passing reason; return its state.
+
+        A key the ledger does not hold yet is inserted FAILED with the reason and the retry
+        time, its kind prefixed ``prepare:`` (:data:`PREPARE_FAILURE`): it has no payload, so
+        the engine leaves it alone, and the next prepare that reads its row registers it as
+        NEW. One already deferred so gets the new reason and time. Any other row keeps its
+        state and payload (sent as prepared before, the upload's size and md5 checks still
+        guarding it); the caller makes sure the next run reads its row again.
+        """
+        values = {"last_error_kind": (PREPARE_FAILURE + kind)[:50], "last_error_status": status,
+                  "last_error_message": clip(message), "retry_after": retry_after}
+
+        def work(conn: sa.Connection) -> State:
+            now = self._clock()
+            row = self._lock(conn, collection, key)
+            if row is None:
+                self._insert(conn, collection, key, State.FAILED, {
+                    **values, "files": [], "last_error_at": now,
+                    "source_modified": source_modified}, now, actor,
+                    {"kind": values["last_error_kind"], "status": status})
+                return State.FAILED
+            if row["state"] == State.FAILED.value and str(
+                    row["last_error_kind"] or "").startswith(PREPARE_FAILURE):
+                self._update(conn, collection, key, {**values, "last_error_at": now,
+                                                     "attempts": row["attempts"] + 1}, now)
+            return State(row["state"])
+
+        return self._db.write_retrying(work)
+
     # -- reads --
 
     def get(self, collection: str, key: str) -> SpecimenRow | None:
@@ -180,12 +213,15 @@ class Ledger(StepWriteMixin, LeaseMixin, PlanMixin):
         """Return, ordered by key, the specimens the engine still has to drive.
 
         That is NEW, DRAFTED, UPLOADED, UNKNOWN and STALE ones, and FAILED ones whose
-        ``retry_after`` has passed (a FAILED one without ``retry_after`` is permanent).
+        ``retry_after`` has passed (a FAILED one without ``retry_after`` is permanent; one
+        that could not be prepared waits for the next prepare, :meth:`defer_prepare`).
         """
         now = now or self._clock()
         due_failure = sa.and_(
             _T.c.state == State.FAILED.value, _T.c.retry_after.is_not(None),
             _T.c.retry_after <= now,
+            # not prepared yet (no payload): the next prepare registers it (defer_prepare)
+            sa.func.coalesce(_T.c.last_error_kind, "").not_like(f"{PREPARE_FAILURE}%"),
         )
         query = (
             sa.select(_T.c.key)

@@ -53,14 +53,17 @@ def _file_json(spec: FileSpec) -> dict[str, Any]:
     """A file as stored, with the identity (device, inode) of the file validated just now."""
     checked = spec if isinstance(spec, CheckedFileSpec) and spec.inode is not None \
         else with_identity(spec)
-    return {"name": spec.name, "path": str(spec.path), "size": spec.size, "md5": spec.md5,
-            "device": checked.device, "inode": checked.inode}
+    stored = {"name": spec.name, "path": str(spec.path), "size": spec.size, "md5": spec.md5,
+              "device": checked.device, "inode": checked.inode}
+    conn_id = getattr(spec.path, "conn_id", None)  # an object store's connection (not a secret)
+    return {**stored, "conn_id": conn_id} if conn_id else stored
 
 
 def _file_spec(entry: dict[str, Any]) -> CheckedFileSpec:
     """A stored file (the upload opens it with ``open_checked``, which checks its identity);
-    a remote image's path is its URL."""
-    return CheckedFileSpec(stored_path(entry["path"]), entry["name"], entry.get("size"),
+    a remote image's path is its URL (an object store's with its connection id)."""
+    return CheckedFileSpec(stored_path(entry["path"], entry.get("conn_id")), entry["name"],
+                           entry.get("size"),
                            entry.get("md5"), entry.get("device"), entry.get("inode"))
 
 

@@ -1,9 +1,11 @@
 """The prepare step: extract → validate → map → ledger (and the payload store).
 
 Every row read ends in the ledger: a valid one registered (NEW, STALE or unchanged) with its
-payload, an invalid one QUARANTINED with reasons (under a key the ledger can store). Nothing
-is sent to Zenodo. A dry run is this step as a preview: it writes nothing and counts the states
-a real run would leave.
+payload, an invalid one QUARANTINED with reasons (under a key the ledger can store), one whose
+image server failed (5xx, timeout, a cut body) deferred: FAILED with the reason and a retry
+time, and the extract watermark held so the next run reads its row again; the other rows go
+on. Nothing is sent to Zenodo. A dry run is this step as a preview: it writes nothing and
+counts the states a real run would leave.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from zenodo.config.collection_file import CollectionConfigError
 from zenodo.config.mapping_files import resolve_override
 from zenodo.ledger.payloads import PayloadStore, SpecimenPayload
 from zenodo.ledger.registration import (
@@ -31,6 +34,9 @@ from zenodo.metadata.identity import search_query_for
 from zenodo.metadata.mapping import Mapper, MappingError, load_mapping
 from zenodo.source.dwca import SourceRecord, dwca_records
 from zenodo.source.extract import extract_records, newest_modified
+from zenodo.source.file_errors import ImageGone, ImageUnavailable
+from zenodo.source.image_remote import store_refusal
+from zenodo.source.image_urls import root_url
 from zenodo.summary.key import is_summary
 from zenodo.validate.problem import ERROR, Problem
 from zenodo.validate.validator import Validator, has_errors, quarantine_reasons
@@ -44,6 +50,8 @@ log = logging.getLogger(__name__)
 
 #: Payloads are written to the store in groups of this many.
 PAYLOAD_BATCH = 500
+#: A specimen whose image server failed at prepare is worth trying again after this long.
+PREPARE_RETRY_SECONDS = 15 * 60
 
 
 class PreviewLine(NamedTuple):
@@ -73,7 +81,10 @@ class PrepareResult:
     :param states: resulting ledger state → number of specimens.
     :param quarantined: ``[(key, reasons)]`` of rows refused as bad input.
     :param warnings: ``[(key, reason)]`` of problems that do not stop a specimen.
-    :param watermark: the newest ``modified`` value seen (the next incremental run's start).
+    :param watermark: the next incremental run's start: the newest ``modified`` seen, or the
+        oldest of a deferred row's (``None`` when one had none: the watermark stays).
+    :param deferred: ``[(key, reason, retry_after)]`` of rows whose images could not be read
+        for a passing reason (not the specimen's fault; tried again by the next run).
     :param preview: a dry run's: nothing was written, ``states`` are what a real run would leave.
     """
 
@@ -82,7 +93,30 @@ class PrepareResult:
     quarantined: list[tuple[str, list[str]]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
     watermark: str | None = None
+    deferred: list[tuple[str, str, str]] = field(default_factory=list)
     preview: bool = False
+    _newest: str | None = field(default=None, repr=False)
+    _held: list[str | None] = field(default_factory=list, repr=False)
+
+    def saw(self, modified: str | None) -> None:
+        """Count a row's ``modified`` toward the watermark."""
+        self._newest = newest_modified(self._newest, modified)
+        self.watermark = self._resume()
+
+    def hold(self, modified: str | None) -> None:
+        """Keep the watermark at or before a deferred row's ``modified`` (re-read next run)."""
+        self._held.append(modified)
+        self.watermark = self._resume()
+
+    def _resume(self) -> str | None:
+        """The newest ``modified`` seen, or the oldest held one (None: one held had none)."""
+        if not self._held:
+            return self._newest
+        instants = [parse_modified(m) for m in self._held]
+        known = [i for i in instants if i is not None]
+        if len(known) < len(instants):
+            return None
+        return self._held[instants.index(min(known))]
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-able summary (small: reasons are cut to the first 200 entries)."""
@@ -92,6 +126,9 @@ class PrepareResult:
             "quarantined": [{"key": k, "reasons": r} for k, r in self.quarantined[:200]],
             "quarantined_count": len(self.quarantined),
             "warnings_count": len(self.warnings),
+            "deferred": [{"key": k, "reason": r, "retry_after": t}
+                         for k, r, t in self.deferred[:200]],
+            "deferred_count": len(self.deferred),
             "watermark": self.watermark,
             "preview": self.preview,
         }
@@ -156,7 +193,16 @@ class Preparer:
             the specimen is quarantined with these reasons and validation's errors.
         """
         self.result.rows += 1
-        self.result.watermark = newest_modified(self.result.watermark, record.modified)
+        self.result.saw(record.modified)
+        try:
+            self._add(record, refused)
+        except ImageUnavailable as exc:  # the image server's fault: this specimen waits
+            self._defer(record, exc)
+        except ImageGone as exc:  # gone between validation's look and the md5's read
+            self._quarantine(record, [f"images: image file is missing: {exc}"], [])
+
+    def _add(self, record: SpecimenRecord, refused: Sequence[str]) -> None:
+        """Validate, map and record one specimen (:meth:`add` without the image failures)."""
         problems = self.validator.validate(record)
         if refused:  # "no image files" says less than why they were refused
             problems = [*(Problem(record.key, "images", ERROR, why) for why in refused),
@@ -192,6 +238,29 @@ class Preparer:
                             search_query_for(mapped.schema, mapped.key))))
         if len(self._pending) >= PAYLOAD_BATCH:
             self.flush()
+
+    def _defer(self, record: SpecimenRecord, exc: ImageUnavailable) -> None:
+        """Leave a specimen whose image could not be read for now: FAILED with the reason and a
+        retry time if the ledger has no row for it yet (another row is kept as it is), and
+        the watermark held so that the next run reads its row again."""
+        key, _note = storable_key(record.key)
+        reason = storable_text(f"images: {exc}")
+        retry = datetime.now(UTC) + timedelta(seconds=PREPARE_RETRY_SECONDS)
+        self.result.hold(record.modified)
+        self.result.deferred.append((key, reason, retry.isoformat(timespec="seconds")))
+        log.warning("specimen %s deferred (its image could not be read; retry time %s, the "
+                    "next run reads its row again): %s", key, retry.isoformat(timespec="seconds"),
+                    reason)
+        if self.preview is not None:
+            row = self.ledger.get(self.config.id, key)
+            after = State.FAILED if row is None or row.state == State.FAILED else row.state
+            self.result.states[str(after)] += 1
+            self.preview(PreviewLine(key, row.state if row else None, after, [reason]))
+            return
+        state = self.ledger.defer_prepare(
+            self.config.id, key, kind="image", status=exc.status, message=reason,
+            retry_after=retry, source_modified=parse_modified(record.modified), actor=self.actor)
+        self.result.states[str(state)] += 1
 
     def _quarantine(self, record: SpecimenRecord, reasons: list[str], problems: list[Any]) -> None:
         suffix = ""
@@ -239,6 +308,20 @@ def _source(config: CollectionConfig, *, since: str | None, limit: int | None
     return (SourceRecord(r) for r in extract_records(config, since=since, limit=limit))
 
 
+def check_image_store(config: CollectionConfig) -> None:
+    """Fail before any row is read if ``images.root`` names an object store that cannot be
+    opened (no filesystem for its scheme, or ``images.conn_id`` is not a usable connection).
+
+    :raises CollectionConfigError: naming the file, the collection and the keys.
+    """
+    url = root_url(config.image_root)
+    why = store_refusal(url, config.image_conn_id) if url else None
+    if why is not None:
+        raise CollectionConfigError(
+            f"{config.source_file}: collection {config.id!r}: key 'images.root' "
+            f"(connection {config.image_conn_id!r} from 'images.conn_id'): {why}")
+
+
 def prepare_collection(
     config: CollectionConfig,
     *,
@@ -264,6 +347,7 @@ def prepare_collection(
     :param actor: written with every ledger event.
     :param preview: a dry run: write nothing; each row's :class:`PreviewLine` goes here.
     """
+    check_image_store(config)
     wanted = set(only_keys) if only_keys else None
     preparer = Preparer(
         config,

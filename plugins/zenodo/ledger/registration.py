@@ -24,6 +24,15 @@ KEY_LIMIT: int = Specimen.__table__.c.key.type.length
 READABLE_PREFIX = 80
 #: What marks a key made by :func:`storable_key` (followed by 64 hex digits).
 DIGEST_MARK = "#sha256:"
+#: The ``last_error_kind`` prefix of a specimen that could not be prepared for a passing reason
+#: (its image server failed): FAILED without a payload, left alone by the engine, registered
+#: as NEW by the next prepare that reads its row.
+PREPARE_FAILURE = "prepare:"
+
+
+def is_prepare_failure(row: SpecimenRow) -> bool:
+    """Whether ``row`` is FAILED because its specimen could not be prepared (no payload yet)."""
+    return row.state == State.FAILED and (row.last_error_kind or "").startswith(PREPARE_FAILURE)
 
 
 @dataclass(frozen=True)
@@ -61,11 +70,12 @@ def plan_registration(
 ) -> Registration:
     """Decide what registering a mapped specimen does to ``row`` (None: no row yet).
 
-    New key: NEW. Published one whose metadata, mapping or files changed: STALE (ids kept).
+    New key (or one that could not be prepared before): NEW. Published one whose metadata,
+    mapping or files changed: STALE (ids kept).
     Quarantined one: leaves quarantine. UPLOADED whose files changed: DRAFTED. Otherwise the
     state stays and the new hash and files are stored.
     """
-    if row is None:
+    if row is None or is_prepare_failure(row):
         return Registration(State.NEW, True, files)
     changed = (
         [f.identity for f in row.files] != [f.identity for f in files]

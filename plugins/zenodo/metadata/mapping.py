@@ -32,7 +32,7 @@ from zenodo.metadata.identity import DEPOSIT, RDM, IdentifierClash, add_key
 from zenodo.metadata.rdm_body import RDM_TEMPLATE_GLOBALS, for_zenodo
 from zenodo.metadata.refusals import refusals
 from zenodo.metadata.template_helpers import TEMPLATE_GLOBALS
-from zenodo.source.hashing_reader import file_md5
+from zenodo.source.hashing_reader import file_digest
 from zenodo.source.specimen import (
     FileSpec,
     SpecimenRecord,
@@ -296,7 +296,7 @@ class Mapper:
         return context
 
     def _files(self, record: SpecimenRecord, context: dict[str, Any]) -> tuple[FileSpec, ...]:
-        files = [FileSpec(s.path, s.name, s.path.stat().st_size, file_md5(s.path))
+        files = [FileSpec(s.path, s.name, *file_digest(s.path))
                  if self.compute_md5 else s for s in record.images]
         if self.spec.sidecar:
             name = self._evaluate(self.spec.sidecar_name, context, "sidecar.name", record.key)

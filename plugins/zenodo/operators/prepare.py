@@ -12,6 +12,20 @@ from zenodo.operators.base import ZenodoCollectionOperator
 from zenodo.operators.writeback import check_writeback
 
 
+def check_summary_config(config: Any) -> None:
+    """Fail before anything is extracted if zenodo.org would refuse the summary record."""
+    from zenodo.hooks.zenodo import ZenodoHook
+    from zenodo.summary.metadata import SummaryRefused
+    from zenodo.summary.publish import check_summary_settings
+
+    if config.summary is None:  # absent, or enabled: false
+        return
+    try:
+        check_summary_settings(config, ZenodoHook(config.zenodo_conn_id).options.protocol)
+    except SummaryRefused as exc:
+        raise AirflowException(str(exc)) from exc
+
+
 def check_protocol(conn_id: str, mapping: str) -> None:
     """Fail before anything is mapped if the mapping's schema is not the connection's protocol.
 
@@ -51,6 +65,7 @@ class ZenodoPrepareOperator(ZenodoCollectionOperator):
         config = runtime.collection_config(self.collection_id)
         check_protocol(config.zenodo_conn_id, params.mapping or config.mapping)
         check_writeback(config)
+        check_summary_config(config)
         ledger = runtime.open_ledger()
         since = None
         if not (params.backfill or params.only_keys):

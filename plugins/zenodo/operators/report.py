@@ -16,16 +16,19 @@ class ZenodoReportOperator(ZenodoCollectionOperator):
 
     :param prepare_task_id: the task whose XCom is the prepare summary.
     :param reconcile_task_id: the task whose XCom is the reconcile summary.
+    :param summary_task_id: the task whose XCom is the summary record's outcome.
     """
 
     template_fields: Sequence[str] = ("collection_id",)
     operator_extra_links = (ZenodoCommunityLink(),)
 
     def __init__(self, *, prepare_task_id: str = "prepare",
-                 reconcile_task_id: str = "reconcile", **kwargs: Any) -> None:
+                 reconcile_task_id: str = "reconcile", summary_task_id: str = "summary",
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.prepare_task_id = prepare_task_id
         self.reconcile_task_id = reconcile_task_id
+        self.summary_task_id = summary_task_id
 
     def execute(self, context: Any) -> dict[str, Any]:
         """Write ``report.json``, ``specimens.csv``, ``report.html`` and ``dwca.zip``; return
@@ -36,6 +39,7 @@ class ZenodoReportOperator(ZenodoCollectionOperator):
         from zenodo.report.html import write_html
         from zenodo.report.run_report import build_report, format_table, report_folder, write_report
         from zenodo.report.status_data import counts_by_collection
+        from zenodo.summary.publish import summary_status
         from zenodo.writeback.outcomes import writeback_status
 
         ti = context["ti"]
@@ -50,6 +54,9 @@ class ZenodoReportOperator(ZenodoCollectionOperator):
         folder = report_folder(runtime.reports_dir(), self.collection_id, report.run_id)
         if config.writeback is not None:
             report.writeback = writeback_status(ledger.engine, config.id)
+        if config.summary is not None:
+            report.summary = (ti.xcom_pull(task_ids=self.summary_task_id)
+                              or summary_status(ledger, config.id))
         report.export = write_dwca(
             ledger.engine, config.id, folder, base_url=zenodo_base_url(config.zenodo_conn_id),
             title=f"{config.id}: specimens published on Zenodo",
@@ -62,4 +69,5 @@ class ZenodoReportOperator(ZenodoCollectionOperator):
         return {"counts": report.counts, "online": report.online,
                 "failures": len(report.failures), "quarantined": len(report.quarantined),
                 "csv": str(paths["csv"]), "json": str(paths["json"]), "html": str(html),
-                "batches": len(batches), "dwca": report.export["path"]}
+                "batches": len(batches), "dwca": report.export["path"],
+                "summary": report.summary}

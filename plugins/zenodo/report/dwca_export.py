@@ -9,6 +9,8 @@ and ``eml.xml``; memory stays flat whatever the collection's size. No network.
 from __future__ import annotations
 
 import csv
+import hashlib
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -24,8 +26,11 @@ from zenodo.ledger.states import State
 from zenodo.report import dwca_meta as meta
 from zenodo.report.dwca_terms import creators, mime_type, record_license, specimen_terms
 from zenodo.store.tables import Payload, Specimen
+from zenodo.summary.key import SUMMARY_KEY
 
 ARCHIVE_NAME = "dwca.zip"
+#: The date of every entry of a ``fixed`` archive (the earliest a zip can hold).
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 #: Specimens are natural-history specimens: the basis of record when the data names none.
 DEFAULT_BASIS = "PreservedSpecimen"
 _S, _P = Specimen.__table__, Payload.__table__
@@ -65,6 +70,7 @@ def _published(engine: sa.Engine, collection: str, page: int) -> Iterator[Mappin
                        _P.c.metadata_json, _P.c.files.label("payload_files"))
              .select_from(joined)
              .where(_S.c.collection == collection, _S.c.state.in_(_ONLINE),
+                    _S.c.key != SUMMARY_KEY,
                     _S.c.doi.is_not(None), _S.c.record_id.is_not(None))
              .order_by(_S.c.key))
     after: str | None = None
@@ -134,13 +140,47 @@ class _Tables:
         self._media_file.close()
 
 
+def _package_id(collection: str, tables: _Tables, fixed: bool) -> str:
+    """The EML package id: the time of writing, or (``fixed``) a digest of the rows."""
+    if not fixed:
+        return f"{collection}/{datetime.now(UTC):%Y%m%dT%H%M%S}"
+    digest = hashlib.sha256()
+    for path in (tables.core_path, tables.media_path):
+        with path.open("rb") as handle:
+            hashlib.file_digest(handle, lambda: digest)
+    return f"{collection}/{digest.hexdigest()[:16]}"
+
+
+def _add(archive: zipfile.ZipFile, name: str, data: bytes | Path, fixed: bool) -> None:
+    """Add one entry (a file is streamed); ``fixed``: dated :data:`FIXED_ZIP_TIME`, mode 644."""
+    if not fixed:
+        if isinstance(data, Path):
+            archive.write(data, name)
+        else:
+            archive.writestr(name, data)
+        return
+    info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    if not isinstance(data, Path):
+        archive.writestr(info, data)
+        return
+    with data.open("rb") as source, archive.open(info, "w") as target:
+        shutil.copyfileobj(source, target)
+
+
 def write_dwca(engine: sa.Engine, collection: str, folder: Path, *, base_url: str,
-               title: str, description: str, page: int = 1000) -> DwcaExport:
+               title: str, description: str, page: int = 1000,
+               fixed: bool = False) -> DwcaExport:
     """Write ``folder/dwca.zip`` of the collection's published specimens; return it.
 
     :param engine: the ledger's database (specimens and payloads).
     :param base_url: the Zenodo the records are on (``https://zenodo.org``).
     :param title: the dataset's title; ``description`` its abstract (``eml.xml``).
+    :param fixed: make the bytes depend on the published specimens only (no day, no time):
+        no ``pubDate``, a package id from a digest of the rows, zip entries dated
+        :data:`FIXED_ZIP_TIME`. The summary record needs this: an unchanged set must give
+        the same file, so no new version is made.
     """
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / ARCHIVE_NAME
@@ -153,13 +193,13 @@ def write_dwca(engine: sa.Engine, collection: str, folder: Path, *, base_url: st
             tables.close()
         info = meta.DatasetInfo(title=title, description=description,
                                 creators=tables.creators or [collection],
-                                pub_date=datetime.now(UTC).date(),
-                                package_id=f"{collection}/{datetime.now(UTC):%Y%m%dT%H%M%S}")
+                                pub_date=None if fixed else datetime.now(UTC).date(),
+                                package_id=_package_id(collection, tables, fixed))
         partial = Path(work) / ARCHIVE_NAME
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr("meta.xml", meta.meta_xml())
-            archive.writestr("eml.xml", meta.eml_xml(info))
-            archive.write(tables.core_path, meta.CORE_FILE)
-            archive.write(tables.media_path, meta.MEDIA_FILE)
+            _add(archive, "meta.xml", meta.meta_xml(), fixed)
+            _add(archive, "eml.xml", meta.eml_xml(info), fixed)
+            _add(archive, meta.CORE_FILE, tables.core_path, fixed)
+            _add(archive, meta.MEDIA_FILE, tables.media_path, fixed)
         partial.replace(path)
     return DwcaExport(path, tables.occurrences, tables.media_rows)

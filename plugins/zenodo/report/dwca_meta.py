@@ -40,12 +40,13 @@ MEDIA_TERMS: tuple[tuple[str, str], ...] = (
 
 @dataclass(frozen=True)
 class DatasetInfo:
-    """What ``eml.xml`` says about the dataset: title, abstract, creators, publication day."""
+    """What ``eml.xml`` says about the dataset: title, abstract, creators, publication day
+    (None: no ``pubDate``, for an archive whose bytes must not depend on the day)."""
 
     title: str
     description: str
     creators: Sequence[str]
-    pub_date: date
+    pub_date: date | None
     package_id: str
 
 
@@ -87,7 +88,8 @@ def eml_xml(info: DatasetInfo) -> bytes:
     ET.SubElement(dataset, "title", {"xml:lang": "en"}).text = info.title
     for name in info.creators:
         _party(dataset, "creator", name)
-    ET.SubElement(dataset, "pubDate").text = info.pub_date.isoformat()
+    if info.pub_date is not None:
+        ET.SubElement(dataset, "pubDate").text = info.pub_date.isoformat()
     ET.SubElement(dataset, "language").text = "en"
     ET.SubElement(ET.SubElement(dataset, "abstract"), "para").text = info.description
     for name in info.creators[:1]:

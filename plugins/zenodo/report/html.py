@@ -38,6 +38,12 @@ Online (published or verified): <strong id="online">{{ r.online }}</strong>.</p>
 {% if r.export %}<p id="export">Darwin Core Archive for GBIF:
 <a href="{{ r.export.path.rsplit('/', 1)[-1] }}"><code>{{ r.export.path }}</code></a>
 ({{ r.export.occurrences }} occurrences, {{ r.export.media }} multimedia rows).</p>{% endif %}
+{% if r.summary %}<p id="summary">Summary record: {% if r.summary.doi %}DOI
+<a href="https://doi.org/{{ r.summary.doi }}">{{ r.summary.doi }}</a>, concept DOI
+{{ r.summary.concept_doi }}{% if r.summary.version %}, version {{ r.summary.version }}{% endif %}
+({{ "new version published" if r.summary.changed else "unchanged" }}; {{ r.summary.specimens }}
+specimens){% else %}{{ r.summary.state }}{% if r.summary.reason %}:
+{{ r.summary.reason }}{% endif %}{% endif %}.</p>{% endif %}
 <h2>Specimens by state</h2>
 <table id="states"><tr><th>state</th><th>specimens</th></tr>
 {% for state, n in r.counts.items() if n %}<tr><td>{{ state }}</td><td>{{ n }}</td></tr>

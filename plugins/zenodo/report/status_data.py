@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from zenodo.ledger.states import State
 from zenodo.store.tables import BatchStat, Specimen
+from zenodo.summary.key import SUMMARY_KEY
 
 _T = Specimen.__table__
 _S = BatchStat.__table__
@@ -20,8 +21,8 @@ _S = BatchStat.__table__
 
 def counts_by_collection(engine: sa.Engine) -> dict[str, dict[str, int]]:
     """Return collection → state → specimens (states with no specimen left out)."""
-    query = sa.select(_T.c.collection, _T.c.state, sa.func.count()).group_by(
-        _T.c.collection, _T.c.state)
+    query = sa.select(_T.c.collection, _T.c.state, sa.func.count()).where(
+        _T.c.key != SUMMARY_KEY).group_by(_T.c.collection, _T.c.state)
     found: dict[str, dict[str, int]] = {}
     with engine.connect() as conn:
         for collection, state, n in conn.execute(query):
@@ -31,7 +32,8 @@ def counts_by_collection(engine: sa.Engine) -> dict[str, dict[str, int]]:
 
 def collection_counts(engine: sa.Engine, collection: str) -> dict[str, int]:
     """Return state → specimens of one collection (every state listed)."""
-    query = (sa.select(_T.c.state, sa.func.count()).where(_T.c.collection == collection)
+    query = (sa.select(_T.c.state, sa.func.count())
+             .where(_T.c.collection == collection, _T.c.key != SUMMARY_KEY)
              .group_by(_T.c.state))
     with engine.connect() as conn:
         found = dict(conn.execute(query).tuples().all())
@@ -43,7 +45,8 @@ def newest_query(collection: str, state: State, limit: int) -> sa.Select[Any]:
     return (sa.select(_T.c.key, _T.c.state, _T.c.record_id, _T.c.doi, _T.c.last_error_kind,
                       _T.c.last_error_status, _T.c.last_error_message, _T.c.last_error_at,
                       _T.c.quarantine_reasons, _T.c.attempts, _T.c.updated_at)
-            .where(_T.c.collection == collection, _T.c.state == state.value)
+            .where(_T.c.collection == collection, _T.c.state == state.value,
+                   _T.c.key != SUMMARY_KEY)
             .order_by(_T.c.updated_at.desc()).limit(limit))
 
 

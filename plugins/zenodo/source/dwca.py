@@ -3,9 +3,9 @@
 The core's rows go through the same rename, normalisation and key rules as a database's rows
 (:func:`~zenodo.source.extract.row_to_record`), their terms named by short name
 (``dcterms:modified`` → ``modified``). With a multimedia extension a specimen's images are its
-rows, in the extension's order: a relative file name is taken under ``images.root``; an http(s)
-URL is a remote image (read by validation and upload; another scheme is refused by validation,
-not supported yet). Without one, the ``images``
+rows, in the extension's order: a relative file name is taken under ``images.root``; an
+absolute URL is a remote image (http(s), or an object store such as ``s3://`` opened with
+``images.conn_id``; read by validation and upload). Without one, the ``images``
 templates apply. ``dcterms:modified`` makes runs incremental (rows modified at or after the
 watermark, and rows without a value, are read); without it every run reads every row and the
 ledger leaves the unchanged ones as they are (same metadata hash, same files).
@@ -46,13 +46,14 @@ def _local_file(root: Path, name: str) -> Path:
     return root / name
 
 
-def media_files(root: Path | str, references: Sequence[str]
+def media_files(root: Path | str, references: Sequence[str], conn_id: str | None = None
                 ) -> tuple[tuple[FileSpec, ...], tuple[str, ...]]:
     """Return a specimen's image files from its multimedia references, and the refused ones.
 
     A relative name is a file under ``root`` (a URL root: the URL under it); an absolute URL
     is the image there. Each is uploaded under its own NFC name; a file named twice is taken
     once. Nothing is refused here (kept for the caller's shape: validation judges the files).
+    ``conn_id`` (``images.conn_id``) opens an object store's images (``s3://``…).
     """
     files: list[FileSpec] = []
     seen: set[ImagePath] = set()
@@ -60,9 +61,9 @@ def media_files(root: Path | str, references: Sequence[str]
     for reference in references:
         path: ImagePath
         if is_url(reference):
-            path = location(reference)
+            path = location(reference, conn_id)
         elif url_root is not None:
-            path = under_url(url_root, reference)
+            path = under_url(url_root, reference, conn_id)
         else:
             path = _local_file(local_root(root), reference)
         if path not in seen:
@@ -125,6 +126,7 @@ def dwca_records(
             if media is None:
                 yield SourceRecord(record)
                 continue
-            images, refused = media_files(config.image_root, media.get(row.id, []))
+            images, refused = media_files(config.image_root, media.get(row.id, []),
+                                          config.image_conn_id)
             yield SourceRecord(dataclasses.replace(record, images=images), refused)
         log.info("Read %d rows of %s from %s", count, config.id, archive.core_location)

@@ -174,23 +174,26 @@ def _roots(root: Path | str) -> tuple[str | None, Path]:
 
 
 def _remote_images(root: str | None, templates: Sequence[ImageTemplate],
-                   values: Mapping[str, str]) -> Iterator[tuple[ImagePath, str]]:
+                   values: Mapping[str, str], conn_id: str | None = None
+                   ) -> Iterator[tuple[ImagePath, str]]:
     """``(path, rendered)`` of templates that name URLs, or of every template under a URL root.
 
-    A URL is taken as written (no glob: ``?`` starts its query) and never fetched here.
+    A URL is taken as written (no glob: ``?`` starts its query) and never fetched here; an
+    object store's is opened with the connection ``conn_id``.
     """
     for template in templates:
         rendered = _render(template.path, values, escape=False)
         if rendered is None:
             continue
         if is_url(rendered):
-            yield location(rendered), rendered
+            yield location(rendered, conn_id), rendered
         elif root is not None:
-            yield under_url(root, rendered), rendered
+            yield under_url(root, rendered, conn_id), rendered
 
 
 def resolve_images(
-    root: Path | str, templates: Sequence[ImageTemplate], terms: Mapping[str, Any]
+    root: Path | str, templates: Sequence[ImageTemplate], terms: Mapping[str, Any],
+    conn_id: str | None = None,
 ) -> tuple[FileSpec, ...]:
     """Return the image files of one specimen, in template order then name order.
 
@@ -199,7 +202,8 @@ def resolve_images(
     it is marked optional, in which case an absent file is skipped. A file is found under an
     NFC or NFD name; its upload name is NFC. A template that renders a URL, or any template
     under a URL ``root``, names a remote image (``file://`` ones are local paths); ``optional``
-    and globs apply to local files only.
+    and globs apply to local files only. ``conn_id`` (``images.conn_id``) opens an object
+    store's images (``s3://``…).
     """
     url_root, folder = _roots(root)
     values = {k: str(v) for k, v in terms.items()}
@@ -210,7 +214,7 @@ def resolve_images(
         may_be_url = template.path.startswith("{") or is_url(template.path)
         if url_root is not None or (
                 may_be_url and is_url(_render(template.path, values, escape=False) or "")):
-            found = list(_remote_images(url_root, [template], values))
+            found = list(_remote_images(url_root, [template], values, conn_id))
         else:
             found = _local_images(folder, template, values)
         for path, rendered in found:
@@ -255,7 +259,8 @@ def row_to_record(config: CollectionConfig, row: Mapping[str, Any], row_number: 
         key=key,
         terms=terms,
         modified=None if modified is None else str(modified),
-        images=resolve_images(config.image_root, config.image_templates, terms),
+        images=resolve_images(config.image_root, config.image_templates, terms,
+                              config.image_conn_id),
         row_number=row_number,
         cleaned=cleaned,
     )

@@ -5,8 +5,9 @@ the image root, by a device, by another file). :func:`open_checked` opens the pa
 checks the opened file itself (``fstat`` of the descriptor, not the name): a regular file, the
 very file (device and inode) recorded when it was validated, of the validated size. The upload
 then sends that handle, never the path again. A remote image (a
-:class:`~zenodo.source.image_http.RemoteFile`) is opened as a
-:class:`~zenodo.source.image_http.RemoteBody`: checked against its prepared size and md5.
+:class:`~zenodo.source.image_http.RemoteFile`: http(s), or an object store such as ``s3://``)
+is opened as a body checked against its prepared size and md5
+(:func:`~zenodo.source.image_remote.open_body`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from zenodo.source.file_errors import UnsafeFile
-from zenodo.source.image_http import RemoteBody, RemoteFile, remote_digest
+from zenodo.source.image_http import RemoteFile
+from zenodo.source.image_remote import open_body, remote_digest
 from zenodo.source.specimen import FileSpec
 
 
@@ -64,12 +66,12 @@ def open_checked(spec: FileSpec) -> Any:
     symbolic link is refused. Opening never blocks (a FIFO swapped in is refused).
 
     A remote image is asked for once and must have the prepared size (its md5 is checked as
-    it is read: :class:`~zenodo.source.image_http.RemoteBody`).
+    it is read: :func:`~zenodo.source.image_remote.open_body`).
 
     :raises UnsafeFile: naming the file, its path and what is wrong.
     """
     if isinstance(spec.path, RemoteFile):
-        return RemoteBody(spec.path, spec.size, spec.md5)
+        return open_body(spec.path, spec.size, spec.md5)
     device, inode = getattr(spec, "device", None), getattr(spec, "inode", None)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     if device is None or inode is None:
@@ -156,6 +158,13 @@ class HashingReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def file_digest(path: str | os.PathLike[str] | RemoteFile) -> tuple[int, str]:
+    """Return a file's size and hex md5 (a remote image: both from one streamed read)."""
+    if isinstance(path, RemoteFile):
+        return remote_digest(path)
+    return os.stat(path).st_size, file_md5(path)
 
 
 def file_md5(path: str | os.PathLike[str] | RemoteFile, *, chunk_size: int = 1 << 20) -> str:

@@ -43,10 +43,13 @@ class RemoteFile:
     """An image at a URL, where a local image has its :class:`~pathlib.Path`.
 
     :param url: the absolute URL (kept whole: its credentials are used, never shown).
+    :param conn_id: the Airflow connection an object store (``s3://``…) is opened with
+        (``images.conn_id``); ``None`` for http(s), or the store's default credentials.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, conn_id: str | None = None) -> None:
         self.url = url
+        self.conn_id = conn_id
 
     @property
     def scheme(self) -> str:
@@ -74,10 +77,11 @@ class RemoteFile:
         return f"RemoteFile({redact(self.url)!r})"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, RemoteFile) and other.url == self.url
+        return isinstance(other, RemoteFile) and (other.url, other.conn_id) == (
+            self.url, self.conn_id)
 
     def __hash__(self) -> int:
-        return hash(self.url)
+        return hash((self.url, self.conn_id))
 
 
 def _get(remote: RemoteFile, method: str = "GET", headers: dict[str, str] | None = None
@@ -85,7 +89,7 @@ def _get(remote: RemoteFile, method: str = "GET", headers: dict[str, str] | None
     """Send one request for ``remote``; an error status or no answer raises, named."""
     where = f"image {redact(remote.url)}"
     if remote.scheme not in ("http", "https"):
-        raise ImageGone(f"{where}: the {remote.scheme}:// scheme is not supported yet")
+        raise ImageGone(f"{where}: not an http(s) URL")
     try:
         response = requests.request(
             method, remote.url, stream=True, timeout=TIMEOUT, allow_redirects=True,

@@ -1,10 +1,12 @@
-"""Where an image is: a local path, or an http(s) URL standing where a path stands.
+"""Where an image is: a local path, or a URL standing where a path stands.
 
 An image reference (a template result, a multimedia row) and ``images.root`` may be URLs.
 ``http://`` and ``https://`` images are read over the network (:mod:`zenodo.source.image_http`,
 which also strips credentials and query tokens from URLs shown in logs and reasons);
-a ``file://`` URL is a local path and gets every local check. Another scheme (``s3://``…) is
-kept as a :class:`RemoteFile` too and refused by validation: it is not supported yet.
+a ``file://`` URL is a local path and gets every local check. Another scheme (``s3://``,
+``gs://``…) is an object store, opened through Airflow's ObjectStoragePath with the
+collection's ``images.conn_id`` (:mod:`zenodo.source.image_objects`), which each
+:class:`RemoteFile` carries.
 """
 
 from __future__ import annotations
@@ -54,20 +56,30 @@ def local_root(root: Path | str) -> Path:
     return Path(root)
 
 
-def location(reference: str) -> ImagePath:
-    """An absolute reference as a path: a ``file://`` URL its local path, another URL remote."""
+def _conn_for(url: str, conn_id: str | None) -> str | None:
+    """The connection an image at ``url`` is opened with: none for http(s)."""
+    return None if url.lower().startswith(("http:", "https:")) else conn_id
+
+
+def location(reference: str, conn_id: str | None = None) -> ImagePath:
+    """An absolute reference as a path: a ``file://`` URL its local path, another URL remote.
+
+    :param conn_id: the Airflow connection of an object store (``images.conn_id``).
+    """
     if reference.lower().startswith("file:"):
         return local_root(reference)
-    return RemoteFile(reference)
+    return RemoteFile(reference, _conn_for(reference, conn_id))
 
 
-def under_url(root: str, reference: str) -> RemoteFile:
+def under_url(root: str, reference: str, conn_id: str | None = None) -> RemoteFile:
     """The file ``reference`` (relative, ``/``-separated) under the URL ``root``."""
     parts = urlsplit(root)
     path = parts.path.rstrip("/") + "/" + quote(reference.lstrip("/"), safe="/~")
-    return RemoteFile(urlunsplit((parts.scheme, parts.netloc, path, parts.query, "")))
+    url = urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
+    return RemoteFile(url, _conn_for(url, conn_id))
 
 
-def stored_path(text: str) -> ImagePath:
-    """A path as the payload store wrote it (``str`` of a path or of a :class:`RemoteFile`)."""
-    return RemoteFile(text) if is_url(text) else Path(text)
+def stored_path(text: str, conn_id: str | None = None) -> ImagePath:
+    """A path as the payload store wrote it (``str`` of a path or of a :class:`RemoteFile`,
+    whose connection id is stored beside it)."""
+    return RemoteFile(text, conn_id) if is_url(text) else Path(text)

@@ -1,10 +1,11 @@
 """Image file rules: present, non-empty, readable, the type the extension says, safe names,
 and within Zenodo's per-record limits (100 files, 50 GB).
 
-A remote image (http(s) URL) is asked only for what the rules need: its size, its first 16
-bytes and, for a JPEG, its last 2 (``HEAD`` and ``Range`` requests). 404/410 make it missing;
-a server error or timeout raises :class:`~zenodo.source.file_errors.ImageUnavailable` (not the
-specimen's fault: it is not quarantined).
+A remote image (an http(s) URL, or an object in a store such as ``s3://``) is asked only for
+what the rules need: its size, its first 16 bytes and, for a JPEG, its last 2 (``HEAD`` and
+ranged reads). 404/410 (a store's 404/403) make it missing; a server error or timeout raises
+:class:`~zenodo.source.file_errors.ImageUnavailable` (not the specimen's fault: it is not
+quarantined).
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from zenodo.config.url_credentials import credential_refusal
 from zenodo.source.file_errors import ImageGone
-from zenodo.source.image_http import RemoteFile, read_head, read_tail, redact, remote_size
+from zenodo.source.image_http import RemoteFile, redact
+from zenodo.source.image_remote import read_head, read_tail, remote_size
 from zenodo.source.image_urls import local_root, root_url
 from zenodo.source.specimen import FileSpec, SpecimenRecord
 from zenodo.validate.problem import ERROR, WARNING, Problem
@@ -108,10 +111,6 @@ def _check_remote(key: str, spec: FileSpec, remote: RemoteFile) -> Iterator[Prob
 
     :raises ImageUnavailable: the server failed or did not answer (try again later).
     """
-    if remote.scheme not in ("http", "https"):
-        yield Problem(key, spec.name, ERROR, f"image {redact(remote.url)}: the "
-                      f"{remote.scheme}:// scheme is not supported yet")
-        return
     try:
         size = remote_size(remote)
         yield size
@@ -119,7 +118,7 @@ def _check_remote(key: str, spec: FileSpec, remote: RemoteFile) -> Iterator[Prob
     except ImageGone as exc:
         yield Problem(key, spec.name, ERROR, f"image file is missing: {exc}")
         return
-    yield from _check_bytes(key, spec, size, head, lambda: read_tail(remote, 2))
+    yield from _check_bytes(key, spec, size, head, lambda: read_tail(remote, 2, size))
 
 
 def check_files(record: SpecimenRecord, image_root: Path | None = None,
@@ -144,6 +143,11 @@ def check_files(record: SpecimenRecord, image_root: Path | None = None,
             reason = f"path {os.fspath(spec.path)!r} leaves the image root"
         elif reason is None and remote is not None and ".." in remote.url.split("?")[0].split("/"):
             reason = f"URL {redact(remote.url)!r} has a '..' segment"
+        if reason is None and remote is not None and (
+                why := credential_refusal(remote.url)) is not None:
+            yield Problem(record.key, spec.name or "images", ERROR,
+                          f"image URL {redact(remote.url)!r}: {why}")
+            continue
         if reason is not None:
             yield Problem(record.key, spec.name or "images", ERROR, f"unsafe file name: {reason}")
             continue

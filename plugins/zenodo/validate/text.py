@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from urllib.parse import unquote
 
 from zenodo.source.specimen import SpecimenRecord, invisible_characters
+from zenodo.summary.key import is_summary
 from zenodo.validate.codes import language_id
 from zenodo.validate.licenses import zenodo_license_id
 from zenodo.validate.problem import ERROR, WARNING, Problem
@@ -65,6 +66,9 @@ def check_key(record: SpecimenRecord) -> Iterator[Problem]:
                       "missing key: no occurrenceID and no complete "
                       "institutionCode+collectionCode+catalogNumber")
         return
+    if is_summary(record.key):
+        yield Problem(record.key, "occurrenceID", ERROR,
+                      "key is reserved for the collection's summary record")
     if len(record.key) > KEY_MAX_LENGTH:
         yield Problem(record.key, "occurrenceID", ERROR,
                       f"key is {len(record.key)} characters, limit {KEY_MAX_LENGTH}")

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from zenodo.ledger.states import State
 from zenodo.store.tables import Specimen, Writeback
+from zenodo.summary.key import SUMMARY_KEY
 
 _S = Specimen.__table__
 _W = Writeback.__table__
@@ -62,6 +63,7 @@ def due_specimens(engine: sa.Engine, collection: str, *, page: int = 1000
         sa.func.coalesce(_W.c.record_id, "") == sa.func.coalesce(_S.c.record_id, ""))
     query = (sa.select(_S.c.key, _S.c.doi, _S.c.concept_doi, _S.c.record_id).select_from(joined)
              .where(_S.c.collection == collection, _S.c.state.in_(ONLINE),
+                    _S.c.key != SUMMARY_KEY,  # the summary record is no specimen of the source
                     _S.c.doi.is_not(None), sa.not_(sa.func.coalesce(unchanged, False)))
              .order_by(_S.c.key))
     after: str | None = None

@@ -79,32 +79,39 @@ def test_images_by_url_are_read_from_their_server(
 ) -> None:
     config = sample_config(sample, tmp_path)
     archive = write_sample_archive(sample, tmp_path)
-    first, second, third = _valid_row_ids(sample)[:3]
+    first, second, third, fourth = _valid_row_ids(sample)[:4]
     lines = entry(archive, "multimedia.txt").decode("utf-8").splitlines(keepends=True)
     served = {line.split("\t")[1] for line in lines if line.split("\t")[0] == first}
-    kept = [line for line in lines if line.split("\t")[0] not in (first, second, third)]
+    kept = [line for line in lines
+            if line.split("\t")[0] not in (first, second, third, fourth)]
     with serving(pathlib.Path(config.image_root)) as server:
-        kept += [f"{first}\t{server.url}{name}?sig=hidden\timage/jpeg\n" for name in served]
-        kept += [f"{second}\ts3://bucket/{second}.tif\timage/tiff\n",
-                 f"{third}\t{server.url}gone-{third}.jpg\timage/jpeg\n"]
+        kept += [f"{first}\t{server.url}{name}?size=full\timage/jpeg\n" for name in served]
+        kept += [f"{second}\tgs://bucket/{second}.tif\timage/tiff\n",
+                 f"{third}\t{server.url}gone-{third}.jpg\timage/jpeg\n",
+                 f"{fourth}\t{server.url}{fourth}.jpg?token=hidden\timage/jpeg\n"]
         with_urls = edited(archive, tmp_path / "urls.zip",
                            {"multimedia.txt": "".join(kept).encode("utf-8")})
         result = prepare_collection(dwca_config(config, with_urls), ledger=sqlite_ledger,
                                     cache_dir=tmp_path / "cache")
     reasons = dict(result.quarantined)
-    key_one, key_two, key_three = sample.valid_keys[:3]
+    key_one, key_two, key_three, key_four = sample.valid_keys[:4]
     assert key_one not in reasons
     files = PayloadStore(sqlite_ledger).get(config.id, key_one).files
     local = pathlib.Path(config.image_root)
     assert sorted((f.name, f.md5) for f in files if not f.name.endswith(".json")) == sorted(
         (name, file_md5(local / name)) for name in served)
-    assert reasons[key_two] == [f"{second}.tif: image s3://bucket/{second}.tif: the s3:// "
-                                "scheme is not supported yet"]
+    assert reasons[key_two] == [f"{second}.tif: image file is missing: image gs://bucket/"
+                                f"{second}.tif: cannot open gs:// images (ValueError: No "
+                                "filesystem registered for scheme gs)"]
     assert reasons[key_three] == [f"gone-{third}.jpg: image file is missing: image "
                                   f"{server.url}gone-{third}.jpg: HTTP 404 (missing)"]
+    assert reasons[key_four] == [
+        f"{fourth}.jpg: image URL '{server.url}{fourth}.jpg': the URL carries the query "
+        "parameter 'token': credentials may not be in an image URL (they would be stored and "
+        "shown); give them to an Airflow connection and name it in images.conn_id"]
     assert sqlite_ledger.get(config.id, key_two).state == State.QUARANTINED
     assert result.rows == sample.n_rows
-    assert result.states[str(State.NEW)] == len(set(sample.valid_keys)) - 2
+    assert result.states[str(State.NEW)] == len(set(sample.valid_keys)) - 3
 
 
 def test_dcterms_modified_makes_runs_incremental(

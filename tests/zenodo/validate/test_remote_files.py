@@ -49,10 +49,12 @@ def test_a_dot_dot_segment_is_refused_before_any_request(server: ImageServer) ->
     assert server.requests == []
 
 
-def test_other_schemes_are_not_supported_yet() -> None:
-    record = SpecimenRecord("K1", {}, images=(FileSpec(RemoteFile("s3://b/x.tif"), "x.tif"),))
+def test_a_scheme_without_a_filesystem_is_a_missing_image() -> None:
+    """gs:// needs the Google provider, which is not installed: the image cannot be opened."""
+    record = SpecimenRecord("K1", {}, images=(FileSpec(RemoteFile("gs://b/x.tif"), "x.tif"),))
     assert [p.reason for p in check_files(record)] == [
-        "image s3://b/x.tif: the s3:// scheme is not supported yet"]
+        "image file is missing: image gs://b/x.tif: cannot open gs:// images (ValueError: No "
+        "filesystem registered for scheme gs)"]
 
 
 def test_a_server_error_is_not_the_specimens_fault(server: ImageServer) -> None:
