@@ -89,6 +89,8 @@ class Pilot2Facts:
     batches: list[dict[str, Any]] = field(default_factory=list)
     waited: float = 0.0
     loads: list[tuple[float, float]] = field(default_factory=list)
+    pages: dict[str, float] = field(default_factory=dict)
+    screenshots: dict[str, str] = field(default_factory=dict)
 
     @property
     def upload_span(self) -> tuple[datetime, datetime] | None:

@@ -3,7 +3,8 @@
 Targets: every specimen published exactly once after one DAG run plus the reconciliation, no
 duplicate, no draft left, ledger equal to the sandbox; uploads at 0.8 of the latency bound or
 more; no XCom over 1 MB; no task over 1 GB of RSS; the nightly run within 2 minutes and 2
-requests; the full harvest in ``ceil(N / 50)`` requests plus the retries the errors caused.
+requests; the full harvest in ``ceil(N / 50)`` requests plus the retries the errors caused;
+the status page and the run report open in Chromium within 5 s.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from bench.chaos import OUTAGE
 from bench.common import REQUESTS_PER_RECORD, Row, at_least, at_most, for_context
 from bench.p5_reconcile import full_harvest_bound
 from bench.pilot2.measure import cpu_by_task, peak_rss_by_task, stage_spans
+from bench.pilot2.pages import PAGE_BOUND_S
 from bench.pilot2.table4 import table_2019, total_line
 from zenodo.dag_factory import TASK_IDS
 
@@ -179,9 +181,15 @@ def context_rows(facts: Pilot2Facts) -> list[Row]:
     return rows
 
 
+def page_rows(facts: Pilot2Facts) -> list[Row]:
+    """The status page and the run report opened in Chromium, at the collection's size."""
+    return [at_most(f"P7 page: {name}", seconds, PAGE_BOUND_S, "s",
+                    f"screenshot {facts.screenshots.get(name, '')}")
+            for name, seconds in facts.pages.items()]
+
 
 def pilot2_rows(facts: Pilot2Facts) -> list[Row]:
     """Every P7 row, in reading order."""
     return [*context_rows(facts), *stage_rows(facts), upload_row(facts),
             *memory_rows(facts), *size_rows(facts), harvest_row(facts),
-            *census_rows(facts), *nightly_rows(facts)]
+            *census_rows(facts), *nightly_rows(facts), *page_rows(facts)]

@@ -34,6 +34,7 @@ from bench.pilot2.measure import (
     folder_bytes,
     ledger_tables,
 )
+from bench.pilot2.pages import SCREENSHOTS, open_pages
 from bench.pilot2.rows import pilot2_rows
 from bench.pilot2.services import CeleryDeployment, claimed_redis, fresh_databases
 from bench.pilot2.table4 import side_by_side
@@ -121,6 +122,11 @@ def run_pilot2(plan: Pilot2Plan, folder: pathlib.Path) -> Pilot2Facts:
         first_run(plan, deployment, sandbox, admin, ledger, airflow_db, facts)
         later_runs(plan, deployment, sandbox, admin, airflow_db, facts)
         sampler.stop()
+        log("opening the status page and the run report in Chromium")
+        pages = open_pages(folder / "pages", component_env(
+            plan, collection, sandbox, urls["ledger"], folder), coll.DAG_ID, SCREENSHOTS)
+        facts.pages = pages.seconds
+        facts.screenshots = {name: str(path) for name, path in pages.screenshots.items()}
         facts.rss, facts.cpu = dict(sampler.peaks), dict(sampler.cpu)
         facts.rss_samples, facts.loads = sampler.samples, list(sampler.loads)
         facts.xcom = airflow_db.largest_xcom()
