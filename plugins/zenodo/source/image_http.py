@@ -10,7 +10,6 @@ file once each, in pieces, so memory stays flat. 404/410 and other refusals rais
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import PurePosixPath
 from types import SimpleNamespace
 from typing import Any
@@ -19,12 +18,11 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 import requests
 import urllib3.exceptions
 
-from zenodo.source.file_errors import ImageChanged, ImageGone, ImageUnavailable
+from zenodo.source.checked_body import PIECE, CheckedBody
+from zenodo.source.file_errors import ImageGone, ImageUnavailable
 
 #: (connect, read) seconds for an image server.
 TIMEOUT = (10.0, 60.0)
-#: What one read of a streamed image returns at most.
-PIECE = 1 << 20
 _GONE = (404, 410)
 _TRANSPORT = (requests.ConnectionError, requests.Timeout,
               requests.exceptions.ChunkedEncodingError, urllib3.exceptions.HTTPError, OSError)
@@ -65,6 +63,11 @@ class RemoteFile:
     def suffix(self) -> str:
         """The name's extension (``.jpg``)."""
         return PurePosixPath(self.name).suffix
+
+    @property
+    def shown(self) -> str:
+        """The URL as it may be shown: without credentials, query or fragment."""
+        return redact(self.url)
 
     def stat(self) -> Any:
         """The remote size as ``st_size``, like :meth:`pathlib.Path.stat`."""
@@ -159,89 +162,17 @@ def remote_digest(remote: RemoteFile) -> tuple[int, str]:
         return body.bytes_read, body.md5
 
 
-class RemoteBody:
-    """A remote image opened for one upload: read in pieces, hashed, checked at its end.
+class RemoteBody(CheckedBody):
+    """An image on an http(s) server opened for one upload: one streamed ``GET``
+    (:class:`~zenodo.source.checked_body.CheckedBody` holds its last piece until checked)."""
 
-    ``requests`` sends it like an open file (``read`` and ``len``). The size must be the
-    prepared one (else :class:`ImageChanged` before a byte is sent); at the end, fewer or more
-    bytes raise :class:`ImageUnavailable` and another md5 :class:`ImageChanged`, so the PUT
-    is abandoned and no partial file is published. ``seek(0)`` asks for the image again (a
-    retried PUT).
-
-    :param remote: the image.
-    :param size: the prepared size (``None``: take the server's).
-    :param md5: the prepared md5, checked at the end when given.
-    """
-
-    def __init__(self, remote: RemoteFile, size: int | None, md5: str | None = None) -> None:
-        self.remote = remote
-        self.name = remote.name
-        self._size = size
-        self._expected_md5 = md5
-        self._response: requests.Response | None = None
-        self._open()
-
-    def _open(self) -> None:
-        self.close()
-        self._md5 = hashlib.md5(usedforsecurity=False)
-        self.bytes_read = 0
+    def _start(self) -> int | None:
         self._response = _get(self.remote)
         declared = self._response.headers.get("Content-Length", "")
-        if declared.isdigit() and self._size is not None and int(declared) != self._size:
-            self.close()
-            raise ImageChanged(f"image {redact(self.remote.url)} has {declared} bytes, "
-                               f"{self._size} when prepared; not sent: prepare it again "
-                               "(Backfill) once the file is right")
-        if self._size is None:
-            self._size = int(declared) if declared.isdigit() else None
+        return int(declared) if declared.isdigit() else None
 
-    def read(self, size: int = -1) -> bytes:
-        """Up to ``size`` bytes (a piece when ``size`` is not given), added to the md5."""
-        if self._response is None:
-            return b""
-        piece = _read(self._response, self.remote, size if size and size > 0 else PIECE)
-        self._md5.update(piece)
-        self.bytes_read += len(piece)
-        if not piece:
-            self._check_end()
-        return piece
+    def _piece(self, count: int) -> bytes:
+        return _read(self._response, self.remote, count)
 
-    def _check_end(self) -> None:
-        where = f"image {redact(self.remote.url)}"
-        if self._size is not None and self.bytes_read != self._size:
-            raise ImageUnavailable(f"{where}: body of {self.bytes_read} bytes, {self._size} "
-                                   "expected (cut short); try again later", operation="image")
-        if self._expected_md5 and self.md5 != self._expected_md5.lower():
-            raise ImageChanged(f"{where} has md5 {self.md5}, {self._expected_md5} when "
-                               "prepared; not sent: prepare it again (Backfill)")
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        """Go back to the start (only): the image is asked for again unless nothing was read."""
-        if offset != 0 or whence != 0:
-            raise OSError(f"image {redact(self.remote.url)}: can only seek to its start")
-        if self.bytes_read or self._response is None:
-            self._open()
-        return 0
-
-    def tell(self) -> int:
-        return self.bytes_read
-
-    def __len__(self) -> int:
-        return self._size or 0
-
-    @property
-    def md5(self) -> str:
-        """The hex md5 of everything read so far."""
-        return self._md5.hexdigest()
-
-    def close(self) -> None:
-        """Let the connection go."""
-        if self._response is not None:
-            self._response.close()
-            self._response = None
-
-    def __enter__(self) -> RemoteBody:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def _stop(self) -> None:
+        self._response.close()

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import hashlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
-from zenodo.source.file_errors import ImageChanged, ImageGone, ImageUnavailable, UnsafeFile
-from zenodo.source.image_http import PIECE, RemoteFile, redact
+from zenodo.source.checked_body import PIECE, CheckedBody
+from zenodo.source.file_errors import ImageGone, ImageUnavailable, UnsafeFile
+from zenodo.source.image_http import RemoteFile, redact
 
 T = TypeVar("T")
 #: Bytes one ranged read fetches when the filesystem cannot stream (no ``open_async``).
@@ -169,109 +169,23 @@ class _Stream:
             self._fs.loop.call_soon_threadsafe(body.close)
 
 
-class ObjectBody:
-    """An object opened for one upload: streamed, hashed, and checked before its last byte.
+class ObjectBody(CheckedBody):
+    """An object opened for one upload: its size asked first (a changed one is not sent), then
+    one streamed read (:class:`~zenodo.source.checked_body.CheckedBody` holds its last piece
+    until checked)."""
 
-    ``requests`` sends it like an open file (``read`` and ``len``). At open the object's size
-    must be the prepared one (else :class:`ImageChanged` before a byte is sent). One piece is
-    always held back until the object's end has been read and checked, so a body that is
-    short (:class:`ImageUnavailable`), long (the same, as soon as it passes the size) or of
-    another md5 (:class:`ImageChanged`) stops the PUT before Zenodo has the declared length:
-    no partial or wrong file is ever complete on Zenodo. ``seek(0)`` asks for the object again
-    (a retried PUT).
+    fetch_size = FETCH
 
-    :param remote: the object.
-    :param size: the prepared size (``None``: the store's).
-    :param md5: the prepared md5, checked at the end when given.
-    """
-
-    def __init__(self, remote: RemoteFile, size: int | None, md5: str | None = None) -> None:
-        self.remote = remote
-        self.name = remote.name
-        self._size = size
-        self._expected_md5 = md5.lower() if md5 else None
-        self._stream: _Stream | None = None
-        self._open()
-
-    def _open(self) -> None:
-        self.close()
-        self._md5 = hashlib.md5(usedforsecurity=False)
-        self.bytes_read = 0  # handed to the reader
-        self._fetched = 0  # read from the store (and hashed)
-        self._buffer, self._at, self._ended = b"", 0, False
+    def _start(self) -> int | None:
         actual = object_size(self.remote)
-        if self._size is not None and actual != self._size:
-            raise ImageChanged(f"image {redact(self.remote.url)} has {actual} bytes, "
-                               f"{self._size} when prepared; not sent: prepare it again "
-                               "(Backfill) once the object is right")
-        self._size = actual
         self._stream = guarded(self.remote, "read", lambda: _Stream(self.remote))
+        return actual
 
-    def read(self, size: int = -1) -> bytes:
-        """Up to ``size`` bytes (a piece when not given), never the last before the check."""
-        if self._stream is None:
-            return b""
-        want = size if size and size > 0 else PIECE
-        while len(self._buffer) - self._at <= want and not self._ended:
-            self._fetch()
-        piece = self._buffer[self._at:self._at + want]
-        self._at += len(piece)
-        self.bytes_read += len(piece)
-        return piece
+    def _piece(self, count: int) -> bytes:
+        return guarded(self.remote, "read", lambda: self._stream.read(count))
 
-    def _fetch(self) -> None:
-        """Read the store's next piece into the buffer; at the end, check size and md5."""
-        stream = self._stream
-        assert stream is not None
-        piece = guarded(self.remote, "read", lambda: stream.read(FETCH))
-        where = f"image {redact(self.remote.url)}"
-        if not piece:
-            self._ended = True
-            if self._fetched != self._size:
-                raise ImageUnavailable(f"{where}: body of {self._fetched} bytes, {self._size} "
-                                       "expected (cut short); try again later", operation="image")
-            if self._expected_md5 and self.md5 != self._expected_md5:
-                raise ImageChanged(f"{where} has md5 {self.md5}, {self._expected_md5} when "
-                                   "prepared; not sent: prepare it again (Backfill)")
-            return
-        self._fetched += len(piece)
-        if self._size is not None and self._fetched > self._size:
-            raise ImageUnavailable(f"{where}: body longer than its {self._size} bytes; try "
-                                   "again later", operation="image")
-        self._md5.update(piece)
-        self._buffer, self._at = self._buffer[self._at:] + piece, 0
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        """Go back to the start (only): the object is asked for again unless nothing was read."""
-        if offset != 0 or whence != 0:
-            raise OSError(f"image {redact(self.remote.url)}: can only seek to its start")
-        if self._fetched or self._stream is None:
-            self._open()
-        return 0
-
-    def tell(self) -> int:
-        """Bytes handed to the reader so far."""
-        return self.bytes_read
-
-    def __len__(self) -> int:
-        return self._size or 0
-
-    @property
-    def md5(self) -> str:
-        """The hex md5 of everything read from the store so far."""
-        return self._md5.hexdigest()
-
-    def close(self) -> None:
-        """Let the stream go."""
-        if self._stream is not None:
-            self._stream.close()
-            self._stream = None
-
-    def __enter__(self) -> ObjectBody:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def _stop(self) -> None:
+        self._stream.close()
 
 
 def object_digest(remote: RemoteFile) -> tuple[int, str]:
