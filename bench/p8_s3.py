@@ -26,13 +26,14 @@ import sys
 import time
 from typing import Any
 
-from bench.common import Row, Sizes, at_least, at_most, connection_json, start_sandbox
+from bench.common import Row, Sizes, connection_json, start_sandbox
 from bench.p4_large import _memory_folder as memory_folder
 from bench.p4_large import (
     delete_file,
     make_sparse_tiff,
     peak_rss_kb,
     sandbox_deposition,
+    stream_rows,
 )
 from tests.zenodo.source.s3_server import S3Server
 from tests.zenodo.source.s3_server import connection_json as s3_connection_json
@@ -139,21 +140,9 @@ def run(sizes: Sizes, work: pathlib.Path, facts: dict[str, Any]) -> list[Row]:
         path.unlink(missing_ok=True)
         if store is not None:
             shutil.rmtree(store, ignore_errors=True)
-    plain, ours = timings["plain"], timings["ours"]
-    mb = size / 1e6
-    best_plain = min(r["seconds"] for r in plain)
-    best_ours = min(r["seconds"] for r in ours)
-    peak_mb = max(r["peak_kb"] for r in ours) / 1024
-    before_mb = max(r["before_kb"] for r in ours) / 1024
-    plain_mb = max(r["peak_kb"] for r in plain) / 1024
-    return [
-        at_least("P8 S3 image MB/s vs plain GET->PUT", mb / best_ours, mb / best_plain, "MB/s",
-                 0.8, f"{mb:,.0f} MB object on moto's S3 server; best of {ROUNDS}: ours "
-                      f"{best_ours:.1f} s, plain pipe {best_plain:.1f} s"),
-        at_most("P8 peak RSS of S3 uploading process", peak_mb, RSS_LIMIT_MB, "MB",
-                f"{before_mb:.0f} MB before the upload (imports); plain pipe process "
-                f"{plain_mb:.0f} MB"),
-    ]
+    return stream_rows("P8 S3 image MB/s vs plain GET->PUT", "P8 peak RSS of S3 uploading process",
+                       size / 1e6, timings["plain"], timings["ours"], limit_mb=RSS_LIMIT_MB,
+                       what="object on moto's S3 server", plain_name="plain pipe")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,7 +15,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.zenodo_pages import PASSWORD, USER, ApiServer, chromium
+from tests.browser.zenodo_pages import ApiServer, chromium, sign_in
 
 #: The longest a page may take to open at P7's size (the brief's target).
 PAGE_BOUND_S = 5.0
@@ -54,13 +54,7 @@ def open_pages(home: Path, env: Mapping[str, str], collection: str,
     shots.mkdir(parents=True, exist_ok=True)
     with ApiServer(home / "api-server", env) as server, chromium(home / "chromium") as driver:
         wait = WebDriverWait(driver, 120)
-        driver.get(f"{server.url}/zenodo/")
-        wait.until(expected_conditions.presence_of_element_located(
-            (By.CSS_SELECTOR, "input[type=password]")))
-        driver.find_element(By.CSS_SELECTOR, "input[name=username]").send_keys(USER)
-        driver.find_element(By.CSS_SELECTOR, "input[type=password]").send_keys(PASSWORD)
-        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        wait.until(expected_conditions.presence_of_element_located((By.ID, "collections")))
+        sign_in(driver, f"{server.url}/zenodo/", wait)
         pages = (("status index", f"{server.url}/zenodo/", "collections"),
                  ("status collection", f"{server.url}/zenodo/collections/{collection}", "runs"))
         for name, url, element in pages:

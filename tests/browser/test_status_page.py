@@ -19,7 +19,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.zenodo_pages import PASSWORD, ROOT, USER, ApiServer, chromium, screenshot
+from tests.browser.zenodo_pages import ROOT, ApiServer, chromium, screenshot, sign_in
 from tests.zenodo.payload_factory import COLLECTION, register_specimens
 from zenodo.engine.batch_runner import publish_specimens
 from zenodo.engine.settings import EngineSettings
@@ -87,14 +87,7 @@ def test_status_page_in_a_browser(filled: dict, sandbox: SandboxProcess,
 
         with chromium(tmp_path / "profile") as driver:
             wait = WebDriverWait(driver, 60)
-            driver.get(f"{server.url}/zenodo/")
-            wait.until(expected_conditions.presence_of_element_located(
-                (By.CSS_SELECTOR, "input[type=password]")))
-            driver.find_element(By.CSS_SELECTOR, "input[name=username]").send_keys(USER)
-            driver.find_element(By.CSS_SELECTOR, "input[type=password]").send_keys(PASSWORD)
-            driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-            wait.until(expected_conditions.presence_of_element_located(
-                (By.ID, "collections")))
+            sign_in(driver, f"{server.url}/zenodo/", wait)
             row = driver.find_element(By.CSS_SELECTOR, f"tr[data-collection='{COLLECTION}']")
             cells = {c.get_attribute("data-state"): int(c.text)
                      for c in row.find_elements(By.CSS_SELECTOR, "td[data-state]")}

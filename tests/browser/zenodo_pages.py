@@ -119,6 +119,21 @@ def chromium(profile: Path) -> Iterator[Any]:
         driver.quit()
 
 
+def sign_in(driver: Any, url: str, wait: Any) -> None:
+    """Open ``url`` (a page behind Airflow's login), sign in as :data:`USER`, and wait until
+    the browser is back on a page with ``#collections`` (the status index)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+
+    driver.get(url)
+    wait.until(expected_conditions.presence_of_element_located(
+        (By.CSS_SELECTOR, "input[type=password]")))
+    driver.find_element(By.CSS_SELECTOR, "input[name=username]").send_keys(USER)
+    driver.find_element(By.CSS_SELECTOR, "input[type=password]").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait.until(expected_conditions.presence_of_element_located((By.ID, "collections")))
+
+
 def screenshot(driver: Any, name: str) -> Path:
     """Save a screenshot under ``test-artifacts/`` and return its path."""
     ARTIFACTS.mkdir(exist_ok=True)

@@ -30,3 +30,4 @@ class LoopbackServer:
                  trace: TracebackType | None) -> None:
         self._server.shutdown()
         self._server.server_close()
+        self._thread.join(timeout=5)

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from zenodo.ledger.states import State
 from zenodo.report import dwca_meta as meta
 from zenodo.report.dwca_terms import creators, mime_type, record_license, specimen_terms
+from zenodo.store.database import rows_by_key
 from zenodo.store.tables import Payload, Specimen
 from zenodo.summary.key import SUMMARY_KEY
 
@@ -73,15 +74,7 @@ def _published(engine: sa.Engine, collection: str, page: int) -> Iterator[Mappin
                     _S.c.key != SUMMARY_KEY,
                     _S.c.doi.is_not(None), _S.c.record_id.is_not(None))
              .order_by(_S.c.key))
-    after: str | None = None
-    while True:
-        paged = query if after is None else query.where(_S.c.key > after)
-        with engine.connect() as conn:
-            rows = conn.execute(paged.limit(page)).mappings().all()
-        yield from rows
-        if len(rows) < page:
-            return
-        after = rows[-1]["key"]
+    return rows_by_key(engine, query, _S.c.key, page)
 
 
 def _cell(value: Any) -> str:

@@ -61,6 +61,22 @@ def make_engine(url: str) -> sa.Engine:
     return engine
 
 
+def rows_by_key(engine: sa.Engine, query: sa.Select[Any], key: sa.ColumnElement[Any],
+                page: int = 1000) -> Iterator[sa.RowMapping]:
+    """Yield the rows of ``query`` (ordered by ``key``, unique) ``page`` at a time, each page
+    one short read that starts after the last key seen: a whole collection is read without a
+    long transaction or all of it in memory."""
+    after: Any = None
+    while True:
+        paged = query if after is None else query.where(key > after)
+        with engine.connect() as conn:
+            rows = conn.execute(paged.limit(page)).mappings().all()
+        yield from rows
+        if len(rows) < page:
+            return
+        after = rows[-1][key.key]
+
+
 class EngineHolder:
     """Create an engine on first use, and again in a forked child process.
 

@@ -22,6 +22,7 @@ from zenodo.ledger.states import State
 from zenodo.report.csv_cells import safe_cell
 from zenodo.report.dwca_export import doi_url, file_url, write_dwca
 from zenodo.source.specimen import FileSpec
+from zenodo.store.database import rows_by_key
 from zenodo.store.tables import Specimen
 from zenodo.summary.key import SUMMARY_KEY
 
@@ -80,18 +81,10 @@ def published_specimens(engine: sa.Engine, collection: str,
                     _S.c.key != SUMMARY_KEY, _S.c.doi.is_not(None),
                     _S.c.record_id.is_not(None))
              .order_by(_S.c.key))
-    after: str | None = None
-    while True:
-        paged = query if after is None else query.where(_S.c.key > after)
-        with engine.connect() as conn:
-            rows = conn.execute(paged.limit(page)).mappings().all()
-        for row in rows:
-            files = sorted((f["name"], f["md5"]) for f in row["files"] or ())
-            yield PublishedSpecimen(row["key"], row["doi"], row["concept_doi"],
-                                    str(row["record_id"]), tuple(files))
-        if len(rows) < page:
-            return
-        after = rows[-1]["key"]
+    for row in rows_by_key(engine, query, _S.c.key, page):
+        files = sorted((f["name"], f["md5"]) for f in row["files"] or ())
+        yield PublishedSpecimen(row["key"], row["doi"], row["concept_doi"],
+                                str(row["record_id"]), tuple(files))
 
 
 def csv_text(specimens: Sequence[PublishedSpecimen], base_url: str) -> str:

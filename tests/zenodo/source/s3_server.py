@@ -18,7 +18,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import unquote, urlsplit
@@ -26,6 +26,7 @@ from urllib.parse import unquote, urlsplit
 import requests
 
 from tests.airflow_processes import free_port
+from tests.zenodo.loopback_server import LoopbackServer
 
 #: Dummy credentials: moto accepts any.
 ACCESS_KEY, SECRET_KEY, REGION = "testing-key", "testing-secret", "us-east-1"
@@ -99,7 +100,7 @@ class S3Server:
         return keys
 
 
-class FaultProxy:
+class FaultProxy(LoopbackServer):
     """An HTTP proxy in front of an S3-API server that can fail or swap single objects.
 
     ``faults[key]`` (``bucket/key``) answers every request for it with that status, or with
@@ -117,14 +118,7 @@ class FaultProxy:
         self.gets: Counter[str] = Counter()
         self._put = put
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _proxy_handler(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        """The proxy's base URL (the endpoint the pipeline's connection names)."""
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        super().__init__(_proxy_handler(self))  # its url: the endpoint the connection names
 
     def before(self, method: str, path: str, ranged: str | None) -> int | str | None:
         """Log a request; swap its object if due; return the fault to answer with, if any."""
@@ -139,16 +133,6 @@ class FaultProxy:
                 if due and self.gets[key] == due[0]:
                     self._put(key, due[1])
         return None
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
 
 
 def _proxy_handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
