@@ -12,15 +12,24 @@ wrong file is ever complete on Zenodo. ``seek(0)`` asks the source again (a retr
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from zenodo.source.file_errors import ImageChanged, ImageUnavailable
 
-if TYPE_CHECKING:
-    from zenodo.source.image_http import RemoteFile
-
 #: What one read hands on at most, when the caller names no size.
 PIECE = 1 << 20
+
+
+class RemoteImage(Protocol):
+    """What a body needs of its image (:class:`~zenodo.source.image_http.RemoteFile`)."""
+
+    @property
+    def name(self) -> str:
+        """The file name."""
+
+    @property
+    def shown(self) -> str:
+        """The URL as it may be shown (no credentials)."""
 
 
 class CheckedBody:
@@ -34,7 +43,7 @@ class CheckedBody:
     #: Bytes asked of the source at a time.
     fetch_size = PIECE
 
-    def __init__(self, remote: RemoteFile, size: int | None, md5: str | None = None) -> None:
+    def __init__(self, remote: RemoteImage, size: int | None, md5: str | None = None) -> None:
         self.remote = remote
         self.name = remote.name
         self._size = size
