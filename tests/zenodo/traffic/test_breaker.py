@@ -28,7 +28,7 @@ from zenodo_sandbox.testing import SandboxProcess
 
 #: The issue's outage lasts 2 minutes; CI rides out 30 s (the breaker does not depend on the
 #: length). ZENODO_TEST_OUTAGE_SECONDS=120 runs the full-length version.
-OUTAGE_SECONDS = float(os.environ.get("ZENODO_TEST_OUTAGE_SECONDS", "30"))
+OUTAGE_SECONDS = float(os.environ.get("ZENODO_TEST_OUTAGE_SECONDS", "15"))
 
 
 class FakeClock:
@@ -126,7 +126,7 @@ def test_an_outage_mid_run_pauses_everyone_and_loses_nothing(
     assert_server_and_ledger_agree(sandbox, sqlite_ledger, keys)
     events = sqlite_ledger.events(COLLECTION)
     assert not [e for e in events if e.to_state == State.FAILED], "no specimen FAILED"
-    # Workers paused instead of hammering: during the 30 s only the requests in flight, the
+    # Workers paused instead of hammering: during the outage only the requests in flight, the
     # ones that opened the breaker and one probe every 2 s were answered 503.
     log = sandbox.admin.requests()
     outage_hits = log["counts"]["by_fault"].get("outage", 0)
