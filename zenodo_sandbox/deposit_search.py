@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from zenodo_sandbox import serialize
 from zenodo_sandbox.core import ApiError, Context
-from zenodo_sandbox.query import QueryError, matches, parse
+from zenodo_sandbox.query import QueryError, index_words, matches, parse
 
 MAX_RESULTS = 10_000
 _TRUE = {"", "true", "1", "yes", "y", "t", "on"}
@@ -129,7 +129,7 @@ def search(ctx: Context, user: str, params: dict[str, str]) -> list[dict[str, An
     except QueryError as exc:
         raise ApiError(400, str(exc)) from exc
     key, descending = SORTS[sort_name(params, bool(terms))]
-    docs = ctx.storage.index_docs("deposit", ctx.clock(), owner=user)
+    docs = ctx.storage.index_docs("deposit", ctx.clock(), owner=user, words=index_words(terms))
     if not _all_versions(params):
         docs = latest_per_concept(docs)
     docs = [d for d in docs if matches(terms, d)]

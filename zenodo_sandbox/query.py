@@ -33,6 +33,7 @@ _TOKEN = re.compile(
     r'(?P<value>"(?:[^"\\]|\\.)*"|(?:[^\s"\\]|\\.)+)'
 )
 _WORD = re.compile(r"\w+")
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
 
 
 class QueryError(ValueError):
@@ -126,6 +127,18 @@ def _term_matches(term: Term, doc: dict[str, Any]) -> bool:
     if term.quoted:
         return any(_phrase_in(phrase, str(v)) for v in values)
     return all(any(_phrase_in([w], str(v)) for v in values) for w in phrase)
+
+
+def index_words(terms: list[Term]) -> list[str]:
+    """The words of ``terms`` made of ASCII letters and digits only, lower case: a document
+    that :func:`matches` holds every one of them among its values' words (the search index
+    is asked for these first; other words are left to :func:`matches`)."""
+    found: dict[str, None] = {}
+    for term in terms:
+        for word in _words(term.value):
+            if _ASCII_WORD.fullmatch(word):
+                found.setdefault(word.lower())
+    return list(found)
 
 
 def matches(terms: list[Term], doc: dict[str, Any]) -> bool:

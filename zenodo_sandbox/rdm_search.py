@@ -14,7 +14,7 @@ from typing import Any
 
 from zenodo_sandbox.core import ApiError, Context
 from zenodo_sandbox.deposits import flag, latest_per_concept, page_links, paging
-from zenodo_sandbox.query import QueryError, matches, parse
+from zenodo_sandbox.query import QueryError, index_words, matches, parse
 from zenodo_sandbox.rdm import load_state, render_draft, render_record
 from zenodo_sandbox.storage import Deposition
 
@@ -60,7 +60,8 @@ def search(ctx: Context, user: str, params: dict[str, str]) -> dict[str, Any]:
         raise ApiError(400, INVALID)
     try:
         terms = parse(params.get("q") or "")
-        docs = ctx.storage.index_docs("deposit", ctx.clock(), owner=user)
+        docs = ctx.storage.index_docs("deposit", ctx.clock(), owner=user,
+                                      words=index_words(terms))
         if not flag(params, "allversions") and not flag(params, "all_versions"):
             docs = latest_per_concept(docs)
     except QueryError as exc:

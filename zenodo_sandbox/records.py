@@ -7,7 +7,7 @@ from typing import Any
 from zenodo_sandbox import zenodojson
 from zenodo_sandbox.core import NOT_FOUND, PERMISSION_DENIED, ApiError, Context, iso
 from zenodo_sandbox.deposits import flag, latest_per_concept, page_links, paging
-from zenodo_sandbox.query import QueryError, matches, parse, sort_docs
+from zenodo_sandbox.query import QueryError, index_words, matches, parse, sort_docs
 from zenodo_sandbox.storage import Deposition, StoredFile
 
 GONE = "Record deleted"
@@ -106,7 +106,7 @@ def search(ctx: Context, params: dict[str, str], communities: list[str],
     q = params.get("q") or ""
     try:
         terms = parse(q)
-        docs = ctx.storage.index_docs("records", ctx.clock())
+        docs = ctx.storage.index_docs("records", ctx.clock(), words=index_words(terms))
         if not flag(params, "all_versions"):
             docs = latest_per_concept(docs)
         wanted = set(communities)

@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS search_index (
     owner TEXT, visible_at REAL NOT NULL, updated REAL, sets TEXT NOT NULL DEFAULT '',
     doc TEXT);
 CREATE INDEX IF NOT EXISTS idx_kind ON search_index(kind, recid, visible_at);
+CREATE VIRTUAL TABLE IF NOT EXISTS search_words USING fts5(words);
 CREATE TABLE IF NOT EXISTS rdm_state (id INTEGER PRIMARY KEY, doc TEXT NOT NULL);
 """
 
@@ -93,6 +94,19 @@ def _dep_from_row(row: tuple) -> Deposition:
     )
 
 
+def _values(doc: Any) -> Iterator[str]:
+    """Every key and value of a JSON document as text (the words the search index holds)."""
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            yield str(key)
+            yield from _values(value)
+    elif isinstance(doc, list):
+        for value in doc:
+            yield from _values(value)
+    elif doc is not None:
+        yield str(doc)
+
+
 def _dump(value: Any) -> str | None:
     return None if value is None else json.dumps(value, separators=(",", ":"))
 
@@ -107,6 +121,8 @@ class Storage:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(_SCHEMA)
+        if not self._all("SELECT 1 FROM search_words LIMIT 1"):  # a store made before it
+            self._index_words()
 
     @contextmanager
     def transaction(self) -> Iterator[Storage]:
@@ -122,6 +138,13 @@ class Storage:
                 self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
+
+    def _index_words(self) -> None:
+        """Fill the search index's words from the indexed documents."""
+        with self.transaction():
+            for seq, doc in self._all("SELECT seq, doc FROM search_index WHERE doc IS NOT NULL"):
+                self._run("INSERT INTO search_words (rowid, words) VALUES (?, ?)",
+                          (seq, " ".join(_values(json.loads(doc)))))
 
     def _all(self, sql: str, params: tuple = ()) -> list[tuple]:
         with self._lock:
@@ -253,18 +276,22 @@ class Storage:
         """
         with self.transaction():
             now = time.time()
-            self._run(  # drop versions already superseded by a visible newer one
-                "DELETE FROM search_index WHERE kind = ? AND recid = ? AND seq < ("
+            superseded = (  # versions already superseded by a visible newer one
+                "SELECT seq FROM search_index WHERE kind = ? AND recid = ? AND seq < ("
                 "SELECT MAX(seq) FROM search_index WHERE kind = ? AND recid = ? "
-                "AND visible_at <= ?)",
-                (kind, recid, kind, recid, now),
-            )
-            self._run(
+                "AND visible_at <= ?)")
+            args = (kind, recid, kind, recid, now)
+            self._run(f"DELETE FROM search_words WHERE rowid IN ({superseded})", args)  # noqa: S608
+            self._run(f"DELETE FROM search_index WHERE seq IN ({superseded})", args)  # noqa: S608
+            seq = self._run(
                 "INSERT INTO search_index (kind, recid, owner, visible_at, updated, sets, doc) "
                 "VALUES (?,?,?,?,?,?,?)",
                 (kind, recid, owner, visible_at, updated, "".join(f"|{s}|" for s in sets),
                  _dump(doc)),
-            )
+            ).lastrowid
+            if doc is not None:
+                self._run("INSERT INTO search_words (rowid, words) VALUES (?, ?)",
+                          (seq, " ".join(_values(doc))))
 
     _VISIBLE = (
         "FROM search_index s WHERE s.kind = ? AND s.visible_at <= ? AND s.doc IS NOT NULL "
@@ -272,13 +299,27 @@ class Storage:
         "AND t.recid = s.recid AND t.visible_at <= ?)"
     )
 
-    def index_docs(self, kind: str, now: float, owner: str | None = None) -> list[dict]:
-        """Return the documents of ``kind`` visible at ``now`` (of ``owner`` if given)."""
+    def index_docs(self, kind: str, now: float, owner: str | None = None,
+                   words: list[str] | None = None) -> list[dict]:
+        """Return the documents of ``kind`` visible at ``now`` (of ``owner`` if given).
+
+        :param words: ASCII letters and digits a matching document must hold (a query's,
+            :func:`zenodo_sandbox.query.index_words`): only the versions of the records one
+            of whose versions holds them all are read, so a search for a specimen's key in
+            281,372 records does not decode them all. Every version of such a record is
+            returned, so picking the latest per concept is not changed by it.
+        """
         sql = "SELECT s.doc " + self._VISIBLE
         params: tuple = (kind, now, now)
         if owner is not None:
             sql += " AND s.owner = ?"
             params += (owner,)
+        if words:
+            sql += (" AND s.recid IN (SELECT d2.id FROM depositions d1 JOIN depositions d2 "
+                    "ON d2.conceptrecid = d1.conceptrecid WHERE d1.id IN (SELECT x.recid "
+                    "FROM search_index x WHERE x.kind = ? AND x.seq IN (SELECT rowid FROM "
+                    "search_words WHERE search_words MATCH ?)))")
+            params += (kind, " AND ".join(f'"{w}"' for w in words))
         return [json.loads(r[0]) for r in self._all(sql + " ORDER BY s.recid", params)]
 
     def index_doc(self, kind: str, recid: int, now: float) -> dict | None:
