@@ -41,6 +41,9 @@ CREATE VIRTUAL TABLE IF NOT EXISTS search_words USING fts5(words);
 CREATE TABLE IF NOT EXISTS rdm_state (id INTEGER PRIMARY KEY, doc TEXT NOT NULL);
 """
 
+#: The indexes searched by query (deposit and records searches), whose words are indexed.
+WORD_KINDS = ("deposit", "records")
+
 _DEP_COLUMNS = (
     "id, conceptrecid, owner, state, submitted, draft, record, bucket, communities, "
     "created, modified, published, updated, revision, deleted"
@@ -142,7 +145,8 @@ class Storage:
     def _index_words(self) -> None:
         """Fill the search index's words from the indexed documents."""
         with self.transaction():
-            for seq, doc in self._all("SELECT seq, doc FROM search_index WHERE doc IS NOT NULL"):
+            for seq, doc in self._all("SELECT seq, doc FROM search_index WHERE doc IS NOT NULL "
+                                      "AND kind IN (?, ?)", WORD_KINDS):
                 self._run("INSERT INTO search_words (rowid, words) VALUES (?, ?)",
                           (seq, " ".join(_values(json.loads(doc)))))
 
@@ -289,7 +293,7 @@ class Storage:
                 (kind, recid, owner, visible_at, updated, "".join(f"|{s}|" for s in sets),
                  _dump(doc)),
             ).lastrowid
-            if doc is not None:
+            if doc is not None and kind in WORD_KINDS:
                 self._run("INSERT INTO search_words (rowid, words) VALUES (?, ?)",
                           (seq, " ".join(_values(doc))))
 
@@ -314,7 +318,7 @@ class Storage:
         if owner is not None:
             sql += " AND s.owner = ?"
             params += (owner,)
-        if words:
+        if words and kind in WORD_KINDS:
             sql += (" AND s.recid IN (SELECT d2.id FROM depositions d1 JOIN depositions d2 "
                     "ON d2.conceptrecid = d1.conceptrecid WHERE d1.id IN (SELECT x.recid "
                     "FROM search_index x WHERE x.kind = ? AND x.seq IN (SELECT rowid FROM "
