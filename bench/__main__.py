@@ -3,10 +3,10 @@
 Every figure is a ratio against a bound measured or computed in the same run (these machines
 are noisy). ``--quick`` uses the smoke sizes. The exit status is 1 when a row misses its target.
 
-``python -m bench --only pilot2 [--specimens N]`` runs P7, which the default list leaves out:
-pilot 2 of 2019 at full size (281,372 specimens; ``--quick``: 3,000) through the real DAG on
-Celery (PostgreSQL, Redis), under the 2019 error mix and an outage, then a full
-reconciliation and a nightly run. It takes hours at full size and needs PostgreSQL on
+``python -m bench --only pilot2 [--specimens N] [--threads T]`` runs P7, which the default
+list leaves out: pilot 2 of 2019 at full size (281,372 specimens; ``--quick``: 3,000)
+through the real DAG on Celery (PostgreSQL, Redis), under the 2019 error mix and an outage,
+then a full reconciliation and a nightly run. It takes hours at full size and needs PostgreSQL on
 127.0.0.1:5432 and Redis on 127.0.0.1:6379; it prints its Table 4 beside 2019's, then the
 table. See docs/bench-pilot2.md.
 """
@@ -83,6 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                              f"(default: all but pilot2)")
     parser.add_argument("--specimens", type=int,
                         help="pilot2 only: specimens in the collection (default 281,372)")
+    parser.add_argument("--threads", type=int,
+                        help="pilot2 only: worker threads per upload task (default 4)")
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.only.split(",") if n.strip()]
     sizes = QUICK if args.quick else FULL
@@ -90,6 +92,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.specimens < 1:
             parser.error(f"--specimens must be at least 1, got {args.specimens}")
         sizes = replace(sizes, p7_specimens=args.specimens)
+    if args.threads is not None:
+        if args.threads < 1:
+            parser.error(f"--threads must be at least 1, got {args.threads}")
+        sizes = replace(sizes, p7_threads=args.threads)
     started = time.monotonic()
     rows = run_suite(sizes, names)
     print(format_table(rows))

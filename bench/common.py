@@ -133,6 +133,7 @@ class Sizes:
     p1_window: int = 60  # seconds of P1's rate-limit window (Zenodo's: a minute)
     p7_specimens: int = 281_372  # pilot 2 through the DAG (``--only pilot2``): 2019's size
     p7_outage: float = 180.0  # seconds of its outage (at most half its expected upload time)
+    p7_threads: int = 4  # worker threads per upload task (``--threads``)
     p8_bytes: int = 2 * 1024**3  # the object P8 streams from an S3-API server (``--only p8``)
 
 

@@ -49,11 +49,11 @@ class Pilot2Plan:
         return max(100, min(5000, math.ceil(self.specimens / self.layout.upload_slots)))
 
     @classmethod
-    def for_size(cls, specimens: int, outage: float) -> Pilot2Plan:
+    def for_size(cls, specimens: int, outage: float, threads: int = 4) -> Pilot2Plan:
         """A plan whose outage is at most half the expected upload time (at least 30 s)."""
-        plan = cls(specimens, outage)
+        plan = cls(specimens, outage, threads)
         expected = specimens / plan.bound_estimate
-        return cls(specimens, min(outage, max(30.0, expected / 2)))
+        return cls(specimens, min(outage, max(30.0, expected / 2)), threads)
 
     def timeout(self, per_specimen: float, base: float) -> float:
         """Seconds to wait for a run: ``base`` plus ``per_specimen`` for each specimen."""

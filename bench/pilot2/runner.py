@@ -195,7 +195,7 @@ def later_runs(plan: Pilot2Plan, deployment: CeleryDeployment, sandbox: SandboxP
 
 def run(sizes: Sizes, work: pathlib.Path, facts: dict[str, Any]) -> list[Row]:
     """Run P7 at ``sizes.p7_specimens``; print Table 4; return the rows."""
-    plan = Pilot2Plan.for_size(sizes.p7_specimens, sizes.p7_outage)
+    plan = Pilot2Plan.for_size(sizes.p7_specimens, sizes.p7_outage, sizes.p7_threads)
     folder = work / "pilot2"
     folder.mkdir(parents=True, exist_ok=True)
     measured = run_pilot2(plan, folder)

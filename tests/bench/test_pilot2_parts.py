@@ -162,6 +162,8 @@ def test_the_plan_scales_batches_and_outage() -> None:
     small = Pilot2Plan.for_size(3000, 180.0)
     assert small.batch_size == 750 and small.outage == 30.0
     assert Pilot2Plan.for_size(50, 180.0).batch_size == 100
+    eight = Pilot2Plan.for_size(PILOT_RECORDS, 180.0, threads=8)
+    assert eight.threads_total == 32 and eight.batch_size == 5000
 
 
 def test_stage_spans_and_memory_per_task() -> None:
