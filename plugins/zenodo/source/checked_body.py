@@ -119,6 +119,14 @@ class CheckedBody:
         self._md5.update(piece)
         self._buffer, self._at = self._buffer[self._at:] + piece, 0
 
+    def read_through(self) -> tuple[int, str]:
+        """Read the whole body, then let the source go: its size and hex md5 (prepare's one
+        streamed read of a remote image)."""
+        with self:
+            while self.read(PIECE):
+                pass
+            return self.bytes_read, self.md5
+
     def seek(self, offset: int, whence: int = 0) -> int:
         """Go back to the start (only): the source is asked again unless nothing was read."""
         if offset != 0 or whence != 0:

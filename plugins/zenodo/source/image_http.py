@@ -13,28 +13,22 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from types import SimpleNamespace
 from typing import Any
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
 import requests
 import urllib3.exceptions
 
+from zenodo.config.url_credentials import shown
 from zenodo.source.checked_body import PIECE, CheckedBody
 from zenodo.source.file_errors import ImageGone, ImageUnavailable
 
 #: (connect, read) seconds for an image server.
 TIMEOUT = (10.0, 60.0)
 _GONE = (404, 410)
+#: Schemes read with plain HTTP requests; every other one is an object store.
+HTTP_SCHEMES = ("http", "https")
 _TRANSPORT = (requests.ConnectionError, requests.Timeout,
               requests.exceptions.ChunkedEncodingError, urllib3.exceptions.HTTPError, OSError)
-
-
-def redact(url: str) -> str:
-    """``url`` without user name, password, query or fragment (safe in logs and reasons)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 class RemoteFile:
@@ -67,7 +61,7 @@ class RemoteFile:
     @property
     def shown(self) -> str:
         """The URL as it may be shown: without credentials, query or fragment."""
-        return redact(self.url)
+        return shown(self.url)
 
     def stat(self) -> Any:
         """The remote size as ``st_size``, like :meth:`pathlib.Path.stat`."""
@@ -77,7 +71,7 @@ class RemoteFile:
         return self.url
 
     def __repr__(self) -> str:
-        return f"RemoteFile({redact(self.url)!r})"
+        return f"RemoteFile({self.shown!r})"
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, RemoteFile) and (other.url, other.conn_id) == (
@@ -90,8 +84,8 @@ class RemoteFile:
 def _get(remote: RemoteFile, method: str = "GET", headers: dict[str, str] | None = None
          ) -> requests.Response:
     """Send one request for ``remote``; an error status or no answer raises, named."""
-    where = f"image {redact(remote.url)}"
-    if remote.scheme not in ("http", "https"):
+    where = f"image {remote.shown}"
+    if remote.scheme not in HTTP_SCHEMES:
         raise ImageGone(f"{where}: not an http(s) URL")
     try:
         response = requests.request(
@@ -117,7 +111,7 @@ def _read(response: requests.Response, remote: RemoteFile, limit: int) -> bytes:
     try:
         return response.raw.read(limit) or b""
     except _TRANSPORT as exc:
-        raise ImageUnavailable(f"image {redact(remote.url)}: body cut ({type(exc).__name__})",
+        raise ImageUnavailable(f"image {remote.shown}: body cut ({type(exc).__name__})",
                                operation="image") from None
 
 
@@ -134,7 +128,7 @@ def remote_size(remote: RemoteFile) -> int:
             return int(total)
         if ranged.status_code == 200 and declared.isdigit():
             return int(declared)
-    return remote_digest(remote)[0]
+    return RemoteBody(remote, size=None).read_through()[0]
 
 
 def read_head(remote: RemoteFile, count: int) -> bytes:
@@ -152,14 +146,6 @@ def read_tail(remote: RemoteFile, count: int) -> bytes:
         while piece := _read(response, remote, PIECE):
             tail = (tail + piece)[-count:]
         return tail
-
-
-def remote_digest(remote: RemoteFile) -> tuple[int, str]:
-    """Read the whole image once, in pieces: its size and hex md5 (for prepare)."""
-    with RemoteBody(remote, size=None) as body:
-        while body.read(PIECE):
-            pass
-        return body.bytes_read, body.md5
 
 
 class RemoteBody(CheckedBody):

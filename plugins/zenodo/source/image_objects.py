@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlsplit
 
 from zenodo.source.checked_body import PIECE, CheckedBody
 from zenodo.source.file_errors import ImageGone, ImageUnavailable, UnsafeFile
-from zenodo.source.image_http import RemoteFile, redact
+from zenodo.source.image_http import RemoteFile
 
 T = TypeVar("T")
 #: Bytes one ranged read fetches when the filesystem cannot stream (no ``open_async``).
@@ -45,7 +45,7 @@ def store_path(remote: RemoteFile) -> tuple[Any, str]:
         base = ObjectStoragePath(f"{parts.scheme}://{parts.netloc}/", conn_id=remote.conn_id)
         fs = base.fs
     except Exception as exc:  # no provider for the scheme, an unknown or unusable connection
-        raise ImageGone(f"image {redact(remote.url)}: cannot open {parts.scheme}:// images "
+        raise ImageGone(f"image {remote.shown}: cannot open {parts.scheme}:// images "
                         f"({type(exc).__name__}: {str(exc)[:200]})") from None
     return fs, f"{parts.netloc}/{unquote(parts.path.lstrip('/'))}"
 
@@ -69,7 +69,7 @@ def failure(remote: RemoteFile, exc: BaseException, doing: str) -> Exception:
     """What a store's exception means for the specimen: gone (404/403) or unavailable."""
     if isinstance(exc, UnsafeFile | ImageUnavailable):
         return exc
-    where = f"image {redact(remote.url)}"
+    where = f"image {remote.shown}"
     status, code = _answer(exc)
     if isinstance(exc, FileNotFoundError) or status == 404:
         return ImageGone(f"{where}: not in the store (404)")
@@ -186,11 +186,3 @@ class ObjectBody(CheckedBody):
 
     def _stop(self) -> None:
         self._stream.close()
-
-
-def object_digest(remote: RemoteFile) -> tuple[int, str]:
-    """Read the whole object once, streamed: its size and hex md5 (for prepare)."""
-    with ObjectBody(remote, size=None) as body:
-        while body.read(PIECE):
-            pass
-        return body.bytes_read, body.md5

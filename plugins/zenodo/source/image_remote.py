@@ -8,11 +8,8 @@ from __future__ import annotations
 
 from zenodo.source import image_http, image_objects
 from zenodo.source.file_errors import ImageGone
-from zenodo.source.image_http import RemoteBody, RemoteFile
+from zenodo.source.image_http import HTTP_SCHEMES, RemoteBody, RemoteFile
 from zenodo.source.image_objects import ObjectBody
-
-#: Schemes read with plain HTTP requests; every other one is an object store.
-HTTP_SCHEMES = ("http", "https")
 
 
 def in_object_store(remote: RemoteFile) -> bool:
@@ -43,9 +40,7 @@ def read_tail(remote: RemoteFile, count: int, size: int) -> bytes:
 
 def remote_digest(remote: RemoteFile) -> tuple[int, str]:
     """Read the whole image once, streamed: its size and hex md5."""
-    if in_object_store(remote):
-        return image_objects.object_digest(remote)
-    return image_http.remote_digest(remote)
+    return open_body(remote, None, None).read_through()
 
 
 def open_body(remote: RemoteFile, size: int | None, md5: str | None) -> RemoteBody | ObjectBody:

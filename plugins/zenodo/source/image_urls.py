@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 from urllib.request import url2pathname
 
-from zenodo.source.image_http import RemoteFile
+from zenodo.source.image_http import HTTP_SCHEMES, RemoteFile
 
 _URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+://")
 #: What ``Path("https://host/x")`` makes of a URL: ``https:/host/x``.
@@ -58,7 +58,7 @@ def local_root(root: Path | str) -> Path:
 
 def _conn_for(url: str, conn_id: str | None) -> str | None:
     """The connection an image at ``url`` is opened with: none for http(s)."""
-    return None if url.lower().startswith(("http:", "https:")) else conn_id
+    return None if urlsplit(url).scheme.lower() in HTTP_SCHEMES else conn_id
 
 
 def location(reference: str, conn_id: str | None = None) -> ImagePath:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from zenodo.config.url_credentials import credential_refusal
 from zenodo.source.file_errors import ImageGone
-from zenodo.source.image_http import RemoteFile, redact
+from zenodo.source.image_http import RemoteFile
 from zenodo.source.image_remote import read_head, read_tail, remote_size
 from zenodo.source.image_urls import local_root, root_url
 from zenodo.source.specimen import FileSpec, SpecimenRecord
@@ -142,11 +142,11 @@ def check_files(record: SpecimenRecord, image_root: Path | None = None,
         if reason is None and remote is None and not _inside_root(spec.path, image_root):
             reason = f"path {os.fspath(spec.path)!r} leaves the image root"
         elif reason is None and remote is not None and ".." in remote.url.split("?")[0].split("/"):
-            reason = f"URL {redact(remote.url)!r} has a '..' segment"
+            reason = f"URL {remote.shown!r} has a '..' segment"
         if reason is None and remote is not None and (
                 why := credential_refusal(remote.url)) is not None:
             yield Problem(record.key, spec.name or "images", ERROR,
-                          f"image URL {redact(remote.url)!r}: {why}")
+                          f"image URL {remote.shown!r}: {why}")
             continue
         if reason is not None:
             yield Problem(record.key, spec.name or "images", ERROR, f"unsafe file name: {reason}")

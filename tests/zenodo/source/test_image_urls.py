@@ -18,7 +18,7 @@ from zenodo.source.dwca import media_files
 from zenodo.source.extract import resolve_images
 from zenodo.source.file_errors import ImageChanged, ImageGone, ImageUnavailable
 from zenodo.source.hashing_reader import file_md5, open_checked
-from zenodo.source.image_http import RemoteFile, read_head, read_tail, redact, remote_size
+from zenodo.source.image_http import RemoteFile, read_head, read_tail, remote_size
 from zenodo.source.image_urls import stored_path
 from zenodo.source.specimen import FileSpec
 
@@ -38,9 +38,9 @@ def _url(server: ImageServer, name: str = "herbarium/A1.jpg") -> RemoteFile:
     return RemoteFile(server.url + name)
 
 
-def test_redact_drops_credentials_and_query_tokens() -> None:
+def test_a_shown_url_drops_credentials_and_query_tokens() -> None:
     url = "https://user:s3cret@images.example.org:8443/herbarium/A1.jpg?token=abc#x"
-    assert redact(url) == "https://images.example.org:8443/herbarium/A1.jpg"
+    assert RemoteFile(url).shown == "https://images.example.org:8443/herbarium/A1.jpg"
     assert "s3cret" not in repr(RemoteFile(url)) and "abc" not in repr(RemoteFile(url))
 
 
