@@ -96,27 +96,28 @@ class PrepareResult:
     deferred: list[tuple[str, str, str]] = field(default_factory=list)
     preview: bool = False
     _newest: str | None = field(default=None, repr=False)
-    _held: list[str | None] = field(default_factory=list, repr=False)
+    _holding: bool = field(default=False, repr=False)
+    _oldest_held: tuple[datetime, str] | None = field(default=None, repr=False)
+    _held_blank: bool = field(default=False, repr=False)
 
     def saw(self, modified: str | None) -> None:
-        """Count a row's ``modified`` toward the watermark."""
+        """Count a row's ``modified`` toward the watermark (once a row is held, the oldest
+        held one is the watermark, whatever is seen after it)."""
         self._newest = newest_modified(self._newest, modified)
-        self.watermark = self._resume()
+        if not self._holding:
+            self.watermark = self._newest
 
     def hold(self, modified: str | None) -> None:
-        """Keep the watermark at or before a deferred row's ``modified`` (re-read next run)."""
-        self._held.append(modified)
-        self.watermark = self._resume()
-
-    def _resume(self) -> str | None:
-        """The newest ``modified`` seen, or the oldest held one (None: one held had none)."""
-        if not self._held:
-            return self._newest
-        instants = [parse_modified(m) for m in self._held]
-        known = [i for i in instants if i is not None]
-        if len(known) < len(instants):
-            return None
-        return self._held[instants.index(min(known))]
+        """Keep the watermark at or before a deferred row's ``modified`` (re-read next run);
+        one held without a ``modified`` leaves no watermark (None: the watermark stays)."""
+        self._holding = True
+        instant = parse_modified(modified)
+        if instant is None:
+            self._held_blank = True
+        elif self._oldest_held is None or instant < self._oldest_held[0]:
+            self._oldest_held = (instant, str(modified))
+        self.watermark = None if self._held_blank or self._oldest_held is None \
+            else self._oldest_held[1]
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-able summary (small: reasons are cut to the first 200 entries)."""
@@ -264,11 +265,10 @@ class Preparer:
 
     def _quarantine(self, record: SpecimenRecord, reasons: list[str], problems: list[Any]) -> None:
         suffix = ""
-        if any(p.reason.startswith("duplicate key") for p in problems):
-            # The key belongs to an earlier row: keep this row apart so it is not lost and
-            # does not overwrite the valid specimen's state.
-            suffix = f"#row-{record.row_number}"
-        if is_summary(record.key):  # the summary record's row is not a bad row's to take
+        if is_summary(record.key) or any(
+                p.reason.startswith("duplicate key") for p in problems):
+            # The key belongs to an earlier row (or to the collection's summary record): keep
+            # this row apart so it is not lost and does not overwrite that row's state.
             suffix = f"#row-{record.row_number}"
         # A key the ledger cannot store is replaced by one it can (the original in the reason).
         key, note = storable_key(record.key, suffix)
