@@ -208,9 +208,10 @@ class Ledger(StepWriteMixin, LeaseMixin, PlanMixin):
         return SpecimenRow.from_mapping(row) if row else None
 
     def keys_needing_work(
-        self, collection: str, *, now: datetime | None = None, limit: int | None = None
+        self, collection: str, *, now: datetime | None = None, limit: int | None = None,
+        skip: Sequence[str] = (),
     ) -> list[str]:
-        """Return, ordered by key, the specimens the engine still has to drive.
+        """Return, ordered by key, the specimens the engine still has to drive (but ``skip``).
 
         That is NEW, DRAFTED, UPLOADED, UNKNOWN and STALE ones, and FAILED ones whose
         ``retry_after`` has passed (a FAILED one without ``retry_after`` is permanent; one
@@ -225,7 +226,7 @@ class Ledger(StepWriteMixin, LeaseMixin, PlanMixin):
         )
         query = (
             sa.select(_T.c.key)
-            .where(_T.c.collection == collection,
+            .where(_T.c.collection == collection, _T.c.key.not_in(skip),
                    sa.or_(_T.c.state.in_([s.value for s in _NEEDS_WORK]), due_failure))
             .order_by(_T.c.key)
             .limit(limit)

@@ -10,7 +10,7 @@ from airflow.sdk.exceptions import AirflowSkipException
 
 from zenodo import runtime
 from zenodo.operators.base import ZenodoCollectionOperator
-from zenodo.summary.key import is_summary
+from zenodo.summary.key import SUMMARY_KEY
 
 #: Batches per run, kept below Airflow's default ``[core] max_map_length`` (1024).
 MAX_BATCHES = 1000
@@ -70,9 +70,8 @@ class ZenodoPlanOperator(ZenodoCollectionOperator):
             ledger.set_watermarks(config.id, extract=watermark)
             self.log.info("extract watermark of %s is now %s", config.id, watermark)
         # The summary record is the summary task's work, not an upload batch's.
-        keys = [k for k in ledger.keys_needing_work(
-            config.id, limit=None if params.only_keys or params.limit is None
-            else params.limit + 1) if not is_summary(k)][:params.limit]
+        keys = ledger.keys_needing_work(config.id, skip=[SUMMARY_KEY],
+                                        limit=None if params.only_keys else params.limit)
         if params.only_keys:
             wanted = set(params.only_keys)
             keys = [k for k in keys if k in wanted][:params.limit]

@@ -323,6 +323,7 @@ def test_keys_needing_work_lists_due_work_in_key_order(ledger: Ledger, clock: Cl
     clock.now += timedelta(minutes=6)
     assert ledger.keys_needing_work(C) == ["c", "e"]
     assert ledger.keys_needing_work(C, limit=1) == ["c"]
+    assert ledger.keys_needing_work(C, skip=["c"], limit=1) == ["e"], "skipped before the limit"
     assert ledger.keys_needing_work("other") == []
 
 
