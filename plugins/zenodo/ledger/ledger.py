@@ -9,6 +9,7 @@ and watermarks in :mod:`~zenodo.ledger.leases`, the run's upload plan in
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -24,11 +25,15 @@ from zenodo.ledger.rows import EventRow, SpecimenRow, clip, parse_files
 from zenodo.ledger.states import State, check_transition
 from zenodo.ledger.step_writes import StepWriteMixin
 from zenodo.store import database as ledger_db
-from zenodo.store.tables import Event, Specimen
+from zenodo.store.tables import Event, Payload, Specimen
 
 _T = Specimen.__table__
 _E = Event.__table__
 _NEEDS_WORK = (State.NEW, State.DRAFTED, State.UPLOADED, State.UNKNOWN, State.STALE)
+#: Rows inserted by registration before the bulk-filled tables are analysed first; after
+#: that, each time as many again as were inserted before (so a few times a collection).
+ANALYZE_AFTER_ROWS = 5_000
+_BULK_TABLES = (_T, _E, Payload.__table__)
 
 
 class Ledger(StepWriteMixin, LeaseMixin, PlanMixin):
@@ -41,6 +46,8 @@ class Ledger(StepWriteMixin, LeaseMixin, PlanMixin):
     def __init__(self, url: str, *, clock: Callable[[], datetime] | None = None) -> None:
         self._db = ledger_db.EngineHolder(url)
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._inserted = [0, 0]  # rows inserted since the last ANALYZE, and before it
+        self._inserted_lock = threading.Lock()
 
     @property
     def url(self) -> str:
@@ -88,6 +95,7 @@ class Ledger(StepWriteMixin, LeaseMixin, PlanMixin):
         if len({s.key for s in specimens}) != len(specimens):
             raise ValueError(f"collection {collection}: a key is registered twice in one batch")
         entries = [parse_files(collection, s.key, s.files) for s in specimens]
+        inserted = 0
 
         def work(conn: sa.Connection) -> list[State]:
             now = self._clock()
@@ -99,6 +107,8 @@ class Ledger(StepWriteMixin, LeaseMixin, PlanMixin):
                 row = found.get(specimen.key)
                 states.append(self._register_one(conn, collection, specimen, files, row, now,
                                                  actor, inserts))
+            nonlocal inserted
+            inserted = len(inserts)
             if inserts:
                 conn.execute(sa.insert(_T), inserts)
                 conn.execute(sql.INSERT_EVENT, [{
@@ -107,7 +117,22 @@ class Ledger(StepWriteMixin, LeaseMixin, PlanMixin):
                     "detail": {"register": 1}} for r in inserts])
             return states
 
-        return self._db.write_retrying(work) if specimens else []
+        if not specimens:
+            return []
+        states = self._db.write_retrying(work)
+        self._count_inserted(inserted)
+        return states
+
+    def _count_inserted(self, count: int) -> None:
+        """Analyse the bulk-filled tables once enough new rows arrived for the planner's
+        statistics to mislead it (:func:`~zenodo.store.database.refresh_statistics`)."""
+        with self._inserted_lock:
+            since, before = self._inserted
+            since += count
+            due = since >= max(ANALYZE_AFTER_ROWS, before)
+            self._inserted = [0, before + since] if due else [since, before]
+        if due:
+            ledger_db.refresh_statistics(self.engine, _BULK_TABLES)
 
     def _register_one(self, conn: sa.Connection, collection: str, specimen: MappedSpecimen,
                       files: list[Any], row: Mapping[str, Any] | None, now: datetime,

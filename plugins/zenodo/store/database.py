@@ -11,7 +11,7 @@ import os
 import pathlib
 import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from typing import Any, TypeVar
 
@@ -75,6 +75,21 @@ def rows_by_key(engine: sa.Engine, query: sa.Select[Any], key: sa.ColumnElement[
         if len(rows) < page:
             return
         after = rows[-1][key.key]
+
+
+def refresh_statistics(engine: sa.Engine, tables: Sequence[sa.Table]) -> None:
+    """Have PostgreSQL's planner re-read these tables' sizes and value spreads (``ANALYZE``).
+
+    Until then a table filled in one go is planned as if it were empty, and a lookup by key
+    reads the whole collection's index range; autovacuum would analyse it, but only later, or
+    never where it is off. SQLite plans by its indexes without statistics: nothing to do.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect() as conn:
+        for table in tables:
+            conn.exec_driver_sql(f"ANALYZE {conn.dialect.identifier_preparer.format_table(table)}")
+        conn.commit()
 
 
 class EngineHolder:
