@@ -326,6 +326,23 @@ class Storage:
             params += (kind, " AND ".join(f'"{w}"' for w in words))
         return [json.loads(r[0]) for r in self._all(sql + " ORDER BY s.recid", params)]
 
+    def index_summaries(self, kind: str, now: float,
+                        owner: str | None = None) -> list[dict[str, Any]]:
+        """Return what a listing without a query sorts and pages by, of the documents of
+        ``kind`` visible at ``now`` (of ``owner`` if given): ``id``, ``conceptrecid``,
+        ``created``, ``modified`` and ``metadata.publication_date``, read by SQLite without
+        decoding every document (a search engine's listing does not read every record)."""
+        sql = ("SELECT json_extract(s.doc, '$.id'), json_extract(s.doc, '$.conceptrecid'), "
+               "json_extract(s.doc, '$.created'), json_extract(s.doc, '$.modified'), "
+               "json_extract(s.doc, '$.metadata.publication_date') " + self._VISIBLE)
+        params: tuple = (kind, now, now)
+        if owner is not None:
+            sql += " AND s.owner = ?"
+            params += (owner,)
+        return [{"id": i, "conceptrecid": c, "created": created, "modified": modified,
+                 "metadata": {"publication_date": published}}
+                for i, c, created, modified, published in self._all(sql, params)]
+
     def index_doc(self, kind: str, recid: int, now: float) -> dict | None:
         """Return the visible document of ``recid`` in index ``kind``, or None."""
         rows = self._all("SELECT s.doc " + self._VISIBLE + " AND s.recid = ?",
