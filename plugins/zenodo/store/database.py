@@ -22,6 +22,9 @@ from alembic.config import Config
 MIGRATIONS_DIR = pathlib.Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "ledger_alembic_version"
 SQLITE_BUSY_TIMEOUT_S = 60.0
+#: Connections a PostgreSQL engine keeps open: one per thread of the busiest task (an upload
+#: task's threads each write the ledger at once); fewer, and the rest reconnect on every write.
+POOL_SIZE = 16
 #: The execution option that marks a write transaction (BEGIN IMMEDIATE on SQLite).
 WRITE_OPTION = "zenodo_ledger_write"
 T = TypeVar("T")
@@ -39,7 +42,8 @@ def make_engine(url: str) -> sa.Engine:
     """
     sa_url = sa.make_url(url)
     if sa_url.get_backend_name() != "sqlite":
-        return sa.create_engine(sa_url, pool_pre_ping=True)
+        return sa.create_engine(sa_url, pool_pre_ping=True, pool_size=POOL_SIZE,
+                                max_overflow=POOL_SIZE)
     engine = sa.create_engine(sa_url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
     _SQLITE_WRITERS[engine] = threading.RLock()
 
