@@ -31,7 +31,7 @@ _T = Specimen.__table__
 _E = Event.__table__
 _NEEDS_WORK = (State.NEW, State.DRAFTED, State.UPLOADED, State.UNKNOWN, State.STALE)
 #: Rows inserted by registration before the bulk-filled tables are analysed first; after
-#: that, each time as many again as were inserted before (so a few times a collection).
+#: that, once the count has doubled (and grown by this many), so a few times a collection.
 ANALYZE_AFTER_ROWS = 5_000
 _BULK_TABLES = (_T, _E, Payload.__table__)
 
@@ -46,7 +46,8 @@ class Ledger(StepWriteMixin, LeaseMixin, PlanMixin):
     def __init__(self, url: str, *, clock: Callable[[], datetime] | None = None) -> None:
         self._db = ledger_db.EngineHolder(url)
         self._clock = clock or (lambda: datetime.now(UTC))
-        self._inserted = [0, 0]  # rows inserted since the last ANALYZE, and before it
+        self._inserted = 0  # rows registration inserted through this ledger
+        self._analyse_at = ANALYZE_AFTER_ROWS  # ... when the tables are analysed next
         self._inserted_lock = threading.Lock()
 
     @property
@@ -127,10 +128,10 @@ class Ledger(StepWriteMixin, LeaseMixin, PlanMixin):
         """Analyse the bulk-filled tables once enough new rows arrived for the planner's
         statistics to mislead it (:func:`~zenodo.store.database.refresh_statistics`)."""
         with self._inserted_lock:
-            since, before = self._inserted
-            since += count
-            due = since >= max(ANALYZE_AFTER_ROWS, before)
-            self._inserted = [0, before + since] if due else [since, before]
+            self._inserted += count
+            due = self._inserted >= self._analyse_at
+            if due:
+                self._analyse_at = max(2 * self._inserted, self._inserted + ANALYZE_AFTER_ROWS)
         if due:
             ledger_db.refresh_statistics(self.engine, _BULK_TABLES)
 

@@ -20,10 +20,12 @@ from sqlalchemy.dialects import postgresql
 from zenodo.ledger import statements as sql
 from zenodo.ledger.ledger import Ledger
 from zenodo.ledger.payloads import PayloadStore, SpecimenPayload
+from zenodo.store.tables import Payload
 
 from .test_register_many import mapped
 
 C = "bulk"
+_PAYLOADS = Payload.__table__
 BATCH = 500
 
 
@@ -64,7 +66,6 @@ def test_after_a_bulk_registration_a_key_lookup_reads_only_the_keys_asked(
     asked = keys[5_000:5_100]
     lock = sql.LOCK_ROWS.params(p_collection=C, p_keys=asked)
     assert _largest_node_rows(pg_ledger, lock) <= len(asked)
-    payload_table = sa.table("payloads", sa.column("collection"), sa.column("key"))
-    payloads = sa.select(sa.literal_column("*")).select_from(payload_table).where(
-        payload_table.c.collection == C, payload_table.c.key.in_(asked))
+    payloads = sa.select(_PAYLOADS).where(_PAYLOADS.c.collection == C,
+                                          _PAYLOADS.c.key.in_(asked))
     assert _largest_node_rows(pg_ledger, payloads) <= len(asked)
