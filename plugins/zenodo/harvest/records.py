@@ -32,7 +32,7 @@ class HarvestRecordError(ValueError):
     """An OAI-PMH record lacks what every record must have (names the record and field)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HarvestedRecord:
     """What the community feed says about one published record.
 

@@ -2,9 +2,9 @@
 
 Each public write is one short transaction: lock the row, check the lease and the transition,
 update the row and append one event per state change. Here are registration, the reads and the
-row primitives; the engine's per-step writes are in :mod:`~zenodo.ledger.step_writes`, leases
-and watermarks in :mod:`~zenodo.ledger.leases`, the run's upload plan in
-:mod:`~zenodo.ledger.plans`.
+row primitives; the engine's per-step writes are in :mod:`~zenodo.ledger.step_writes`,
+reconciliation's batched moves in :mod:`~zenodo.ledger.batch_moves`, leases and watermarks in
+:mod:`~zenodo.ledger.leases`, the run's upload plan in :mod:`~zenodo.ledger.plans`.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from zenodo.ledger import statements as sql
 from zenodo.ledger.actor import Actor, actor_or_default
+from zenodo.ledger.batch_moves import BatchMoveMixin
 from zenodo.ledger.leases import LeaseMixin
 from zenodo.ledger.plans import PlanMixin
 from zenodo.ledger.registration import PREPARE_FAILURE, MappedSpecimen, plan_registration
@@ -36,7 +37,7 @@ ANALYZE_AFTER_ROWS = 5_000
 _BULK_TABLES = (_T, _E, Payload.__table__)
 
 
-class Ledger(StepWriteMixin, LeaseMixin, PlanMixin):
+class Ledger(StepWriteMixin, BatchMoveMixin, LeaseMixin, PlanMixin):
     """Repository of specimens' states, on SQLite or PostgreSQL.
 
     :param url: SQLAlchemy URL of the ledger database; no I/O happens until first use.
@@ -286,6 +287,13 @@ class Ledger(StepWriteMixin, LeaseMixin, PlanMixin):
             if len(batch) < page:
                 return
             after = batch[-1]["key"]
+
+    def rows_of(self, collection: str, keys: Iterable[str]) -> list[SpecimenRow]:
+        """Return the specimens of ``keys`` the ledger holds, by key, in one query."""
+        query = sa.select(_T).where(_T.c.collection == collection,
+                                    _T.c.key.in_(sorted(set(keys)))).order_by(_T.c.key)
+        with self._db.read() as conn:
+            return [SpecimenRow.from_mapping(r) for r in conn.execute(query).mappings()]
 
     def newest_published(self, collection: str, since: datetime,
                          limit: int) -> list[SpecimenRow]:

@@ -43,6 +43,15 @@ CLEARED_ERROR: dict[str, Any] = {"last_error_kind": None, "last_error_status": N
                                  "last_error_message": None, "last_error_at": None}
 
 
+def writable(collection: str, key: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Return ``fields`` as the ledger stores them (ids as text); refuse unknown columns."""
+    unknown = set(fields) - WRITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"specimen {collection}/{key}: unknown ledger fields {sorted(unknown)}")
+    return {**fields, **{name: as_id(collection, key, name, fields[name])
+                         for name in ID_FIELDS if name in fields}}
+
+
 class StepWriteMixin:
     """The lease holder's writes of :class:`~zenodo.ledger.ledger.Ledger`, one per engine step."""
 
@@ -66,13 +75,7 @@ class StepWriteMixin:
         :param fields: columns to set (see ``WRITABLE_FIELDS``); ids (``ID_FIELDS``) may be
             int or str and are stored as text.
         """
-        unknown = set(fields) - WRITABLE_FIELDS
-        if unknown:
-            raise ValueError(
-                f"specimen {collection}/{key}: unknown ledger fields {sorted(unknown)}"
-            )
-        fields.update({name: as_id(collection, key, name, fields[name])
-                       for name in ID_FIELDS if name in fields})
+        fields = writable(collection, key, fields)
         return self._guarded(collection, key, owner, actor, lambda _row, _state: (
             State(to), fields, dict(detail or {})), expect=expect, to=State(to))
 

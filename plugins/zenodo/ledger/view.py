@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from zenodo.ledger.actor import Actor
 
 if TYPE_CHECKING:
+    from zenodo.ledger.batch_moves import Move, MoveError
     from zenodo.ledger.ledger import Ledger
     from zenodo.ledger.rows import SpecimenRow
     from zenodo.ledger.states import State
@@ -62,6 +63,10 @@ class LedgerView:
         """Move a leased specimen to ``to`` (or stay) and update fields, atomically."""
         return self.ledger.transition(self.collection, key, to, owner=self.owner,
                                       actor=self.actor, detail=detail, expect=expect, **fields)
+
+    def move_many(self, moves: Sequence[Move]) -> dict[str, MoveError]:
+        """Apply many leased specimens' moves in one transaction; return the refused ones."""
+        return self.ledger.move_many(self.collection, moves, owner=self.owner, actor=self.actor)
 
     def record_intent(self, key: str, operation: str) -> SpecimenRow:
         """Record that a non-idempotent write is about to be sent (UNKNOWN until answered)."""

@@ -63,9 +63,6 @@ class ZenodoReconcileOperator(ZenodoCollectionOperator):
                       config.id, "full" if harvest.complete else "incremental",
                       len(harvest.records), harvest.stats.requests, report.differences,
                       report.counts())
-        data = report.as_dict()
-        for name, value in data.items():
-            if isinstance(value, list) and len(value) > SUMMARY_ENTRIES:
-                data[name] = value[:SUMMARY_ENTRIES]
+        data = report.as_dict(limit=SUMMARY_ENTRIES)
         data["requests"] = harvest.stats.requests
         return data

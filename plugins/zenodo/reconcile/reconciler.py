@@ -22,6 +22,11 @@ incremental harvest (``from=`` the watermark) only verifies and adopts what it s
 resolves findings. The DAG therefore runs an incremental harvest after each upload run and a full
 one when it needs the final word (e.g. the "reconcile only" run, or every Nth run).
 
+Paged: the ledger is read a page of specimens at a time, each page planned against its keys'
+records, leased, acted on (its verifications and adoptions in one transaction) and released;
+the feed's records of no specimen are judged last. Memory holds the feed and one page of rows,
+not the whole collection twice.
+
 Idempotent: a second run over the same feed changes nothing and reports zero differences;
 findings already reported are counted as known, not reported again.
 """
@@ -29,17 +34,18 @@ findings already reported are counted as known, not reported again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from itertools import islice
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from zenodo.errors import NotFound, ZenodoError
 from zenodo.harvest.harvester import HarvestResult
+from zenodo.harvest.records import HarvestedRecord
 from zenodo.ledger.ledger import Ledger
-from zenodo.ledger.rows import LeaseLost, SpecimenRow
-from zenodo.ledger.states import IllegalTransition, State
-from zenodo.ledger.step_writes import CLEARED_ERROR
+from zenodo.ledger.rows import SpecimenRow
 from zenodo.ledger.view import LedgerView
+from zenodo.reconcile.actions import Actions
 from zenodo.reconcile.findings import (
     DUPLICATE,
     FOREIGN,
@@ -48,9 +54,8 @@ from zenodo.reconcile.findings import (
     FindingStore,
 )
 from zenodo.reconcile.ownership import Owner, sort_records
-from zenodo.reconcile.plan import ADOPT, CHECK, VERIFY, Action, concept_recid, plan
+from zenodo.reconcile.plan import Plan, plan
 from zenodo.reconcile.report import ReconcileReport
-from zenodo.repository.deposit_api import DepositApi
 from zenodo.repository.ownership import OwnRecords
 
 if TYPE_CHECKING:
@@ -59,14 +64,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Actor = Mapping[str, Any] | str | None
-_CLEARED = {"record_id": None, "doi": None, "concept_doi": None, "concept_recid": None,
-            "deposition_id": None, "bucket_url": None}
+T = TypeVar("T")
+#: Specimens read, planned, leased and written together.
+PAGE = 1000
 
 
 def reconcile(
     collection: str, harvest: HarvestResult, *, ledger: Ledger, hook: ZenodoHook, owner: str,
     actor: Actor = None, grace_seconds: float = 3600.0, lease_seconds: float = 600.0,
     now: datetime | None = None, set_watermark: bool = True, owner_check: Owner | None = None,
+    page: int = PAGE,
 ) -> ReconcileReport:
     """Make the ledger equal what the community's feed serves; return what changed.
 
@@ -82,45 +89,113 @@ def reconcile(
     :param set_watermark: store ``harvest.response_date`` as the collection's harvest watermark
         when every specimen could be handled.
     :param owner_check: tells our records from others' (default: the hook's own records).
+    :param page: specimens handled together.
     """
     now = now or datetime.now(UTC)
     report = ReconcileReport(collection, harvest.community, harvest.complete,
                              harvested=len(harvest.records))
     store = FindingStore(ledger)
-    known_missing = {subject for kind, subject in store.open_findings(collection)
-                     if kind == MISSING_FROM_COMMUNITY}
-    rows = {row.key: row for row in ledger.rows(collection)}
-    feed = sort_records(rows, harvest.records, owner_check or OwnRecords(hook))
-    report.errors.extend({"key": key, "error": error} for key, error in feed.unsure.items())
-    first = plan(rows, feed.records, complete=harvest.complete, now=now,
-                 grace=timedelta(seconds=grace_seconds), known_missing=known_missing)
-    wanted = [a.key for a in first.actions]
     view = LedgerView(ledger, collection, owner, actor)
-    claimed = set(view.claim(wanted, ttl_s=lease_seconds))
-    try:
-        report.busy = sorted(set(wanted) - claimed)
-        # Plan again on rows read after the claim: nobody else can change them now.
-        rows = {row.key: row for row in ledger.rows(collection)}
-        final = plan(rows, feed.records, complete=harvest.complete, now=now,
-                     grace=timedelta(seconds=grace_seconds), known_missing=known_missing)
-        report.pending = list(final.pending)
-        findings = {**feed.lookalikes, **final.findings}
-        runner = _Runner(view, hook, store, now, report)
-        for action in final.actions:
-            if action.key in claimed:
-                runner.run(action, rows[action.key], findings)
-            elif action.key not in report.busy:
-                report.busy.append(action.key)
-        _sync_findings(store, collection, findings, report, rows, now, actor,
-                       keep=feed.unsure_subjects)
-    finally:
-        view.release(claimed)
+    run = _Run(view, Actions(view, hook, store, now, report), owner_check or OwnRecords(hook),
+               complete=harvest.complete, now=now, grace=timedelta(seconds=grace_seconds),
+               lease_seconds=lease_seconds,
+               known_missing={subject for kind, subject in store.open_findings(collection)
+                              if kind == MISSING_FROM_COMMUNITY})
+    feed = _FeedByKey(harvest.records)
+    if harvest.complete:  # every specimen: absence is judged too
+        pages = _pages(ledger.rows(collection, page=page), page)
+    else:  # only the specimens the feed shows
+        pages = (ledger.rows_of(collection, keys) for keys in _pages(iter(feed.keys()), page))
+    for rows in pages:
+        run.page({row.key: row for row in rows}, feed.take(row.key for row in rows))
+    run.findings.update(plan({}, feed.rest(), complete=harvest.complete, now=now,
+                             grace=timedelta(0)).findings)  # records of no specimen: foreign
+    report.pending.sort()
+    report.busy.sort()
+    _sync_findings(store, collection, run.findings, report, run.noted, now, actor,
+                   keep=run.unsure_subjects)
     if set_watermark and harvest.response_date and not report.busy and not report.errors:
         ledger.set_watermarks(collection, harvest=harvest.response_date)
         report.watermark = harvest.response_date
     log.info("reconcile %s: %d harvested, %d differences %s", collection, report.harvested,
              report.differences, report.counts())
     return report
+
+
+def _pages(items: Iterator[T], size: int) -> Iterator[list[T]]:
+    while chunk := list(islice(items, size)):
+        yield chunk
+
+
+class _FeedByKey:
+    """The harvested records grouped by specimen key, handed out a page of keys at a time."""
+
+    def __init__(self, records: Iterable[HarvestedRecord]) -> None:
+        self._by_key: dict[str | None, list[HarvestedRecord]] = {}
+        for record in records:
+            self._by_key.setdefault(record.specimen_key, []).append(record)
+
+    def take(self, keys: Iterable[str]) -> list[HarvestedRecord]:
+        """Remove and return the records of ``keys``."""
+        return [record for key in keys for record in self._by_key.pop(key, ())]
+
+    def keys(self) -> list[str]:
+        """Return the specimen keys the feed shows that no page took yet, sorted."""
+        return sorted(key for key in self._by_key if key is not None)
+
+    def rest(self) -> list[HarvestedRecord]:
+        """Return the records no page took: keyless, or of keys the ledger does not hold."""
+        return [record for found in self._by_key.values() for record in found]
+
+
+@dataclass
+class _Run:
+    """One reconciliation's pages: what they found, and the rows those findings are about."""
+
+    view: LedgerView
+    actions: Actions
+    owner_check: Owner
+    complete: bool
+    now: datetime
+    grace: timedelta
+    lease_seconds: float
+    known_missing: set[str]
+    findings: dict[FindingKey, dict[str, Any]] = field(default_factory=dict)
+    noted: dict[str, SpecimenRow] = field(default_factory=dict)
+    unsure_subjects: set[str] = field(default_factory=set)
+
+    def page(self, rows: dict[str, SpecimenRow], records: list[HarvestedRecord]) -> None:
+        """Plan, lease, plan again on the leased rows, and act, for one page of specimens."""
+        report = self.actions.report
+        feed = sort_records(rows, records, self.owner_check)
+        report.errors.extend({"key": key, "error": error} for key, error in feed.unsure.items())
+        self.unsure_subjects |= feed.unsure_subjects
+        wanted = [a.key for a in self._plan(rows, feed.records).actions]
+        claimed = set(self.view.claim(wanted, ttl_s=self.lease_seconds))
+        try:
+            busy = sorted(set(wanted) - claimed)
+            report.busy.extend(busy)
+            # Plan again on rows read after the claim: nobody else can change them now.
+            if claimed:
+                rows = {row.key: row for row in self.view.ledger.rows_of(self.view.collection,
+                                                                          rows)}
+            final = self._plan(rows, feed.records)
+            report.pending.extend(final.pending)
+            findings = {**feed.lookalikes, **final.findings}
+            self.actions.run([a for a in final.actions if a.key in claimed], rows, findings)
+            report.busy.extend(a.key for a in final.actions
+                               if a.key not in claimed and a.key not in busy)
+        finally:
+            self.view.release(claimed)
+        self.findings.update(findings)
+        for subject, detail in ((subject, d) for (_kind, subject), d in findings.items()):
+            row = rows.get(subject) or rows.get(str(detail.get("key") or ""))
+            if row is not None:
+                self.noted[row.key] = row
+
+    def _plan(self, rows: Mapping[str, SpecimenRow], records: list[HarvestedRecord]) -> Plan:
+        return plan(rows, records, complete=self.complete, now=self.now, grace=self.grace,
+                    known_missing=self.known_missing)
 
 
 def _sync_findings(store: FindingStore, collection: str,
@@ -143,100 +218,3 @@ def _sync_findings(store: FindingStore, collection: str,
                        actor=actor)
     report.resolved = [{"kind": kind, "subject": subject, **detail}
                        for (kind, subject), detail in sorted(changes.resolved.items())]
-
-
-class _Runner:
-    """Carry out one plan's actions for the leased specimens."""
-
-    def __init__(self, ledger: LedgerView, hook: ZenodoHook, store: FindingStore,
-                 now: datetime, report: ReconcileReport) -> None:
-        self.ledger, self.hook, self.store, self.now, self.report = ledger, hook, store, now, report
-
-    def run(self, action: Action, row: SpecimenRow,
-            findings: dict[FindingKey, dict[str, Any]]) -> None:
-        """Carry out one action; a lost lease or a changed state is reported, not raised."""
-        try:
-            if action.kind == VERIFY:
-                self._verify(action, row)
-            elif action.kind == ADOPT:
-                self._adopt(action, row)
-            elif action.kind == CHECK:
-                self._check(row, findings)
-        except (LeaseLost, IllegalTransition) as exc:
-            self.report.errors.append({"key": row.key, "error": str(exc)})
-
-    def _move(self, row: SpecimenRow, to: State, detail: dict[str, Any],
-              **fields: Any) -> None:
-        self.ledger.transition(row.key, to, detail=detail, expect=(row.state,), **fields)
-        if to == row.state:  # no state change: the ledger writes no event, so we do
-            self.store.note(self.ledger.collection, row.key, row.state, detail, now=self.now,
-                            actor=self.ledger.actor)
-
-    def _verify(self, action: Action, row: SpecimenRow) -> None:
-        record = action.record
-        assert record is not None
-        self._move(row, State.VERIFIED, {"reconcile": "verified", "record_id": record.record_id})
-        self.report.verified.append({"key": row.key, "record_id": record.record_id,
-                                     "doi": record.doi})
-
-    def _adopt(self, action: Action, row: SpecimenRow) -> None:
-        record = action.record
-        assert record is not None
-        entry = {"key": row.key, "record_id": record.record_id, "doi": record.doi,
-                 "concept_doi": record.concept_doi, "from_state": row.state.value,
-                 "previous_record_id": row.record_id}
-        self._move(row, State.VERIFIED, {"reconcile": "adopted", **entry},
-                   record_id=record.record_id, doi=record.doi or row.doi,
-                   concept_doi=record.concept_doi or row.concept_doi,
-                   concept_recid=concept_recid(record.concept_doi) or row.concept_recid,
-                   retry_after=None, **CLEARED_ERROR)
-        self.report.adopted.append(entry)
-
-    def _check(self, row: SpecimenRow, findings: dict[FindingKey, dict[str, Any]]) -> None:
-        """Ask the records API about a published record the feed does not show."""
-        entry = {"key": row.key, "record_id": row.record_id, "doi": row.doi}
-        if row.record_id is None:
-            self._requeue(row, entry, status=None)
-            return
-        try:
-            record = DepositApi(self.hook).get_record(row.record_id)
-        except NotFound as exc:
-            self._requeue(row, entry, status=exc.status)
-            return
-        except ZenodoError as exc:
-            self.report.errors.append({"key": row.key, "error": str(exc)})
-            return
-        communities = _communities(record)
-        if self.report.community in communities:
-            self.report.pending.append(row.key)
-            reason = "not_in_feed"
-        else:
-            findings[(MISSING_FROM_COMMUNITY, row.key)] = {
-                "record_id": row.record_id, "doi": row.doi, "communities": communities}
-            reason = MISSING_FROM_COMMUNITY
-        if row.state == State.VERIFIED:
-            self._move(row, State.PUBLISHED, {"reconcile": "demoted", "reason": reason,
-                                              "record_id": row.record_id})
-            self.report.demoted.append({**entry, "reason": reason})
-
-    def _requeue(self, row: SpecimenRow, entry: dict[str, Any], *, status: int | None) -> None:
-        deleted = status == 410
-        files = [{**f.to_json(), "uploaded": False} for f in row.files]
-        self._move(row, State.NEW, {"reconcile": "deleted" if deleted else "requeued",
-                                    "status": status, **entry}, files=files, **_CLEARED)
-        (self.report.deleted if deleted else self.report.requeued).append(
-            {**entry, "status": status})
-
-
-def _communities(record: Mapping[str, Any]) -> list[str]:
-    """Return the community slugs a records-API answer lists."""
-    found = (record.get("metadata") or {}).get("communities") or []
-    slugs = []
-    for item in found:
-        if isinstance(item, Mapping):
-            slug = item.get("id") or item.get("identifier")
-            if slug:
-                slugs.append(str(slug))
-        elif isinstance(item, str):
-            slugs.append(item)
-    return slugs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,9 +68,13 @@ class ReconcileReport:
         return {f.name: len(getattr(self, f.name)) for f in dataclasses.fields(self)
                 if isinstance(getattr(self, f.name), list)}
 
-    def as_dict(self) -> dict[str, Any]:
-        """Return the report as plain JSON-able data, with ``counts`` and ``differences``."""
-        data = dataclasses.asdict(self)
+    def as_dict(self, limit: int | None = None) -> dict[str, Any]:
+        """Return the report as plain JSON-able data, with ``counts`` and ``differences``.
+
+        :param limit: entries kept of each list (the counts are of the whole lists).
+        """
+        data = {f.name: copy.deepcopy(value[:limit] if isinstance(value, list) else value)
+                for f in dataclasses.fields(self) for value in [getattr(self, f.name)]}
         data["counts"] = self.counts()
         data["differences"] = self.differences
         return data
