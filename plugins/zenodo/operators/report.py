@@ -35,9 +35,15 @@ class ZenodoReportOperator(ZenodoCollectionOperator):
         paths and counts."""
         from zenodo.engine.statistics import load_batches
         from zenodo.operators.record_links import zenodo_base_url
-        from zenodo.report.dwca_export import write_dwca
         from zenodo.report.html import write_html
-        from zenodo.report.run_report import build_report, format_table, report_folder, write_report
+        from zenodo.report.run_report import (
+            SPECIMENS_CSV,
+            build_report,
+            format_table,
+            report_folder,
+            write_json,
+        )
+        from zenodo.report.specimen_files import ArchiveSettings, write_specimen_files
         from zenodo.report.status_data import counts_by_collection
         from zenodo.summary.publish import summary_status
         from zenodo.writeback.outcomes import writeback_status
@@ -57,17 +63,18 @@ class ZenodoReportOperator(ZenodoCollectionOperator):
         if config.summary is not None:
             report.summary = (ti.xcom_pull(task_ids=self.summary_task_id)
                               or summary_status(ledger, config.id))
-        report.export = write_dwca(
-            ledger.engine, config.id, folder, base_url=zenodo_base_url(config.zenodo_conn_id),
+        files = write_specimen_files(ledger, config.id, report.run_id, folder, ArchiveSettings(
+            base_url=zenodo_base_url(config.zenodo_conn_id),
             title=f"{config.id}: specimens published on Zenodo",
-            description=config.description or f"Specimens of {config.id} on Zenodo").as_dict()
-        paths = write_report(report, ledger, runtime.reports_dir())
+            description=config.description or f"Specimens of {config.id} on Zenodo"))
+        report.export, report.files_from = files.export, files.reused_from
+        json_path = write_json(report, folder)
         batches = load_batches(ledger, self.collection_id, report.run_id)
         html = write_html(report, batches, counts_by_collection(ledger.engine), folder)
         self.log.info("run report\n%s", format_table(report))
-        self.log.info("report written to %s, %s and %s", paths["csv"], paths["json"], html)
+        self.log.info("report written to %s", folder)
         return {"counts": report.counts, "online": report.online,
                 "failures": len(report.failures), "quarantined": len(report.quarantined),
-                "csv": str(paths["csv"]), "json": str(paths["json"]), "html": str(html),
+                "csv": str(folder / SPECIMENS_CSV), "json": str(json_path), "html": str(html),
                 "batches": len(batches), "dwca": report.export["path"],
-                "summary": report.summary}
+                "summary": report.summary, "files_from": report.files_from}

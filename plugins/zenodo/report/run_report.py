@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from zenodo.ledger.states import State
 from zenodo.report.csv_cells import safe_csv
-from zenodo.summary.key import is_summary
+from zenodo.summary.key import SUMMARY_KEY, is_summary
 
 if TYPE_CHECKING:
     from zenodo.ledger.ledger import Ledger
@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 CSV_COLUMNS = ("key", "state", "record_id", "doi", "concept_doi", "reason")
 PREVIEW_COLUMNS = ("key", "state_now", "state_after", "reason")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+#: The states whose specimens the report lists one by one (with reasons).
+_LISTED = (State.QUARANTINED, State.FAILED, State.UNKNOWN)
+SPECIMENS_CSV = "specimens.csv"
 
 
 @dataclass
@@ -45,6 +48,8 @@ class RunReport:
     :param export: the Darwin Core Archive of the published specimens (path, counts).
     :param summary: the collection's summary record (state, DOI, concept DOI, version, whether
         this run published a new version), when the collection has one.
+    :param files_from: the run that wrote ``specimens.csv`` and ``dwca.zip`` when this run took
+        them unchanged (the ledger had not changed since), else None.
     """
 
     collection: str
@@ -58,6 +63,7 @@ class RunReport:
     writeback: dict[str, Any] | None = None
     export: dict[str, Any] | None = None
     summary: dict[str, Any] | None = None
+    files_from: str | None = None
 
     @property
     def online(self) -> int:
@@ -94,23 +100,26 @@ def build_report(
     ledger: Ledger, collection: str, *, run_id: str,
     prepare: Mapping[str, Any] | None = None, reconcile: Mapping[str, Any] | None = None,
 ) -> RunReport:
-    """Read the collection's ledger rows into a :class:`RunReport`.
+    """Read the collection's ledger into a :class:`RunReport`: counts by state, and the rows
+    of the failed and quarantined specimens only.
 
     :param run_id: the Airflow run the report belongs to.
     :param prepare: the prepare step's summary (``PrepareResult.as_dict()``), if any.
     :param reconcile: the reconcile step's summary, if any.
     """
     report = RunReport(collection, run_id, datetime.now(UTC).isoformat(timespec="seconds"),
-                       counts={s.value: 0 for s in State},
                        prepare=dict(prepare) if prepare else None,
                        reconcile=dict(reconcile) if reconcile else None)
-    for row in ledger.rows(collection):
-        if is_summary(row.key):  # the summary record is reported apart (``summary``)
+    report.counts = {state.value: count for state, count in ledger.counts(collection).items()}
+    summary = ledger.get(collection, SUMMARY_KEY)
+    if summary is not None:  # the summary record is reported apart (``summary``)
+        report.counts[summary.state.value] -= 1
+    for row in ledger.rows(collection, _LISTED):
+        if is_summary(row.key):
             continue
-        report.counts[row.state.value] += 1
         if row.state == State.QUARANTINED:
             report.quarantined.append({"key": row.key, "reasons": list(row.quarantine_reasons)})
-        elif row.state in (State.FAILED, State.UNKNOWN):
+        else:
             report.failures.append({
                 "key": row.key, "state": row.state.value, "reason": _reason(row),
                 "attempts": row.attempts,
@@ -127,24 +136,36 @@ def report_folder(base: Path, collection: str, run_id: str) -> Path:
 def write_report(report: RunReport, ledger: Ledger, base: Path) -> dict[str, Path]:
     """Write ``report.json`` and ``specimens.csv``; return their paths by kind.
 
-    The CSV is written with ``DataFrame.to_csv``; cells that would start a spreadsheet formula
-    get a leading ``'`` (:mod:`zenodo.report.csv_cells`).
-
-    :param ledger: read again, row by row, for the CSV (one line per specimen).
     :param base: the reports folder (the run's own subfolder is made in it).
     """
     folder = report_folder(base, report.collection, report.run_id)
+    return {"json": write_json(report, folder),
+            "csv": write_specimens_csv(ledger, report.collection, folder)}
+
+
+def write_json(report: RunReport, folder: Path) -> Path:
+    """Write ``folder/report.json`` and return its path."""
     folder.mkdir(parents=True, exist_ok=True)
-    json_path = folder / "report.json"
-    json_path.write_text(json.dumps(report.as_dict(), indent=2, default=str), encoding="utf-8")
-    csv_path = folder / "specimens.csv"
-    with safe_csv(csv_path, CSV_COLUMNS) as out:
-        for row in ledger.rows(report.collection):
+    path = folder / "report.json"
+    path.write_text(json.dumps(report.as_dict(), indent=2, default=str), encoding="utf-8")
+    return path
+
+
+def write_specimens_csv(ledger: Ledger, collection: str, folder: Path) -> Path:
+    """Write ``folder/specimens.csv``, one line per specimen, and return its path.
+
+    The CSV is written with ``DataFrame.to_csv``; cells that would start a spreadsheet formula
+    get a leading ``'`` (:mod:`zenodo.report.csv_cells`).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / SPECIMENS_CSV
+    with safe_csv(path, CSV_COLUMNS) as out:
+        for row in ledger.rows(collection):
             if is_summary(row.key):
                 continue
             out.add([row.key, row.state.value, row.record_id, row.doi, row.concept_doi,
                      _reason(row)])
-    return {"json": json_path, "csv": csv_path}
+    return path
 
 
 @contextmanager
@@ -182,6 +203,9 @@ def format_table(report: RunReport, *, max_lines: int = 20) -> str:
     if report.export is not None:
         lines.append(f"Darwin Core Archive: {report.export['path']} "
                      f"({report.export['occurrences']} occurrences)")
+    if report.files_from is not None:
+        lines.append(f"specimens.csv and the archive are those of run {report.files_from} "
+                     "(the ledger has not changed since)")
     if report.summary is not None:
         lines.append(summary_line(report.summary))
     preview = report.preview
