@@ -212,12 +212,19 @@ def _batch_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     return frame.astype(_NUMBERS)
 
 
-def _table4_lines(frame: pd.DataFrame) -> pd.DataFrame:
+def _labels(frame: pd.DataFrame) -> pd.Series:
+    """A line's batch: its id, and which try it was when the batch was tried more than once."""
+    tries = frame.groupby("batch_id").cumcount() + 1
+    retried = frame["batch_id"].duplicated(keep=False)
+    return frame["batch_id"].where(~retried, frame["batch_id"] + " (try " + tries.astype(str) + ")")
+
+
+def _table4_lines(frame: pd.DataFrame, labels: pd.Series | None = None) -> pd.DataFrame:
     """Lay out a :func:`_batch_frame` (or its summed lines) as Table 4."""
     seconds = (frame["ended_at"] - frame["started_at"]).dt.total_seconds().clip(lower=1e-9)
     n = frame["specimens"]
     table = pd.DataFrame({
-        "batch": frame["batch_id"], "n": n, "c": frame["concurrency"],
+        "batch": frame["batch_id"] if labels is None else labels, "n": n, "c": frame["concurrency"],
         "t (s)": seconds.round(1), "t/n": (seconds / n.where(n > 0)).round(3),
         "errors": frame["errors"], "unsuccess": frame["failed"],
         "records/min": (frame["published"] / seconds * 60).round(2),
@@ -233,21 +240,26 @@ def table4(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     ``n`` specimens, ``c`` concurrency, ``t (s)`` wall time, ``t/n`` seconds per specimen
     (NaN for an empty batch), ``errors`` error responses, ``unsuccess`` specimens not done
     (failed, stuck, lost), ``paused (s)`` time waited on the circuit breaker. A retried batch
-    has a line per try.
+    has a line per try, ``<batch> (try <n>)``.
     """
-    return _table4_lines(_batch_frame(rows))
+    frame = _batch_frame(rows)
+    return _table4_lines(frame, _labels(frame))
 
 
 def table4_total(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """Return Table 4's ``total`` line, as a frame of one line (of none for fewer than two batches).
 
-    The wall time runs from the first start to the last end, ``c`` is the highest concurrency,
-    every other count is summed.
+    The wall time runs from the first start to the last end, ``c`` is the highest concurrency.
+    A retried batch counts once in ``n`` and ``unsuccess``, by its last try (its specimens
+    are the same each try, and what a try left undone the next one did); what every try sent,
+    met and published is summed.
     """
     frame = _batch_frame(rows)
     if len(frame) < 2:
         return _table4_lines(frame.iloc[:0])
     total = frame.groupby(lambda _: "total").agg(_RUN_TOTAL)
+    last = frame.drop_duplicates("batch_id", keep="last")
+    total["specimens"], total["failed"] = last["specimens"].sum(), last["failed"].sum()
     return _table4_lines(total.rename_axis("batch_id").reset_index())
 
 
