@@ -151,7 +151,7 @@ class Ledger(StepWriteMixin, BatchMoveMixin, LeaseMixin, PlanMixin):
             mapping_version=str(specimen.mapping_version),
         )
         if row is not None and not plan.rewrite:
-            if specimen.source_modified is not None:
+            if specimen.source_modified not in (None, row["source_modified"]):
                 self._update(conn, collection, specimen.key,
                              {"source_modified": specimen.source_modified}, now)
             return plan.state

@@ -7,6 +7,9 @@ specimen exactly as registering it alone does.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
 import pytest
 import sqlalchemy as sa
 
@@ -58,3 +61,22 @@ def test_a_key_twice_in_one_batch_is_refused_and_nothing_is_written(ledger: Ledg
 
 def test_an_empty_batch_writes_nothing(ledger: Ledger) -> None:
     assert ledger.register_many(C, []) == []
+
+
+def test_a_specimen_registered_again_unchanged_leaves_its_row_as_it_was(ledger: Ledger) -> None:
+    # An incremental extract reads again the row at its watermark (``>=``): registering it
+    # unchanged must not touch the row, or a nightly run that changed nothing looks changed
+    # (its report then rewrites the whole collection's files).
+    modified = datetime(2019, 5, 19, 14, 9, 31, tzinfo=UTC)
+    specimen = replace(mapped("S1"), source_modified=modified)
+    ledger.register_many(C, [specimen])
+    before = ledger.get(C, "S1")
+
+    ledger.register_many(C, [specimen])
+    assert ledger.get(C, "S1").updated_at == before.updated_at
+
+    later = modified + timedelta(hours=1)
+    ledger.register_many(C, [replace(specimen, source_modified=later)])
+    after = ledger.get(C, "S1")
+    assert (after.source_modified, after.state) == (later, State.NEW)
+    assert after.updated_at > before.updated_at
