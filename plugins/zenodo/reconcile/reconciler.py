@@ -188,14 +188,20 @@ class _Run:
         finally:
             self.view.release(claimed)
         self.findings.update(findings)
-        for subject, detail in ((subject, d) for (_kind, subject), d in findings.items()):
-            row = rows.get(subject) or rows.get(str(detail.get("key") or ""))
+        for (_kind, subject), detail in findings.items():
+            row = _row_of(rows, subject, detail)
             if row is not None:
                 self.noted[row.key] = row
 
     def _plan(self, rows: Mapping[str, SpecimenRow], records: list[HarvestedRecord]) -> Plan:
         return plan(rows, records, complete=self.complete, now=self.now, grace=self.grace,
                     known_missing=self.known_missing)
+
+
+def _row_of(rows: Mapping[str, SpecimenRow], subject: str,
+            detail: Mapping[str, Any]) -> SpecimenRow | None:
+    """The specimen a finding is about: its subject, or (a look-alike) the key it carries."""
+    return rows.get(subject) or rows.get(str(detail.get("key") or ""))
 
 
 def _sync_findings(store: FindingStore, collection: str,
@@ -212,7 +218,7 @@ def _sync_findings(store: FindingStore, collection: str,
             report.foreign.append(detail)
         elif kind == MISSING_FROM_COMMUNITY:
             report.missing_from_community.append({"key": subject, **detail})
-        row = rows.get(subject) or rows.get(str(detail.get("key") or ""))
+        row = _row_of(rows, subject, detail)
         if row is not None:  # on the specimen's events too (a look-alike: on the key's)
             store.note(collection, row.key, row.state, {"reconcile": kind, **detail}, now=now,
                        actor=actor)
