@@ -332,18 +332,24 @@ class Ledger(StepWriteMixin, BatchMoveMixin, LeaseMixin, PlanMixin):
                values: dict[str, Any], now: datetime, actor: Actor,
                detail: dict) -> dict[str, Any]:
         """Move ``row`` to ``to`` with ``values`` (event included); return the values written."""
-        values = self._moved(conn, row, to, values, now, actor, detail)
-        self._update(conn, row["collection"], row["key"], values, now)
+        events: list[dict[str, Any]] = []
+        values = self._moved(conn, row, to, values, now, actor, detail, events)
+        self._update(conn, row["collection"], row["key"], values, now, events)
         return values
 
     def _moved(self, conn: sa.Connection, row: Mapping[str, Any], to: State,
                values: dict[str, Any], now: datetime, actor: Actor,
-               detail: dict) -> dict[str, Any]:
-        """Check the move to ``to``, write its event if the state changes; return the values."""
+               detail: dict, events: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """Check the move to ``to``; if the state changes, write its event (or add it to
+        ``events``, for :meth:`_update` to write); return the values."""
         collection, key, state = row["collection"], row["key"], State(row["state"])
         check_transition(collection, key, state, to)
         if to != state:
-            self._event(conn, collection, key, state, to, now, actor, detail)
+            event = self._event_params(collection, key, state, to, now, actor, detail)
+            if events is None:
+                conn.execute(sql.INSERT_EVENT, event)
+            else:
+                events.append(event)
         return {**values, "state": to.value, "prior_state": self._prior(row, state, to)}
 
     @staticmethod
@@ -352,20 +358,32 @@ class Ledger(StepWriteMixin, BatchMoveMixin, LeaseMixin, PlanMixin):
 
     @staticmethod
     def _update(conn: sa.Connection, collection: str, key: str, values: Mapping[str, Any],
-                now: datetime) -> None:
-        conn.execute(sql.UPDATE_ROW, sql.row_params(collection, key, **values, updated_at=now))
+                now: datetime, events: Sequence[Mapping[str, Any]] = ()) -> None:
+        """Update the row and append ``events`` in order (on PostgreSQL the last one in the
+        UPDATE's own statement)."""
+        params = sql.row_params(collection, key, **values, updated_at=now)
+        if events and conn.dialect.name == "postgresql":
+            *before, last = events
+            params.update({f"e_{name}": value for name, value in last.items()})
+            events, statement = before, sql.UPDATE_ROW_WITH_EVENT
+        else:
+            statement = sql.UPDATE_ROW
+        if events:
+            conn.execute(sql.INSERT_EVENT, list(events))
+        conn.execute(statement, params)
 
     def _insert(self, conn: sa.Connection, collection: str, key: str, state: State,
                 values: Mapping[str, Any], now: datetime, actor: Actor, detail: dict) -> None:
         conn.execute(sa.insert(_T).values(collection=collection, key=key, state=state.value,
                                           attempts=0, created_at=now, updated_at=now, **values))
-        self._event(conn, collection, key, None, state, now, actor, detail)
+        conn.execute(sql.INSERT_EVENT,
+                     self._event_params(collection, key, None, state, now, actor, detail))
 
     @staticmethod
-    def _event(conn: sa.Connection, collection: str, key: str, from_state: State | None,
-               to_state: State, now: datetime, actor: Actor, detail: dict) -> None:
-        conn.execute(sql.INSERT_EVENT, {
-            "collection": collection, "key": key,
-            "from_state": from_state.value if from_state else None, "to_state": to_state.value,
-            "at": now, "actor": actor_or_default(actor),
-            "detail": detail or None})
+    def _event_params(collection: str, key: str, from_state: State | None, to_state: State,
+                      now: datetime, actor: Actor, detail: dict) -> dict[str, Any]:
+        """The columns of one event row."""
+        return {"collection": collection, "key": key,
+                "from_state": from_state.value if from_state else None,
+                "to_state": to_state.value, "at": now, "actor": actor_or_default(actor),
+                "detail": detail or None}

@@ -31,6 +31,11 @@ LOCK_ROWS = (sa.select(_T).where(_IN_COLLECTION,
 UPDATE_ROW = sa.update(_T).where(_ONE)
 #: Append one event; the parameters are its columns.
 INSERT_EVENT = sa.insert(_E)
+#: PostgreSQL: :data:`UPDATE_ROW` and one event (its columns as ``e_``-named parameters) in one
+#: statement, a round trip less for each write of a busy upload thread.
+UPDATE_ROW_WITH_EVENT = UPDATE_ROW.add_cte(sa.insert(_E).values({
+    c.name: sa.bindparam(f"e_{c.name}", type_=c.type) for c in _E.columns if c.name != "id"
+}).cte("event"))
 _FREE = sa.and_(
     _IN_COLLECTION,
     _T.c.key.in_(sa.bindparam("p_keys", expanding=True)),

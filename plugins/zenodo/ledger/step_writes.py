@@ -250,12 +250,13 @@ class StepWriteMixin:
                 raise IllegalTransition(collection, key, state, to or state,
                                         f"needs {'/'.join(sorted(expect))}")
             current, written = dict(row), {}
+            events: list[dict[str, Any]] = []  # written with the row's update, in order
             for change in changes:
                 target, values, detail = change(current, State(current["state"]))
-                values = self._moved(conn, current, target, values, now, actor, detail)
+                values = self._moved(conn, current, target, values, now, actor, detail, events)
                 current.update(values)
                 written.update(values)
             if release:
                 written.update(lease_owner=None, lease_expires=None)
-            self._update(conn, collection, key, written, now)
+            self._update(conn, collection, key, written, now, events)
             return SpecimenRow.from_mapping({**current, **written, "updated_at": now})

@@ -6,6 +6,7 @@ lease's release."""
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from zenodo.ledger.ledger import Ledger
 from zenodo.ledger.rows import LeaseLost
@@ -102,3 +103,34 @@ def test_published_with_release_frees_the_specimen_for_the_next_claim(ledger: Le
     assert (stored.state, stored.record_id, stored.lease_owner) == (State.PUBLISHED, "7", None)
     assert ledger.events(C, "k1")[-1].to_state == State.PUBLISHED
     assert ledger.claim(C, ["k1"], owner="w2", ttl_s=60) == ["k1"]
+
+
+def test_on_postgresql_a_step_write_is_its_row_lock_and_one_update_with_its_events(
+    postgres_url: str,
+) -> None:
+    ledger = Ledger(postgres_url)
+    ledger.migrate()
+    sent: list[str] = []
+    sa.event.listen(ledger.engine, "before_cursor_execute",
+                    lambda _c, _cur, statement, *_a: sent.append(statement.split()[0]))
+    try:
+        drafted(ledger)
+        sent.clear()
+        ledger.record_uploaded(C, "k1", owner="w1", intent="publish",
+                               files=[("a.jpg", 10, MD5_A), ("b.json", 5, MD5_B)])
+        # lock; the first event; the update with the second (before: one INSERT each)
+        assert sent == ["SELECT", "INSERT", "WITH"]
+        sent.clear()
+        ledger.record_published(C, "k1", owner="w1", record_id=7, doi="10.5072/zenodo.7",
+                                release=True)
+        assert sent == ["SELECT", "WITH"]
+        moves = [(e.from_state, e.to_state, e.detail) for e in ledger.events(C, "k1")][-3:]
+        assert moves == [(State.DRAFTED, State.UPLOADED, None),
+                         (State.UPLOADED, State.UNKNOWN, {"kind": "unknown:publish",
+                                                          "status": None}),
+                         (State.UNKNOWN, State.PUBLISHED,
+                          {"record_id": "7", "doi": "10.5072/zenodo.7",
+                           "settled_error": {"kind": "unknown:publish",
+                                             "message": "publish sent; outcome not yet seen"}})]
+    finally:
+        ledger.dispose()
