@@ -9,7 +9,7 @@ from zenodo.engine.batch_runner import BatchResult, publish_specimens
 from zenodo.engine.settings import EngineSettings
 from zenodo.hooks.zenodo import ZenodoHook
 from zenodo.ledger.ledger import Ledger
-from zenodo.ledger.payloads import PayloadStore
+from zenodo.ledger.payloads import BatchPayloads, PayloadStore
 from zenodo.ledger.states import State
 from zenodo_sandbox.testing import SandboxProcess
 
@@ -17,14 +17,13 @@ from zenodo_sandbox.testing import SandboxProcess
 def run_batch(ledger: Ledger, hook: ZenodoHook, keys: list[str], *, batch_id: str = "batch",
               actor: dict[str, Any] | None = None, **settings: Any) -> BatchResult:
     """Publish ``keys`` with 8 threads and short lookup waits; ``settings``: other knobs."""
-    store = PayloadStore(ledger)
     knobs: dict[str, Any] = {"concurrency": 8, "lookup_waits": (0.3, 1.0, 2.0), **settings}
     return publish_specimens(
         COLLECTION,
         keys,
         hook=hook,
         ledger=ledger,
-        payload_for=lambda key: store.get(COLLECTION, key),
+        payload_for=BatchPayloads(PayloadStore(ledger), COLLECTION, keys),
         settings=EngineSettings(**knobs),
         batch_id=batch_id,
         actor=actor,

@@ -77,10 +77,8 @@ class LeaseMixin:
         On PostgreSQL rows another transaction is claiming right now are skipped, not waited for.
         """
         now = self._clock()
-        params = sql.lease_params(collection, keys, owner, now, now + timedelta(seconds=ttl_s))
-        if conn.dialect.name == "postgresql":
-            params["p_keys"] = list(conn.execute(sql.LOCK_FREE_KEYS, params).scalars())
-        return conn.execute(statement, params)
+        return conn.execute(statement, sql.lease_params(collection, keys, owner, now,
+                                                        now + timedelta(seconds=ttl_s)))
 
     def renew(self, collection: str, keys: Iterable[str], *, owner: str, ttl_s: float) -> list[str]:
         """Extend the leases this owner still holds; return those keys (the others are lost)."""

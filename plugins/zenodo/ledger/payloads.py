@@ -6,9 +6,11 @@ keys and read payloads here, so a retried or cleared task sends exactly what was
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -26,6 +28,10 @@ if TYPE_CHECKING:
 _ONE_PAYLOAD = sa.select(Payload.__table__).where(
     Payload.__table__.c.collection == sa.bindparam("p_collection"),
     Payload.__table__.c.key == sa.bindparam("p_key"))
+#: The payloads of ``p_keys``, one page of a batch.
+_SOME_PAYLOADS = sa.select(Payload.__table__).where(
+    Payload.__table__.c.collection == sa.bindparam("p_collection"),
+    Payload.__table__.c.key.in_(sa.bindparam("p_keys", expanding=True)))
 
 
 @dataclass(frozen=True)
@@ -112,9 +118,51 @@ class PayloadStore:
                                ).mappings().first()
         if row is None:
             raise MissingPayload(f"specimen {collection}/{key}: no payload stored")
-        return SpecimenPayload(
-            key=key,
-            metadata=row["metadata_json"],
-            files=tuple(_file_spec(f) for f in row["files"]),
-            search_query=row["search_query"],
-        )
+        return _payload(row)
+
+    def get_many(self, collection: str, keys: Sequence[str]) -> dict[str, SpecimenPayload]:
+        """Return the payloads stored for ``keys`` (a key without one is left out)."""
+        with self._ledger.engine.connect() as conn:
+            rows = conn.execute(_SOME_PAYLOADS, {"p_collection": collection,
+                                                 "p_keys": list(keys)}).mappings().all()
+        return {row["key"]: _payload(row) for row in rows}
+
+
+def _payload(row: Mapping[str, Any]) -> SpecimenPayload:
+    return SpecimenPayload(key=row["key"], metadata=row["metadata_json"],
+                           files=tuple(_file_spec(f) for f in row["files"]),
+                           search_query=row["search_query"])
+
+
+class BatchPayloads:
+    """A batch's payloads for its threads, read a page at a time in the batch's order.
+
+    One query a page instead of one a specimen (three round trips each on PostgreSQL): a
+    payload not read yet is read with the next unread ones of the batch, which its threads
+    ask for next. One is handed out once and then forgotten, so a specimen driven again
+    (deferred) or outside the batch is read alone.
+
+    :param store: where the payloads are.
+    :param collection: the batch's collection.
+    :param keys: the batch's keys, in the order its specimens are driven.
+    :param page: payloads read together.
+    """
+
+    def __init__(self, store: PayloadStore, collection: str, keys: Sequence[str], *,
+                 page: int = 100) -> None:
+        self._store, self._collection, self._page = store, collection, page
+        self._unread = dict.fromkeys(keys)  # in the batch's order
+        self._ready: dict[str, SpecimenPayload] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, key: str) -> SpecimenPayload:
+        """Return ``key``'s payload (:class:`MissingPayload` if none is stored)."""
+        with self._lock:
+            if key in self._unread:
+                del self._unread[key]
+                page = [key, *islice(self._unread, self._page - 1)]
+                for read in page[1:]:
+                    del self._unread[read]
+                self._ready.update(self._store.get_many(self._collection, page))
+            payload = self._ready.pop(key, None)
+        return payload if payload is not None else self._store.get(self._collection, key)

@@ -42,12 +42,13 @@ _FREE = sa.and_(
     sa.or_(_T.c.lease_owner.is_(None), _T.c.lease_owner == sa.bindparam("p_owner"),
            _T.c.lease_expires < sa.bindparam("p_now")),
 )
-#: PostgreSQL: lock the free ones of ``p_keys`` (no lease, the caller's own, or expired),
-#: skipping rows another transaction is claiming right now.
-LOCK_FREE_KEYS = sa.select(_T.c.key).where(_FREE).with_for_update(skip_locked=True)
-#: Lease the free ones of ``p_keys``; return their keys, or their whole rows.
-TAKE_KEYS = sa.update(_T).where(_FREE).returning(_T.c.key)
-TAKE_ROWS = sa.update(_T).where(_FREE).returning(*_T.c)
+#: The free ones of ``p_keys`` (no lease, the caller's own, or expired); on PostgreSQL locked,
+#: skipping rows another transaction is claiming right now (SQLite holds the database).
+_LOCK_FREE_KEYS = sa.select(_T.c.key).where(_FREE).with_for_update(skip_locked=True)
+_TAKE = sa.update(_T).where(_IN_COLLECTION, _T.c.key.in_(_LOCK_FREE_KEYS))
+#: Lease the free ones of ``p_keys`` in one statement; return their keys, or their whole rows.
+TAKE_KEYS = _TAKE.returning(_T.c.key)
+TAKE_ROWS = _TAKE.returning(*_T.c)
 
 
 def row_params(collection: str, key: str, **values: Any) -> dict[str, Any]:

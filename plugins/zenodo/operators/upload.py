@@ -51,7 +51,7 @@ class ZenodoUploadBatchOperator(ZenodoCollectionOperator):
         """Upload the batch and return ``BatchResult.as_dict()`` (with its own batch id)."""
         from zenodo.engine.batch_runner import publish_specimens
         from zenodo.engine.settings import EngineSettings
-        from zenodo.ledger.payloads import PayloadStore
+        from zenodo.ledger.payloads import BatchPayloads, PayloadStore
         from zenodo.traffic.breaker import breaker_from_env
 
         batch = dict(self.batch or {})
@@ -62,7 +62,6 @@ class ZenodoUploadBatchOperator(ZenodoCollectionOperator):
         ledger = runtime.open_ledger()
         hook = runtime.make_hook(config.zenodo_conn_id, ledger)
         hook.watch.breaker = breaker_from_env(ledger.engine, config.zenodo_conn_id)
-        store = PayloadStore(ledger)
         keys = ledger.planned_keys(config.id, str(context["run_id"]), str(batch.get("batch_id")))
         if keys is None:
             raise AirflowSkipException(
@@ -76,7 +75,7 @@ class ZenodoUploadBatchOperator(ZenodoCollectionOperator):
         )
         result = publish_specimens(
             config.id, keys, hook=hook, ledger=ledger,
-            payload_for=lambda key: store.get(config.id, key), settings=settings,
+            payload_for=BatchPayloads(PayloadStore(ledger), config.id, keys), settings=settings,
             batch_id=str(batch.get("batch_id", "batch")), owner=runtime.lease_owner(context),
             actor=runtime.actor(context),
         )

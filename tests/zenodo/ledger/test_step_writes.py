@@ -114,7 +114,14 @@ def test_on_postgresql_a_step_write_is_its_row_lock_and_one_update_with_its_even
     sa.event.listen(ledger.engine, "before_cursor_execute",
                     lambda _c, _cur, statement, *_a: sent.append(statement.split()[0]))
     try:
-        drafted(ledger)
+        ledger.register(C, "k1", metadata_hash="h", files=FILES, mapping_name="m",
+                        mapping_version="1", source_modified=None, actor="test")
+        sent.clear()
+        ledger.claim_to_create(C, "k1", owner="w1", ttl_s=60)
+        # the lease taken (rows being claimed skipped), then the intent with its event
+        # (before: the free rows locked, leased, the event, the update)
+        assert sent == ["UPDATE", "WITH"]
+        ledger.record_draft(C, "k1", owner="w1", deposition_id=7, bucket_url="http://b/7")
         sent.clear()
         ledger.record_uploaded(C, "k1", owner="w1", intent="publish",
                                files=[("a.jpg", 10, MD5_A), ("b.json", 5, MD5_B)])
