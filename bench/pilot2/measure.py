@@ -192,6 +192,20 @@ def cpu_by_task(cpu: dict[str, float], tries: Iterable[TaskTry]) -> dict[str, fl
     return by_task
 
 
+def failed_tasks(tries: Iterable[TaskTry]) -> tuple[list[str], list[str]]:
+    """The tasks whose last try failed, and those a later try finished after a failed one."""
+    last: dict[str, TaskTry] = {}
+    failed_once: set[str] = set()
+    for t in tries:
+        name = f"{t.task_id}[{t.map_index}]" if t.map_index >= 0 else t.task_id
+        if t.state == "failed":
+            failed_once.add(name)
+        if name not in last or t.try_number >= last[name].try_number:
+            last[name] = t
+    for_good = sorted(name for name, t in last.items() if t.state == "failed")
+    return for_good, sorted(failed_once - set(for_good))
+
+
 def folder_bytes(folder: Path) -> tuple[int, int]:
     """Bytes and files under ``folder``."""
     size = files = 0

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from bench.chaos import OUTAGE
 from bench.common import REQUESTS_PER_RECORD, Row, at_least, at_most, for_context
 from bench.p5_reconcile import full_harvest_bound
-from bench.pilot2.measure import cpu_by_task, peak_rss_by_task, stage_spans
+from bench.pilot2.measure import cpu_by_task, failed_tasks, peak_rss_by_task, stage_spans
 from bench.pilot2.pages import PAGE_BOUND_S
 from bench.pilot2.table4 import table_2019, total_line
 from zenodo.dag_factory import TASK_IDS
@@ -112,8 +112,7 @@ def census_rows(facts: Pilot2Facts) -> list[Row]:
     """What the sandbox holds after run 1 and the reconciliation, counted on its admin API."""
     census = facts.census
     assert census is not None
-    failed = sorted({f"{t.task_id}[{t.map_index}]" if t.map_index >= 0 else t.task_id
-                     for t in facts.tries["run 1"] if t.state == "failed"})
+    failed, retried = failed_tasks(facts.tries["run 1"])
     note = (f"{census.published:,} of {census.total:,} keys published; run 1 "
             f"{facts.runs['run 1'][1]}, reconcile only {facts.runs['reconcile'][1]}")
     return [
@@ -123,8 +122,11 @@ def census_rows(facts: Pilot2Facts) -> list[Row]:
         at_most("P7 lost", census.lost, 0, ""),
         at_most("P7 drafts left", census.drafts, 0, ""),
         at_most("P7 ledger != sandbox", census.mismatched, 0, ""),
-        at_most("P7 failed tasks in run 1", len(failed), 0, "",
-                ", ".join(failed) if failed else ""),
+        at_most("P7 tasks failed for good, run 1", len(failed), 0, "",
+                "; ".join(part for part in (
+                    f"failed: {', '.join(failed)}" if failed else "",
+                    f"failed a try, then finished by Airflow's retry: {', '.join(retried)}"
+                    if retried else "") if part)),
     ]
 
 

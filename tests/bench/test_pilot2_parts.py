@@ -27,7 +27,13 @@ from bench.pilot2.faults import (
     plan_faults,
     sandbox_injects,
 )
-from bench.pilot2.measure import TaskTry, cpu_by_task, peak_rss_by_task, stage_spans
+from bench.pilot2.measure import (
+    TaskTry,
+    cpu_by_task,
+    failed_tasks,
+    peak_rss_by_task,
+    stage_spans,
+)
 from bench.pilot2.table4 import table_2019
 from zenodo.config.collection_file import load_collections
 from zenodo.ledger.ledger import Ledger
@@ -178,6 +184,10 @@ def test_stage_spans_and_memory_per_task() -> None:
     assert peak_rss_by_task({"a": 10, "b": 30, "c": 20, "x": 99}, tries) == {"upload": 30}
     history = [*tries, TaskTry("b", "upload", 0, 2, None, None, "success")]  # listed twice
     assert cpu_by_task({"a": 1.0, "b": 2.5, "c": 3.0}, history) == {"upload": 6.5}
+    # upload[0] failed its first try and its retry finished it: not a failed task
+    assert failed_tasks(history) == ([], ["upload[0]"])
+    last_failed = [*tries, TaskTry("e", "upload", 1, 2, None, None, "failed")]
+    assert failed_tasks(last_failed) == (["upload[1]"], ["upload[0]"])
 
 
 def test_the_2019_table4_lines() -> None:
