@@ -80,6 +80,7 @@ class Pilot2Facts:
     rss_samples: int = 0
     xcom: tuple[int, str] = (0, "")
     harvest_log: dict[str, Any] = field(default_factory=dict)
+    harvest_summary: dict[str, Any] = field(default_factory=dict)  # its reconcile's XCom
     nightly_log: dict[str, Any] = field(default_factory=dict)
     census: Census | None = None
     ledger_bytes: int = 0

@@ -8,6 +8,7 @@ task ids afterwards in ``task_instance`` and ``task_instance_history``.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
@@ -36,6 +37,11 @@ SELECT CAST(task_instance_id AS TEXT), task_id, map_index, try_number, start_dat
 _LARGEST_XCOM = """
 SELECT run_id, task_id, map_index, key, octet_length(CAST(value AS TEXT)) AS size
   FROM xcom WHERE dag_id = :dag ORDER BY size DESC NULLS LAST LIMIT 1
+"""
+_RETURN_VALUE = """
+SELECT CAST(value AS TEXT) AS value FROM xcom
+ WHERE dag_id = :dag AND run_id = :run AND task_id = :task AND key = 'return_value'
+   AND map_index = -1
 """
 #: The ledger's tables whose rows P7 reports.
 LEDGER_TABLES = ("specimens", "events", "payloads", "batch_stats")
@@ -157,6 +163,13 @@ class AirflowDb:
             return 0, "no XCom"
         index = "" if row.map_index < 0 else f"[{row.map_index}]"
         return int(row.size or 0), f"{row.task_id}{index} {row.key} of {row.run_id}"
+
+    def return_value(self, run_id: str, task_id: str) -> Any:
+        """What an unmapped task of ``run_id`` returned (its XCom), None if nothing."""
+        with self.engine.connect() as conn:
+            value = conn.execute(sa.text(_RETURN_VALUE), {"dag": self.dag_id, "run": run_id,
+                                                          "task": task_id}).scalar()
+        return None if value is None else json.loads(value)
 
     def dispose(self) -> None:
         """Close the connections."""

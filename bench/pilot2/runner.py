@@ -181,6 +181,7 @@ def later_runs(plan: Pilot2Plan, deployment: CeleryDeployment, sandbox: SandboxP
     facts.run_seconds["reconcile"] = airflow_db.run_seconds(facts.runs["reconcile"][0])
     facts.tries["reconcile"] = airflow_db.tries(facts.runs["reconcile"][0])
     facts.harvest_log = admin.requests()
+    facts.harvest_summary = airflow_db.return_value(facts.runs["reconcile"][0], "reconcile") or {}
     log(f"reconcile only: {facts.runs['reconcile'][1]} in "
         f"{facts.run_seconds['reconcile']:.0f} s")
     admin.set_faults(facts.faults.quiet_config())

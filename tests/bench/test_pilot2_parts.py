@@ -18,11 +18,12 @@ from PIL import Image
 
 from bench.p6_scale import PILOT_RECORDS
 from bench.pilot2 import collection as coll
-from bench.pilot2.facts import Pilot2Plan
+from bench.pilot2.facts import Pilot2Facts, Pilot2Plan
 from bench.pilot2.faults import (
     COMMIT_KINDS,
     ERROR_MIX,
     PILOT_ERRORS,
+    FaultPlan,
     error_rate,
     plan_faults,
     sandbox_injects,
@@ -34,6 +35,7 @@ from bench.pilot2.measure import (
     peak_rss_by_task,
     stage_spans,
 )
+from bench.pilot2.rows import harvest_row
 from bench.pilot2.table4 import table_2019
 from zenodo.config.collection_file import load_collections
 from zenodo.ledger.ledger import Ledger
@@ -195,3 +197,20 @@ def test_the_2019_table4_lines() -> None:
     assert batch["t/n"] == 2.501 and batch["records/min"] == round(6205 / 30009 * 60, 2)
     assert pilot["n"] == PILOT_RECORDS and pilot["errors"] == PILOT_ERRORS
     assert pilot["t/n"] == round(11.696 * 86_400 / PILOT_RECORDS, 3)
+
+
+def test_the_harvest_row_allows_the_pages_its_reconcile_task_says_it_asked_again() -> None:
+    plan = Pilot2Plan.for_size(100, 30.0)
+    facts = Pilot2Facts(plan, FaultPlan(100, 0.0, {}, (), 0.05, 1), "celery", 0.1,
+                        runs={"reconcile": ("r2", "success")}, run_seconds={"reconcile": 9.0})
+    ok = {"kind": "oai", "status": 200}
+    # 3 pages; one asked again after a lost answer the sandbox logged as 200
+    facts.harvest_log = {"requests": [ok, ok, ok, ok]}
+    facts.harvest_summary = {"requests": 3, "retries": 1}
+    row = harvest_row(facts)
+    assert (row.measured, row.bound, row.passed) == (4, 4, True)
+    facts.harvest_summary = {"requests": 3, "retries": 0}
+    assert not harvest_row(facts).passed  # an extra request the task did not own up to
+    facts.harvest_summary = {}  # an older XCom: the answered errors are counted instead
+    facts.harvest_log = {"requests": [ok, ok, ok, {"kind": "oai", "status": 503}]}
+    assert harvest_row(facts).passed

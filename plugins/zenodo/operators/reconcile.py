@@ -65,4 +65,5 @@ class ZenodoReconcileOperator(ZenodoCollectionOperator):
                       report.counts())
         data = report.as_dict(limit=SUMMARY_ENTRIES)
         data["requests"] = harvest.stats.requests
+        data["retries"] = harvest.stats.retries  # pages asked again after a failed answer
         return data
