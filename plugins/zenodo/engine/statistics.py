@@ -250,16 +250,18 @@ def table4_total(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """Return Table 4's ``total`` line, as a frame of one line (of none for fewer than two batches).
 
     The wall time runs from the first start to the last end, ``c`` is the highest concurrency.
-    A retried batch counts once in ``n`` and ``unsuccess``, by its last try (its specimens
-    are the same each try, and what a try left undone the next one did); what every try sent,
-    met and published is summed.
+    A retried batch counts once in ``n``, ``unsuccess`` and ``published``, by its last try (its
+    specimens are the same each try, the last one counts those an earlier try published as
+    published, and what a try left undone the next one did); what every try sent and met is
+    summed.
     """
     frame = _batch_frame(rows)
     if len(frame) < 2:
         return _table4_lines(frame.iloc[:0])
     total = frame.groupby(lambda _: "total").agg(_RUN_TOTAL)
     last = frame.drop_duplicates("batch_id", keep="last")
-    total["specimens"], total["failed"] = last["specimens"].sum(), last["failed"].sum()
+    for column in ("specimens", "failed", "published"):
+        total[column] = last[column].sum()
     return _table4_lines(total.rename_axis("batch_id").reset_index())
 
 

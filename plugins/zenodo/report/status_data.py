@@ -80,15 +80,15 @@ class RunSummary:
 def last_runs(engine: sa.Engine, collection: str, limit: int = 5) -> list[RunSummary]:
     """Return the newest ``limit`` runs of a collection from ``batch_stats``, newest first.
 
-    A batch tried more than once counts once, by its last try, in ``batches``, ``specimens``
-    and ``failed`` (see :func:`zenodo.engine.statistics.table4_total`).
+    A batch tried more than once counts once, by its last try, in ``batches``, ``specimens``,
+    ``published`` and ``failed`` (see :func:`zenodo.engine.statistics.table4_total`).
     """
     last_try = _S.c.id.in_(sa.select(sa.func.max(_S.c.id)).where(
         _S.c.collection == collection).group_by(_S.c.run_id, _S.c.batch_id))
     query = (sa.select(_S.c.run_id, sa.func.min(_S.c.started_at), sa.func.max(_S.c.ended_at),
                        sa.func.count(sa.distinct(_S.c.batch_id)),
                        sa.func.sum(sa.case((last_try, _S.c.specimens), else_=0)),
-                       sa.func.sum(_S.c.published),
+                       sa.func.sum(sa.case((last_try, _S.c.published), else_=0)),
                        sa.func.sum(sa.case((last_try, _S.c.failed), else_=0)),
                        sa.func.sum(_S.c.errors), sa.func.sum(_S.c.paused_seconds))
              .where(_S.c.collection == collection, _S.c.run_id.is_not(None))
