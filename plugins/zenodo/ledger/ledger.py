@@ -333,23 +333,18 @@ class Ledger(StepWriteMixin, BatchMoveMixin, LeaseMixin, PlanMixin):
                detail: dict) -> dict[str, Any]:
         """Move ``row`` to ``to`` with ``values`` (event included); return the values written."""
         events: list[dict[str, Any]] = []
-        values = self._moved(conn, row, to, values, now, actor, detail, events)
+        values = self._moved(row, to, values, now, actor, detail, events)
         self._update(conn, row["collection"], row["key"], values, now, events)
         return values
 
-    def _moved(self, conn: sa.Connection, row: Mapping[str, Any], to: State,
-               values: dict[str, Any], now: datetime, actor: Actor,
-               detail: dict, events: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-        """Check the move to ``to``; if the state changes, write its event (or add it to
-        ``events``, for :meth:`_update` to write); return the values."""
+    def _moved(self, row: Mapping[str, Any], to: State, values: dict[str, Any], now: datetime,
+               actor: Actor, detail: dict, events: list[dict[str, Any]]) -> dict[str, Any]:
+        """Check the move to ``to``; if the state changes, add its event to ``events`` (for
+        :meth:`_update` to write); return the values."""
         collection, key, state = row["collection"], row["key"], State(row["state"])
         check_transition(collection, key, state, to)
         if to != state:
-            event = self._event_params(collection, key, state, to, now, actor, detail)
-            if events is None:
-                conn.execute(sql.INSERT_EVENT, event)
-            else:
-                events.append(event)
+            events.append(self._event_params(collection, key, state, to, now, actor, detail))
         return {**values, "state": to.value, "prior_state": self._prior(row, state, to)}
 
     @staticmethod

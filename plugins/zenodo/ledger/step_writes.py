@@ -253,7 +253,7 @@ class StepWriteMixin:
             events: list[dict[str, Any]] = []  # written with the row's update, in order
             for change in changes:
                 target, values, detail = change(current, State(current["state"]))
-                values = self._moved(conn, current, target, values, now, actor, detail, events)
+                values = self._moved(current, target, values, now, actor, detail, events)
                 current.update(values)
                 written.update(values)
             if release:
