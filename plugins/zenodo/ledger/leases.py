@@ -23,6 +23,7 @@ from zenodo.store.tables import Specimen, Watermark
 _T = Specimen.__table__
 _W = Watermark.__table__
 _CHUNK = 500
+_CREATE_SENT = "create sent; outcome not yet seen"
 
 
 class LeaseMixin:
@@ -30,7 +31,8 @@ class LeaseMixin:
 
     _db: EngineHolder
     _clock: Callable[[], datetime]
-    # Ledger's own steps, for the claim that records an intent in the same transaction.
+    # The steps that record the create intent after a claim.
+    record_unknown: Callable[..., SpecimenRow]
     _unknown: Callable[[str, str], Callable[..., tuple[State, dict[str, Any], dict]]]
     _apply: Callable[..., dict[str, Any]]
 
@@ -45,7 +47,7 @@ class LeaseMixin:
         wanted = list(dict.fromkeys(keys))
         claimed: set[str] = set()
         for start in range(0, len(wanted), _CHUNK):
-            with self._db.write() as conn:
+            with self._db.single_write() as conn:
                 claimed.update(self._take(conn, collection, wanted[start:start + _CHUNK],
                                           owner, ttl_s, sql.TAKE_KEYS).scalars())
         return [k for k in wanted if k in claimed]
@@ -55,17 +57,31 @@ class LeaseMixin:
         """Lease one specimen like :meth:`claim`; a NEW one also gets its create intent.
 
         Returns the row as claimed (None: not free) and whether the intent was written (the
-        row is then UNKNOWN with ``create`` pending, as :meth:`record_unknown` leaves it, in
-        the claim's own transaction): the caller sends the create next, one write sooner.
+        row is then UNKNOWN with ``create`` pending, as :meth:`record_unknown` leaves it): the
+        caller sends the create next. On PostgreSQL that is two writes of one round trip
+        each; on SQLite, whose writers take turns, one transaction.
         """
+        if self._db.engine.dialect.name != "postgresql":
+            return self._claim_to_create_at_once(collection, key, owner, ttl_s, actor)
+        with self._db.single_write() as conn:
+            taken = self._take(conn, collection, [key], owner, ttl_s, sql.TAKE_ROWS)
+            row = taken.mappings().first()
+        claimed = SpecimenRow.from_mapping(row) if row is not None else None
+        if claimed is None or claimed.state != State.NEW:
+            return claimed, False
+        return self.record_unknown(collection, key, owner=owner, actor=actor, operation="create",
+                                   message=_CREATE_SENT, seen=claimed), True
+
+    def _claim_to_create_at_once(self, collection: str, key: str, owner: str, ttl_s: float,
+                                 actor: Actor) -> tuple[SpecimenRow | None, bool]:
+        """:meth:`claim_to_create` in one transaction."""
         with self._db.write() as conn:
             taken = self._take(conn, collection, [key], owner, ttl_s, sql.TAKE_ROWS)
             row = taken.mappings().first()
             if row is None or row["state"] != State.NEW.value:
                 return (SpecimenRow.from_mapping(row) if row is not None else None), False
             now = self._clock()
-            change = self._unknown("create", "create sent; outcome not yet seen")
-            target, values, detail = change(row, State.NEW)
+            target, values, detail = self._unknown("create", _CREATE_SENT)(row, State.NEW)
             values = self._apply(conn, row, target, values, now, actor, detail)
         return SpecimenRow.from_mapping({**row, **values, "updated_at": now}), True
 
@@ -85,7 +101,7 @@ class LeaseMixin:
         wanted = list(dict.fromkeys(keys))
         renewed: set[str] = set()
         for start in range(0, len(wanted), _CHUNK):
-            with self._db.write() as conn:
+            with self._db.single_write() as conn:
                 expires = self._clock() + timedelta(seconds=ttl_s)
                 renewed.update(conn.execute(
                     sa.update(_T)
@@ -99,7 +115,7 @@ class LeaseMixin:
         """Give up this owner's leases on the keys (others' leases are left alone)."""
         wanted = list(dict.fromkeys(keys))
         for start in range(0, len(wanted), _CHUNK):
-            with self._db.write() as conn:
+            with self._db.single_write() as conn:
                 conn.execute(
                     sa.update(_T)
                     .where(_T.c.collection == collection,

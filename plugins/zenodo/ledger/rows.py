@@ -103,6 +103,15 @@ class SpecimenRow:
         values["quarantine_reasons"] = tuple(values["quarantine_reasons"] or ())
         return cls(**values)
 
+    def as_mapping(self) -> dict[str, Any]:
+        """Return the row as the database holds it (the inverse of :meth:`from_mapping`)."""
+        values = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        values["state"] = self.state.value
+        values["prior_state"] = self.prior_state.value if self.prior_state else None
+        values["files"] = [f.to_json() for f in self.files]
+        values["quarantine_reasons"] = list(self.quarantine_reasons)
+        return values
+
 
 @dataclass(frozen=True)
 class EventRow:

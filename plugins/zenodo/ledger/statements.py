@@ -7,7 +7,9 @@ waiting on Zenodo; these are given only parameters (the key columns as ``p_colle
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,6 +38,39 @@ INSERT_EVENT = sa.insert(_E)
 UPDATE_ROW_WITH_EVENT = UPDATE_ROW.add_cte(sa.insert(_E).values({
     c.name: sa.bindparam(f"e_{c.name}", type_=c.type) for c in _E.columns if c.name != "id"
 }).cte("event"))
+#: The columns of an event row but its id.
+EVENT_COLUMNS = tuple(c.name for c in _E.columns if c.name != "id")
+
+
+def seen_write(columns: Iterable[str], events: int) -> sa.Select[Any]:
+    """PostgreSQL: a guarded write in one statement, for a writer that has seen the row.
+
+    It sets ``columns`` (their parameters by name, ``updated_at`` included) on the row of
+    ``p_collection``/``p_key`` only while that row is as seen: lease ``g_owner``, state
+    ``g_state``, ``updated_at`` ``g_updated_at`` (every write sets it); it appends ``events``
+    events (columns as ``e0_at``, ``e1_at`` ...) only if the row was updated, and returns the
+    row as written: no row means it had changed.
+    """
+    return _seen_write(tuple(sorted(set(columns))), events)
+
+
+@cache
+def _seen_write(columns: tuple[str, ...], events: int) -> sa.Select[Any]:
+    moved = (sa.update(_T)
+             .where(_ONE, _T.c.lease_owner == sa.bindparam("g_owner"),
+                    _T.c.state == sa.bindparam("g_state"),
+                    _T.c.updated_at == sa.bindparam("g_updated_at", type_=_T.c.updated_at.type))
+             .values({name: sa.bindparam(name, type_=_T.c[name].type) for name in columns})
+             .returning(*_T.c).cte("moved"))
+    if not events:
+        return sa.select(moved)
+    rows = [sa.select(*(sa.bindparam(f"e{i}_{name}", type_=_E.c[name].type)
+                        for name in EVENT_COLUMNS)).select_from(moved) for i in range(events)]
+    logged = sa.insert(_E).from_select(list(EVENT_COLUMNS),
+                                       rows[0] if events == 1 else sa.union_all(*rows))
+    return sa.select(moved).add_cte(logged.cte("logged"))
+
+
 _FREE = sa.and_(
     _IN_COLLECTION,
     _T.c.key.in_(sa.bindparam("p_keys", expanding=True)),

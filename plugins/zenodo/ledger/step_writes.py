@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from zenodo.ledger import statements as sql
 from zenodo.ledger.actor import Actor
 from zenodo.ledger.rows import (
     FileEntry,
@@ -53,7 +54,12 @@ def writable(collection: str, key: str, fields: Mapping[str, Any]) -> dict[str, 
 
 
 class StepWriteMixin:
-    """The lease holder's writes of :class:`~zenodo.ledger.ledger.Ledger`, one per engine step."""
+    """The lease holder's writes of :class:`~zenodo.ledger.ledger.Ledger`, one per engine step.
+
+    Each takes ``seen``, the row as the writer last saw it (the one its last write returned):
+    on PostgreSQL the write is then one round trip while the row is still so (see
+    :meth:`_guarded`).
+    """
 
     _db: EngineHolder
     _clock: Callable[[], datetime]
@@ -65,7 +71,7 @@ class StepWriteMixin:
     def transition(
         self, collection: str, key: str, to: State, *, owner: str, actor: Actor = None,
         detail: Mapping[str, Any] | None = None,
-        expect: Iterable[State] | None = None, **fields: Any,
+        expect: Iterable[State] | None = None, seen: SpecimenRow | None = None, **fields: Any,
     ) -> SpecimenRow:
         """Move a leased specimen to ``to`` (or stay, if equal) and update fields, atomically.
 
@@ -77,22 +83,24 @@ class StepWriteMixin:
         """
         fields = writable(collection, key, fields)
         return self._guarded(collection, key, owner, actor, lambda _row, _state: (
-            State(to), fields, dict(detail or {})), expect=expect, to=State(to))
+            State(to), fields, dict(detail or {})), expect=expect, to=State(to), seen=seen)
 
     def record_draft(self, collection: str, key: str, *, owner: str, deposition_id: int | str,
-                     bucket_url: str, actor: Actor = None) -> SpecimenRow:
+                     bucket_url: str, actor: Actor = None,
+                     seen: SpecimenRow | None = None) -> SpecimenRow:
         """Persist a new (or newly found) draft deposition (its id stored as text): DRAFTED."""
         dep = as_id(collection, key, "deposition_id", deposition_id)
         return self.transition(collection, key, State.DRAFTED, owner=owner, actor=actor,
                                detail={"deposition_id": dep}, deposition_id=dep,
-                               bucket_url=bucket_url)
+                               bucket_url=bucket_url, seen=seen)
 
     def record_file(self, collection: str, key: str, *, owner: str, name: str, size: int,
-                    md5: str, actor: Actor = None) -> SpecimenRow:
+                    md5: str, actor: Actor = None, seen: SpecimenRow | None = None,
+                    ) -> SpecimenRow:
         """Mark one file confirmed by the server (md5 matched); the state stays DRAFTED."""
         return self._guarded(collection, key, owner, actor,
                              self._file_confirmed(collection, key, name, size, md5),
-                             expect=(State.DRAFTED, State.UPLOADED))
+                             expect=(State.DRAFTED, State.UPLOADED), seen=seen)
 
     @staticmethod
     def _file_confirmed(collection: str, key: str, name: str, size: int, md5: str) -> _Change:
@@ -111,7 +119,8 @@ class StepWriteMixin:
 
     def record_uploaded(self, collection: str, key: str, *, owner: str, actor: Actor = None,
                         files: Iterable[tuple[str, int, str]] = (),
-                        intent: str | None = None) -> SpecimenRow:
+                        intent: str | None = None,
+                        seen: SpecimenRow | None = None) -> SpecimenRow:
         """Move to UPLOADED; every file must have been confirmed with :meth:`record_file`.
 
         In the same transaction (one event per state change, as if written one by one):
@@ -130,12 +139,14 @@ class StepWriteMixin:
         if intent is not None:
             changes.append(self._unknown(intent, f"{intent} sent; outcome not yet seen"))
         return self._guarded(collection, key, owner, actor, *changes,
-                             expect=(State.DRAFTED, State.UPLOADED) if files else None)
+                             expect=(State.DRAFTED, State.UPLOADED) if files else None,
+                             seen=seen)
 
     def record_published(self, collection: str, key: str, *, owner: str, record_id: int | str,
                          doi: str, concept_doi: str | None = None,
                          concept_recid: int | str | None = None, verified: bool = False,
-                         actor: Actor = None, release: bool = False) -> SpecimenRow:
+                         actor: Actor = None, release: bool = False,
+                         seen: SpecimenRow | None = None) -> SpecimenRow:
         """Persist the published record's ids (as text): PUBLISHED (VERIFIED when ``verified``).
 
         The last error (e.g. the ``publish sent; outcome not yet seen`` of the publish intent)
@@ -159,12 +170,13 @@ class StepWriteMixin:
                 detail["settled_error"] = {"kind": row.get("last_error_kind"),
                                            "message": row.get("last_error_message")}
             return to, {**ids, **CLEARED_ERROR, "retry_after": None}, detail
-        return self._guarded(collection, key, owner, actor, published, release=release)
+        return self._guarded(collection, key, owner, actor, published, release=release,
+                             seen=seen)
 
     def record_failure(self, collection: str, key: str, *, owner: str, kind: str,
                        message: str, status: int | None = None,
                        retry_after: datetime | timedelta | float | None = None,
-                       actor: Actor = None) -> SpecimenRow:
+                       actor: Actor = None, seen: SpecimenRow | None = None) -> SpecimenRow:
         """Record a failure: FAILED, attempts + 1; retried after ``retry_after`` (None: never).
 
         :param kind: a short machine-readable class, e.g. ``validation``, ``server``.
@@ -178,17 +190,19 @@ class StepWriteMixin:
             when = datetime.fromtimestamp(retry_after, UTC)
         else:
             when = retry_after
-        return self._error(collection, key, owner, actor, State.FAILED, {
+        return self._error(collection, key, owner, actor, seen, State.FAILED, {
             "last_error_kind": kind, "last_error_status": status, "last_error_message": clip(
                 message), "last_error_at": now, "retry_after": when})
 
     def record_unknown(self, collection: str, key: str, *, owner: str, operation: str,
-                       message: str, actor: Actor = None) -> SpecimenRow:
+                       message: str, actor: Actor = None,
+                       seen: SpecimenRow | None = None) -> SpecimenRow:
         """Record a write whose outcome is unknown: UNKNOWN, to be resolved by a lookup.
 
         :param operation: the write, e.g. ``create``, ``publish``, ``newversion``.
         """
-        return self._guarded(collection, key, owner, actor, self._unknown(operation, message))
+        return self._guarded(collection, key, owner, actor, self._unknown(operation, message),
+                             seen=seen)
 
     def _unknown(self, operation: str, message: str) -> _Change:
         """The change that records a write in doubt (UNKNOWN with the operation)."""
@@ -204,7 +218,8 @@ class StepWriteMixin:
             return None
         return kind.removeprefix(_UNKNOWN_KIND)
 
-    def retry(self, collection: str, key: str, *, owner: str, actor: Actor = None) -> State:
+    def retry(self, collection: str, key: str, *, owner: str, actor: Actor = None,
+              seen: SpecimenRow | None = None) -> State:
         """Move a FAILED specimen back to the state it failed in and return that state.
 
         A specimen that failed while a write's outcome was unknown goes back to UNKNOWN (look it
@@ -214,11 +229,12 @@ class StepWriteMixin:
             prior = State(row["prior_state"]) if row["prior_state"] else State.NEW
             return (prior if prior in _RESUMABLE else State.NEW), {}, {"retry": 1}
         return self._guarded(collection, key, owner, actor, change, expect=(State.FAILED,),
-                             to=State.NEW).state
+                             to=State.NEW, seen=seen).state
 
-    def _error(self, collection: str, key: str, owner: str, actor: Actor, to: State,
-               values: dict[str, Any]) -> SpecimenRow:
-        return self._guarded(collection, key, owner, actor, self._error_change(to, values))
+    def _error(self, collection: str, key: str, owner: str, actor: Actor,
+               seen: SpecimenRow | None, to: State, values: dict[str, Any]) -> SpecimenRow:
+        return self._guarded(collection, key, owner, actor, self._error_change(to, values),
+                             seen=seen)
 
     @staticmethod
     def _error_change(to: State, values: dict[str, Any]) -> _Change:
@@ -231,32 +247,69 @@ class StepWriteMixin:
 
     def _guarded(self, collection: str, key: str, owner: str, actor: Actor, *changes: _Change,
                  expect: Iterable[State] | None = None, to: State | None = None,
-                 release: bool = False) -> SpecimenRow:
+                 release: bool = False, seen: SpecimenRow | None = None) -> SpecimenRow:
         """Apply ``changes`` in order to the leased row in one transaction; return the result.
 
         Each change sees the row as the previous one left it and writes its own event.
 
         :param release: clear the lease in the same transaction.
+        :param seen: the row as this writer last saw it: on PostgreSQL the write is then one
+            statement that applies only while the row is still so (else the row is locked and
+            the changes applied to it as it is).
         """
+        if seen is not None and self._db.engine.dialect.name == "postgresql":
+            row = self._write_seen(seen.as_mapping(), owner, actor, changes, expect, release)
+            if row is not None:
+                return row
         with self._db.write() as conn:
             now = self._clock()
-            row = self._lock(conn, collection, key)
-            if row is None:
+            locked = self._lock(conn, collection, key)
+            if locked is None:
                 raise SpecimenNotFound(collection, key)
-            if row["lease_owner"] != owner:
-                raise LeaseLost(collection, key, owner, row["lease_owner"])
-            state = State(row["state"])
+            if locked["lease_owner"] != owner:
+                raise LeaseLost(collection, key, owner, locked["lease_owner"])
+            state = State(locked["state"])
             if expect is not None and state not in set(expect):
                 raise IllegalTransition(collection, key, state, to or state,
                                         f"needs {'/'.join(sorted(expect))}")
-            current, written = dict(row), {}
-            events: list[dict[str, Any]] = []  # written with the row's update, in order
-            for change in changes:
-                target, values, detail = change(current, State(current["state"]))
-                values = self._moved(current, target, values, now, actor, detail, events)
-                current.update(values)
-                written.update(values)
-            if release:
-                written.update(lease_owner=None, lease_expires=None)
+            written, events = self._changed(locked, changes, now, actor, release)
             self._update(conn, collection, key, written, now, events)
-            return SpecimenRow.from_mapping({**current, **written, "updated_at": now})
+            return SpecimenRow.from_mapping({**locked, **written, "updated_at": now})
+
+    def _write_seen(self, seen: Mapping[str, Any], owner: str, actor: Actor,
+                    changes: tuple[_Change, ...], expect: Iterable[State] | None,
+                    release: bool) -> SpecimenRow | None:
+        """Apply ``changes`` to the row as ``seen`` in one autocommitted statement; return the
+        row written, or None when it is no longer as seen or the changes refuse it as seen
+        (the caller then does the write on the locked row, which raises the true error)."""
+        if seen["lease_owner"] != owner or (
+                expect is not None and State(seen["state"]) not in set(expect)):
+            return None
+        now = self._clock()
+        try:
+            written, events = self._changed(seen, changes, now, actor, release)
+        except ValueError:  # IllegalTransition, or a file the server has otherwise
+            return None
+        params = sql.row_params(seen["collection"], seen["key"], **written, updated_at=now,
+                                g_owner=owner, g_state=seen["state"],
+                                g_updated_at=seen["updated_at"])
+        for i, event in enumerate(events):
+            params.update({f"e{i}_{name}": value for name, value in event.items()})
+        with self._db.single_write() as conn:
+            row = conn.execute(sql.seen_write([*written, "updated_at"], len(events)),
+                               params).mappings().first()
+        return SpecimenRow.from_mapping(row) if row is not None else None
+
+    def _changed(self, row: Mapping[str, Any], changes: tuple[_Change, ...], now: datetime,
+                 actor: Actor, release: bool) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Run ``changes`` on ``row`` in order; return the values to write and their events."""
+        current, written = dict(row), {}
+        events: list[dict[str, Any]] = []
+        for change in changes:
+            target, values, detail = change(current, State(current["state"]))
+            values = self._moved(current, target, values, now, actor, detail, events)
+            current.update(values)
+            written.update(values)
+        if release:
+            written.update(lease_owner=None, lease_expires=None)
+        return written, events

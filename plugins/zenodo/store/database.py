@@ -160,6 +160,17 @@ class EngineHolder:
             with conn.begin():
                 yield conn
 
+    @contextmanager
+    def single_write(self) -> Iterator[sa.Connection]:
+        """Run a write of one statement. On PostgreSQL it is autocommitted: one round trip,
+        not three (no BEGIN, no COMMIT); on SQLite it is a write transaction (:meth:`write`)."""
+        if self.engine.dialect.name != "postgresql":
+            with self.write() as conn:
+                yield conn
+            return
+        with self.engine.connect() as conn:
+            yield conn.execution_options(isolation_level="AUTOCOMMIT")
+
     def write_retrying(self, work: Callable[[sa.Connection], T], attempts: int = 3) -> T:
         """Run ``work`` in a write transaction, again when a concurrent insert won the race.
 

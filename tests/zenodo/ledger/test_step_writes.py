@@ -105,32 +105,33 @@ def test_published_with_release_frees_the_specimen_for_the_next_claim(ledger: Le
     assert ledger.claim(C, ["k1"], owner="w2", ttl_s=60) == ["k1"]
 
 
-def test_on_postgresql_a_step_write_is_its_row_lock_and_one_update_with_its_events(
+def test_on_postgresql_a_step_write_without_the_row_seen_locks_it_and_updates_with_its_events(
     postgres_url: str,
 ) -> None:
     ledger = Ledger(postgres_url)
     ledger.migrate()
-    sent: list[str] = []
+    sent: list[tuple[str, bool]] = []
     sa.event.listen(ledger.engine, "before_cursor_execute",
-                    lambda _c, _cur, statement, *_a: sent.append(statement.split()[0]))
+                    lambda _c, cursor, statement, *_a: sent.append(
+                        (statement.split()[0], cursor.connection.autocommit)))
     try:
         ledger.register(C, "k1", metadata_hash="h", files=FILES, mapping_name="m",
                         mapping_version="1", source_modified=None, actor="test")
         sent.clear()
         ledger.claim_to_create(C, "k1", owner="w1", ttl_s=60)
-        # the lease taken (rows being claimed skipped), then the intent with its event
-        # (before: the free rows locked, leased, the event, the update)
-        assert sent == ["UPDATE", "WITH"]
+        # the lease taken (rows being claimed skipped), then the intent with its event, on
+        # the claimed row: each its own transaction, no BEGIN or COMMIT sent
+        assert sent == [("UPDATE", True), ("WITH", True)]
         ledger.record_draft(C, "k1", owner="w1", deposition_id=7, bucket_url="http://b/7")
         sent.clear()
         ledger.record_uploaded(C, "k1", owner="w1", intent="publish",
                                files=[("a.jpg", 10, MD5_A), ("b.json", 5, MD5_B)])
-        # lock; the first event; the update with the second (before: one INSERT each)
-        assert sent == ["SELECT", "INSERT", "WITH"]
+        # lock; the first event; the update with the second, in one transaction
+        assert sent == [("SELECT", False), ("INSERT", False), ("WITH", False)]
         sent.clear()
         ledger.record_published(C, "k1", owner="w1", record_id=7, doi="10.5072/zenodo.7",
                                 release=True)
-        assert sent == ["SELECT", "WITH"]
+        assert sent == [("SELECT", False), ("WITH", False)]
         moves = [(e.from_state, e.to_state, e.detail) for e in ledger.events(C, "k1")][-3:]
         assert moves == [(State.DRAFTED, State.UPLOADED, None),
                          (State.UPLOADED, State.UNKNOWN, {"kind": "unknown:publish",

@@ -1,0 +1,111 @@
+"""A step write given the row as its writer last saw it (``seen``): on PostgreSQL one
+autocommitted statement while the row is still so, else the locked write on the row as it is.
+
+The upload engine writes through a :class:`LedgerView`, which hands each write the row the
+last one returned; these tests pin what that may and may not skip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from zenodo.ledger.ledger import Ledger
+from zenodo.ledger.rows import LeaseLost
+from zenodo.ledger.states import State
+from zenodo.ledger.view import LedgerView
+
+C = "herbarium"
+MD5 = "0" * 31 + "a"
+FILES = [{"name": "a.jpg", "size": 10, "md5": MD5}]
+
+
+@pytest.fixture
+def pg_ledger(postgres_url: str) -> Iterator[Ledger]:
+    ledger = Ledger(postgres_url)
+    ledger.migrate()
+    yield ledger
+    ledger.dispose()
+
+
+def register(ledger: Ledger, key: str = "k1") -> None:
+    ledger.register(C, key, metadata_hash="h", files=FILES, mapping_name="m",
+                    mapping_version="1", source_modified=None, actor="test")
+
+
+def watch(ledger: Ledger) -> list[tuple[str, bool]]:
+    """The statements sent from now on, each with whether it was autocommitted."""
+    sent: list[tuple[str, bool]] = []
+    sa.event.listen(ledger.engine, "before_cursor_execute",
+                    lambda _c, cursor, statement, *_a: sent.append(
+                        (statement.split()[0], cursor.connection.autocommit)))
+    return sent
+
+
+def test_on_postgresql_a_specimens_way_is_one_statement_a_write(pg_ledger: Ledger) -> None:
+    register(pg_ledger)
+    view = LedgerView(pg_ledger, C, owner="w1", actor={"task": "upload"})
+    sent = watch(pg_ledger)
+    row, intended = view.claim_to_create("k1", ttl_s=60)
+    assert intended and row is not None and row.state == State.UNKNOWN
+    view.record_draft("k1", deposition_id=7, bucket_url="http://b/7")
+    view.record_uploaded("k1", files=[("a.jpg", 10, MD5)], intent="publish")
+    done = view.record_published("k1", record_id=7, doi="10.5072/zenodo.7", release=True)
+    # claim, intent, draft, uploaded + publish intent, published: no lock, BEGIN or COMMIT
+    assert sent == [("UPDATE", True)] + [("WITH", True)] * 4
+    stored = pg_ledger.get(C, "k1")
+    assert done == stored
+    assert (stored.state, stored.record_id, stored.lease_owner) == (State.PUBLISHED, "7", None)
+    assert stored.all_files_uploaded and stored.attempts == 2  # the two intents
+    events = pg_ledger.events(C, "k1")
+    assert [(e.from_state, e.to_state) for e in events] == [
+        (None, State.NEW), (State.NEW, State.UNKNOWN), (State.UNKNOWN, State.DRAFTED),
+        (State.DRAFTED, State.UPLOADED), (State.UPLOADED, State.UNKNOWN),
+        (State.UNKNOWN, State.PUBLISHED)]
+    assert [e.actor for e in events[1:]] == [{"task": "upload"}] * 5
+    assert events[-1].detail == {"record_id": "7", "doi": "10.5072/zenodo.7", "settled_error": {
+        "kind": "unknown:publish", "message": "publish sent; outcome not yet seen"}}
+    assert events[3].detail is None  # as the locked write leaves an empty detail
+
+
+def test_a_row_changed_since_it_was_seen_is_written_as_it_is_and_logged_once(
+    pg_ledger: Ledger,
+) -> None:
+    register(pg_ledger)
+    view = LedgerView(pg_ledger, C, owner="w1")
+    view.claim_to_create("k1", ttl_s=60)
+    view.record_draft("k1", deposition_id=7, bucket_url="http://b/7")
+    # another write by the same owner the view did not see: one more failed attempt
+    pg_ledger.record_failure(C, "k1", owner="w1", kind="server", message="502", status=502)
+    pg_ledger.retry(C, "k1", owner="w1")
+    before = len(pg_ledger.events(C, "k1"))
+    sent = watch(pg_ledger)
+    row = view.record_failure("k1", kind="server", message="504", status=504)
+    # the statement for the row as seen changed nothing and logged nothing; the locked one did
+    assert [s for s, _ in sent] == ["WITH", "SELECT", "WITH"]
+    assert row.attempts == 3 and row == pg_ledger.get(C, "k1")
+    assert len(pg_ledger.events(C, "k1")) == before + 1
+
+
+def test_a_row_seen_before_its_lease_was_lost_is_not_written(pg_ledger: Ledger) -> None:
+    register(pg_ledger)
+    view = LedgerView(pg_ledger, C, owner="w1")
+    view.claim_to_create("k1", ttl_s=0)
+    assert pg_ledger.claim(C, ["k1"], owner="w2", ttl_s=60) == ["k1"]  # w1's lease expired
+    with pytest.raises(LeaseLost, match="held by 'w2'"):
+        view.record_draft("k1", deposition_id=7, bucket_url="http://b/7")
+    stored = pg_ledger.get(C, "k1")
+    assert (stored.state, stored.deposition_id, stored.lease_owner) == (
+        State.UNKNOWN, None, "w2")
+
+
+def test_a_refusal_of_the_row_as_seen_is_checked_on_the_row_as_it_is(pg_ledger: Ledger) -> None:
+    register(pg_ledger)
+    view = LedgerView(pg_ledger, C, owner="w1")
+    view.claim_to_create("k1", ttl_s=60)
+    # the view saw UNKNOWN (create pending), where UPLOADED is refused; the row is DRAFTED now
+    pg_ledger.record_draft(C, "k1", owner="w1", deposition_id=7, bucket_url="http://b/7")
+    row = view.record_uploaded("k1", files=[("a.jpg", 10, MD5)])
+    assert row.state == State.UPLOADED and row == pg_ledger.get(C, "k1")
