@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from zenodo.ledger import statements as sql
-from zenodo.ledger.actor import Actor, actor_or_default
+from zenodo.ledger.actor import Actor
 from zenodo.ledger.rows import LeaseLost, SpecimenNotFound
 from zenodo.ledger.states import IllegalTransition, State, check_transition
 from zenodo.ledger.step_writes import writable
@@ -44,6 +44,7 @@ class BatchMoveMixin:
     _db: EngineHolder
     _clock: Callable[[], datetime]
     _prior: Callable[[Mapping[str, Any], State, State], str | None]
+    _event_params: Callable[..., dict[str, Any]]
 
     def move_many(self, collection: str, moves: Sequence[Move], *, owner: str,
                   actor: Actor = None) -> dict[str, MoveError]:
@@ -73,9 +74,8 @@ class BatchMoveMixin:
                     continue
                 assert row is not None
                 state = State(row["state"])
-                events.append({"collection": collection, "key": move.key,
-                               "from_state": state.value, "to_state": move.to.value, "at": now,
-                               "actor": actor_or_default(actor), "detail": move.detail})
+                events.append(self._event_params(collection, move.key, state, move.to, now,
+                                                 actor, move.detail))
                 params = sql.row_params(collection, move.key, **values[move.key],
                                         state=move.to.value,
                                         prior_state=self._prior(row, state, move.to),

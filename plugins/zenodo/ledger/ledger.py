@@ -113,10 +113,9 @@ class Ledger(StepWriteMixin, BatchMoveMixin, LeaseMixin, PlanMixin):
             inserted = len(inserts)
             if inserts:
                 conn.execute(sa.insert(_T), inserts)
-                conn.execute(sql.INSERT_EVENT, [{
-                    "collection": collection, "key": r["key"], "from_state": None,
-                    "to_state": r["state"], "at": now, "actor": actor_or_default(actor),
-                    "detail": {"register": 1}} for r in inserts])
+                conn.execute(sql.INSERT_EVENT, [
+                    self._event_params(collection, r["key"], None, State(r["state"]), now,
+                                       actor, {"register": 1}) for r in inserts])
             return states
 
         if not specimens:
