@@ -189,6 +189,26 @@ def load_batches(ledger: Ledger, collection: str, run_id: str | None = None,
     return rows[::-1]
 
 
+def paused_spans(rows: Iterable[Mapping[str, Any]]) -> list[tuple[float, float]]:
+    """When a run's workers were paused, as ``(start, end)`` seconds since its first batch
+    started: its batches' pauses merged (every running batch pauses when Zenodo is down, so
+    their pauses overlap and their sum is not time the run lost)."""
+    rows = list(rows)
+    if not rows:
+        return []
+    start = min(r["started_at"] for r in rows)
+    spans = sorted((offset + s, offset + e) for r in rows
+                   for offset in [(r["started_at"] - start).total_seconds()]
+                   for s, e in r["pauses"] or ())
+    merged: list[tuple[float, float]] = []
+    for s, e in spans:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
+
+
 #: The 2019 report's Table 4 columns, plus records/min, MB/s, requests and breaker pauses.
 T4_COLUMNS = ("batch", "n", "c", "t (s)", "t/n", "errors", "unsuccess", "records/min", "MB/s",
               "requests", "paused (s)")

@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import pandas as pd
 
-from zenodo.engine.statistics import T4_COLUMNS, lookup_totals, table4, table4_total, table5
+from zenodo.engine.statistics import (
+    T4_COLUMNS,
+    lookup_totals,
+    paused_spans,
+    table4,
+    table4_total,
+    table5,
+)
 from zenodo.report import plots
 
 if TYPE_CHECKING:
@@ -56,8 +63,9 @@ run would leave these states (every row, with its state now and after, is in
 {% for state, n in r.preview.states.items() %}<tr><td>{{ state }}</td><td>{{ n }}</td></tr>
 {% endfor %}</table>{% endif %}
 <h2>Batches (Table 4)</h2>
-{% if paused > 0 %}<p class="pause" id="pause-note">Zenodo was unavailable: workers paused
-for {{ "%.0f"|format(paused) }} s in total ({{ pauses|length }} pause(s)); no specimen was sent
+{% if outages %}<p class="pause" id="pause-note">Zenodo was unavailable: the workers paused
+for {{ "%.0f"|format(paused) }} s of the run's time ({{ outages|length }} time(s); the batches
+running then paused together, {{ pauses|length }} batch pause(s) in all); no specimen was sent
 into errors while paused.</p>{% endif %}
 <table id="table4"><tr>{% for c in t4_columns %}<th>{{ c }}</th>{% endfor %}</tr>
 {% for row in t4 %}<tr>{% for c in t4_columns %}<td>{{ row[c] }}</td>{% endfor %}</tr>
@@ -106,6 +114,7 @@ def render_html(report: RunReport, batches: Sequence[Mapping[str, Any]],
     """
     t4, t5 = table4(batches), table5(batches)
     timeline = plots.run_timeline(batches)
+    outages = paused_spans(batches)
     figures = [("Throughput", plots.throughput_figure(timeline, t4)),
                ("Errors", plots.errors_figure(timeline, t5)),
                ("States per collection", plots.states_figure(states_by_collection))]
@@ -114,7 +123,7 @@ def render_html(report: RunReport, batches: Sequence[Mapping[str, Any]],
         t5=_cells(t5), lookups=lookup_totals(batches), limit=limit, timeline=timeline,
         short=bool(batches) and plots.too_short(timeline), pauses=timeline["pauses"],
         images=[(title, plots.svg_uri(fig)) for title, fig in figures],
-        paused=sum(row["paused_seconds"] for row in batches),
+        outages=outages, paused=sum(end - start for start, end in outages),
     )
 
 

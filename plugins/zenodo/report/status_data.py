@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from zenodo.engine.statistics import paused_spans
 from zenodo.ledger.states import State
 from zenodo.store.tables import BatchStat, Specimen
 from zenodo.summary.key import SUMMARY_KEY
@@ -81,7 +82,8 @@ def last_runs(engine: sa.Engine, collection: str, limit: int = 5) -> list[RunSum
     """Return the newest ``limit`` runs of a collection from ``batch_stats``, newest first.
 
     A batch tried more than once counts once, by its last try, in ``batches``, ``specimens``,
-    ``published`` and ``failed`` (see :func:`zenodo.engine.statistics.table4_total`).
+    ``published`` and ``failed`` (see :func:`zenodo.engine.statistics.table4_total`);
+    ``paused_seconds`` is the run's time its workers were paused (its batches' pauses merged).
     """
     last_try = _S.c.id.in_(sa.select(sa.func.max(_S.c.id)).where(
         _S.c.collection == collection).group_by(_S.c.run_id, _S.c.batch_id))
@@ -90,8 +92,13 @@ def last_runs(engine: sa.Engine, collection: str, limit: int = 5) -> list[RunSum
                        sa.func.sum(sa.case((last_try, _S.c.specimens), else_=0)),
                        sa.func.sum(sa.case((last_try, _S.c.published), else_=0)),
                        sa.func.sum(sa.case((last_try, _S.c.failed), else_=0)),
-                       sa.func.sum(_S.c.errors), sa.func.sum(_S.c.paused_seconds))
+                       sa.func.sum(_S.c.errors))
              .where(_S.c.collection == collection, _S.c.run_id.is_not(None))
              .group_by(_S.c.run_id).order_by(sa.func.max(_S.c.id).desc()).limit(limit))
     with engine.connect() as conn:
-        return [RunSummary(*row) for row in conn.execute(query)]
+        runs = conn.execute(query).all()
+        pauses = conn.execute(sa.select(_S.c.run_id, _S.c.started_at, _S.c.pauses).where(
+            _S.c.collection == collection, _S.c.run_id.in_([r[0] for r in runs]),
+            _S.c.paused_seconds > 0)).mappings().all()
+    return [RunSummary(*row, paused_seconds=sum(end - start for start, end in paused_spans(
+        p for p in pauses if p["run_id"] == row[0]))) for row in runs]
