@@ -7,8 +7,6 @@ last one returned; these tests pin what that may and may not skip.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import sqlalchemy as sa
 
@@ -22,12 +20,8 @@ MD5 = "0" * 31 + "a"
 FILES = [{"name": "a.jpg", "size": 10, "md5": MD5}]
 
 
-@pytest.fixture
-def pg_ledger(postgres_url: str) -> Iterator[Ledger]:
-    ledger = Ledger(postgres_url)
-    ledger.migrate()
-    yield ledger
-    ledger.dispose()
+# The shared ``ledger`` fixture, on PostgreSQL only: SQLite always locks (its writers take turns).
+pytestmark = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 
 
 def register(ledger: Ledger, key: str = "k1") -> None:
@@ -44,10 +38,10 @@ def watch(ledger: Ledger) -> list[tuple[str, bool]]:
     return sent
 
 
-def test_on_postgresql_a_specimens_way_is_one_statement_a_write(pg_ledger: Ledger) -> None:
-    register(pg_ledger)
-    view = LedgerView(pg_ledger, C, owner="w1", actor={"task": "upload"})
-    sent = watch(pg_ledger)
+def test_on_postgresql_a_specimens_way_is_one_statement_a_write(ledger: Ledger) -> None:
+    register(ledger)
+    view = LedgerView(ledger, C, owner="w1", actor={"task": "upload"})
+    sent = watch(ledger)
     row, intended = view.claim_to_create("k1", ttl_s=60)
     assert intended and row is not None and row.state == State.UNKNOWN
     view.record_draft("k1", deposition_id=7, bucket_url="http://b/7")
@@ -55,11 +49,11 @@ def test_on_postgresql_a_specimens_way_is_one_statement_a_write(pg_ledger: Ledge
     done = view.record_published("k1", record_id=7, doi="10.5072/zenodo.7", release=True)
     # claim, intent, draft, uploaded + publish intent, published: no lock, BEGIN or COMMIT
     assert sent == [("UPDATE", True)] + [("WITH", True)] * 4
-    stored = pg_ledger.get(C, "k1")
+    stored = ledger.get(C, "k1")
     assert done == stored
     assert (stored.state, stored.record_id, stored.lease_owner) == (State.PUBLISHED, "7", None)
     assert stored.all_files_uploaded and stored.attempts == 2  # the two intents
-    events = pg_ledger.events(C, "k1")
+    events = ledger.events(C, "k1")
     assert [(e.from_state, e.to_state) for e in events] == [
         (None, State.NEW), (State.NEW, State.UNKNOWN), (State.UNKNOWN, State.DRAFTED),
         (State.DRAFTED, State.UPLOADED), (State.UPLOADED, State.UNKNOWN),
@@ -71,41 +65,41 @@ def test_on_postgresql_a_specimens_way_is_one_statement_a_write(pg_ledger: Ledge
 
 
 def test_a_row_changed_since_it_was_seen_is_written_as_it_is_and_logged_once(
-    pg_ledger: Ledger,
+    ledger: Ledger,
 ) -> None:
-    register(pg_ledger)
-    view = LedgerView(pg_ledger, C, owner="w1")
+    register(ledger)
+    view = LedgerView(ledger, C, owner="w1")
     view.claim_to_create("k1", ttl_s=60)
     view.record_draft("k1", deposition_id=7, bucket_url="http://b/7")
     # another write by the same owner the view did not see: one more failed attempt
-    pg_ledger.record_failure(C, "k1", owner="w1", kind="server", message="502", status=502)
-    pg_ledger.retry(C, "k1", owner="w1")
-    before = len(pg_ledger.events(C, "k1"))
-    sent = watch(pg_ledger)
+    ledger.record_failure(C, "k1", owner="w1", kind="server", message="502", status=502)
+    ledger.retry(C, "k1", owner="w1")
+    before = len(ledger.events(C, "k1"))
+    sent = watch(ledger)
     row = view.record_failure("k1", kind="server", message="504", status=504)
     # the statement for the row as seen changed nothing and logged nothing; the locked one did
     assert [s for s, _ in sent] == ["WITH", "SELECT", "WITH"]
-    assert row.attempts == 3 and row == pg_ledger.get(C, "k1")
-    assert len(pg_ledger.events(C, "k1")) == before + 1
+    assert row.attempts == 3 and row == ledger.get(C, "k1")
+    assert len(ledger.events(C, "k1")) == before + 1
 
 
-def test_a_row_seen_before_its_lease_was_lost_is_not_written(pg_ledger: Ledger) -> None:
-    register(pg_ledger)
-    view = LedgerView(pg_ledger, C, owner="w1")
+def test_a_row_seen_before_its_lease_was_lost_is_not_written(ledger: Ledger) -> None:
+    register(ledger)
+    view = LedgerView(ledger, C, owner="w1")
     view.claim_to_create("k1", ttl_s=0)
-    assert pg_ledger.claim(C, ["k1"], owner="w2", ttl_s=60) == ["k1"]  # w1's lease expired
+    assert ledger.claim(C, ["k1"], owner="w2", ttl_s=60) == ["k1"]  # w1's lease expired
     with pytest.raises(LeaseLost, match="held by 'w2'"):
         view.record_draft("k1", deposition_id=7, bucket_url="http://b/7")
-    stored = pg_ledger.get(C, "k1")
+    stored = ledger.get(C, "k1")
     assert (stored.state, stored.deposition_id, stored.lease_owner) == (
         State.UNKNOWN, None, "w2")
 
 
-def test_a_refusal_of_the_row_as_seen_is_checked_on_the_row_as_it_is(pg_ledger: Ledger) -> None:
-    register(pg_ledger)
-    view = LedgerView(pg_ledger, C, owner="w1")
+def test_a_refusal_of_the_row_as_seen_is_checked_on_the_row_as_it_is(ledger: Ledger) -> None:
+    register(ledger)
+    view = LedgerView(ledger, C, owner="w1")
     view.claim_to_create("k1", ttl_s=60)
     # the view saw UNKNOWN (create pending), where UPLOADED is refused; the row is DRAFTED now
-    pg_ledger.record_draft(C, "k1", owner="w1", deposition_id=7, bucket_url="http://b/7")
+    ledger.record_draft(C, "k1", owner="w1", deposition_id=7, bucket_url="http://b/7")
     row = view.record_uploaded("k1", files=[("a.jpg", 10, MD5)])
-    assert row.state == State.UPLOADED and row == pg_ledger.get(C, "k1")
+    assert row.state == State.UPLOADED and row == ledger.get(C, "k1")
