@@ -73,18 +73,13 @@ class StorageOaiSource:
         """Read records through ``ctx.storage``, time from ``ctx.clock``."""
         self._ctx = ctx
 
-    def _docs(self, set_spec: str | None = None, from_: datetime | None = None,
-              until: datetime | None = None) -> list[dict[str, Any]]:
-        docs, _total = self._ctx.storage.index_page(
-            "oai", self._ctx.clock(), set_spec=set_spec,
-            start=from_.timestamp() if from_ else None,
-            end=until.timestamp() if until else None, offset=0, limit=-1)
-        return docs
-
     def oai_ids(self, *, set_spec: str | None, from_: datetime | None,
                 until: datetime | None) -> list[int]:
         """Return the ids of every matching record, by recid."""
-        return [int(d["recid"]) for d in self._docs(set_spec, from_, until)]
+        return self._ctx.storage.index_ids(
+            "oai", self._ctx.clock(), set_spec=set_spec,
+            start=from_.timestamp() if from_ else None,
+            end=until.timestamp() if until else None)
 
     def oai_record(self, recid: int) -> OaiRecord | None:
         """Return record ``recid`` if the feed shows it."""
@@ -108,5 +103,4 @@ class StorageOaiSource:
 
     def earliest_datestamp(self) -> datetime | None:
         """Return the earliest ``created`` of the visible records."""
-        created = [d.get("created", d["updated"]) for d in self._docs()]
-        return _moment(min(created)) if created else None
+        return _moment(self._ctx.storage.index_earliest("oai", self._ctx.clock()))

@@ -352,6 +352,27 @@ class Storage:
     def index_page(self, kind: str, now: float, *, set_spec: str | None, start: float | None,
                    end: float | None, offset: int, limit: int) -> tuple[list[dict], int]:
         """Return one page (ordered by recid) of visible documents filtered by set and time."""
+        where, params = self._index_filter(kind, now, set_spec, start, end)
+        with self._lock:
+            total = self._all("SELECT COUNT(*) " + self._VISIBLE + where, params)[0][0]
+            rows = self._all(
+                "SELECT s.doc " + self._VISIBLE + where + " ORDER BY s.recid LIMIT ? OFFSET ?",
+                (*params, limit, offset),
+            )
+        return [json.loads(r[0]) for r in rows], int(total)
+
+    def index_ids(self, kind: str, now: float, *, set_spec: str | None, start: float | None,
+                  end: float | None) -> list[int]:
+        """Return the recids, ascending, of :meth:`index_page`'s documents without reading
+        the documents (an OAI-PMH list over a whole collection opens with them)."""
+        where, params = self._index_filter(kind, now, set_spec, start, end)
+        rows = self._all("SELECT s.recid " + self._VISIBLE + where + " ORDER BY s.recid", params)
+        return [int(r[0]) for r in rows]
+
+    @staticmethod
+    def _index_filter(kind: str, now: float, set_spec: str | None, start: float | None,
+                      end: float | None) -> tuple[str, tuple]:
+        """The conditions after :data:`_VISIBLE` for a set and a time range, and every parameter."""
         where, params = "", [kind, now, now]
         if set_spec is not None:
             where += " AND instr(s.sets, ?) > 0"
@@ -362,13 +383,7 @@ class Storage:
         if end is not None:
             where += " AND s.updated <= ?"
             params.append(end)
-        with self._lock:
-            total = self._all("SELECT COUNT(*) " + self._VISIBLE + where, tuple(params))[0][0]
-            rows = self._all(
-                "SELECT s.doc " + self._VISIBLE + where + " ORDER BY s.recid LIMIT ? OFFSET ?",
-                (*params, limit, offset),
-            )
-        return [json.loads(r[0]) for r in rows], int(total)
+        return where, tuple(params)
 
     def index_sets(self, kind: str, now: float) -> list[str]:
         """Return the distinct set specs of visible documents of ``kind``."""
@@ -377,8 +392,9 @@ class Storage:
         return sorted(found)
 
     def index_earliest(self, kind: str, now: float) -> float | None:
-        """Return the smallest ``updated`` among visible documents of ``kind``."""
-        value = self._all("SELECT MIN(s.updated) " + self._VISIBLE, (kind, now, now))[0][0]
+        """Return the earliest ``created`` (else ``updated``) of visible documents of ``kind``."""
+        value = self._all("SELECT MIN(COALESCE(json_extract(s.doc, '$.created'), s.updated)) "
+                          + self._VISIBLE, (kind, now, now))[0][0]
         return None if value is None else float(value)
 
     def wipe(self) -> None:

@@ -114,3 +114,34 @@ def test_a_listing_without_a_query_sorts_by_the_same_keys_without_decoding_docum
                                                         "all_versions": "1"}).json()]
         assert first["id"] in every and first["id"] not in listed, sort  # superseded
         assert len(listed) == 31 and len(every) == 32, sort
+
+
+def test_an_oai_list_opens_with_the_ids_alone_without_decoding_documents(
+        sandbox, api, deposit, metadata, monkeypatch):
+    # A ListIdentifiers over pilot 2's 281,372 records decoded every document to take its id
+    # (2 GB in the sandbox); Identify's earliest datestamp did the same.
+    sandbox.admin.set_delays(deposit=0, records=0, oai=0)
+    sandbox.admin.seed(30, owner=sandbox.user, metadata=TEMPLATE)
+    ours = deposit(meta={**metadata, "communities": [{"identifier": "herbaria"}]}, publish=True)
+    store = Storage(sandbox.data_dir / "sandbox.sqlite3")
+    try:
+        def page(set_spec, start):
+            return store.index_page("oai", 4e9, set_spec=set_spec, start=start, end=None,
+                                    offset=0, limit=-1)[0]
+        every = page(None, None)
+        assert len(every) >= 1 and [d["recid"] for d in page("user-herbaria", None)] == [
+            ours["id"]]
+        decoded: list[str] = []
+        monkeypatch.setattr("zenodo_sandbox.storage.json.loads", decoded.append)
+        found = {(set_spec, start): store.index_ids("oai", 4e9, set_spec=set_spec, start=start,
+                                                    end=None)
+                 for set_spec, start in ((None, None), ("user-herbaria", None), (None, 4e9))}
+        earliest = store.index_earliest("oai", 4e9)
+        monkeypatch.undo()
+        assert decoded == []
+        for (set_spec, start), ids in found.items():
+            assert ids == [d["recid"] for d in page(set_spec, start)]
+        assert found[(None, None)] == sorted(d["recid"] for d in every)
+        assert earliest == min(d.get("created", d["updated"]) for d in every)
+    finally:
+        store.close()
