@@ -80,7 +80,10 @@ _FREE = sa.and_(
 #: The free ones of ``p_keys`` (no lease, the caller's own, or expired); on PostgreSQL locked,
 #: skipping rows another transaction is claiming right now (SQLite holds the database).
 _LOCK_FREE_KEYS = sa.select(_T.c.key).where(_FREE).with_for_update(skip_locked=True)
-_TAKE = sa.update(_T).where(_IN_COLLECTION, _T.c.key.in_(_LOCK_FREE_KEYS))
+# The keys twice: without them beside the subquery, a ledger not yet analysed is planned as a
+# nested loop over the whole collection on both sides.
+_TAKE = sa.update(_T).where(_IN_COLLECTION, _T.c.key.in_(sa.bindparam("p_keys", expanding=True)),
+                            _T.c.key.in_(_LOCK_FREE_KEYS))
 #: Lease the free ones of ``p_keys`` in one statement; return their keys, or their whole rows.
 TAKE_KEYS = _TAKE.returning(_T.c.key)
 TAKE_ROWS = _TAKE.returning(*_T.c)
