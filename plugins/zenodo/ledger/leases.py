@@ -23,7 +23,6 @@ from zenodo.store.tables import Specimen, Watermark
 _T = Specimen.__table__
 _W = Watermark.__table__
 _CHUNK = 500
-_CREATE_SENT = "create sent; outcome not yet seen"
 
 
 class LeaseMixin:
@@ -33,7 +32,7 @@ class LeaseMixin:
     _clock: Callable[[], datetime]
     # The steps that record the create intent after a claim.
     record_unknown: Callable[..., SpecimenRow]
-    _unknown: Callable[[str, str], Callable[..., tuple[State, dict[str, Any], dict]]]
+    _unknown: Callable[..., Callable[..., tuple[State, dict[str, Any], dict]]]
     _apply: Callable[..., dict[str, Any]]
 
     # -- leases --
@@ -70,7 +69,7 @@ class LeaseMixin:
         if claimed is None or claimed.state != State.NEW:
             return claimed, False
         return self.record_unknown(collection, key, owner=owner, actor=actor, operation="create",
-                                   message=_CREATE_SENT, seen=claimed), True
+                                   seen=claimed), True
 
     def _claim_to_create_at_once(self, collection: str, key: str, owner: str, ttl_s: float,
                                  actor: Actor) -> tuple[SpecimenRow | None, bool]:
@@ -81,7 +80,7 @@ class LeaseMixin:
             if row is None or row["state"] != State.NEW.value:
                 return (SpecimenRow.from_mapping(row) if row is not None else None), False
             now = self._clock()
-            target, values, detail = self._unknown("create", _CREATE_SENT)(row, State.NEW)
+            target, values, detail = self._unknown("create")(row, State.NEW)
             values = self._apply(conn, row, target, values, now, actor, detail)
         return SpecimenRow.from_mapping({**row, **values, "updated_at": now}), True
 

@@ -137,7 +137,7 @@ class StepWriteMixin:
         changes = [self._file_confirmed(collection, key, *f) for f in files]
         changes.append(uploaded)
         if intent is not None:
-            changes.append(self._unknown(intent, f"{intent} sent; outcome not yet seen"))
+            changes.append(self._unknown(intent))
         return self._guarded(collection, key, owner, actor, *changes,
                              expect=(State.DRAFTED, State.UPLOADED) if files else None,
                              seen=seen)
@@ -195,20 +195,24 @@ class StepWriteMixin:
                 message), "last_error_at": now, "retry_after": when})
 
     def record_unknown(self, collection: str, key: str, *, owner: str, operation: str,
-                       message: str, actor: Actor = None,
+                       message: str | None = None, actor: Actor = None,
                        seen: SpecimenRow | None = None) -> SpecimenRow:
         """Record a write whose outcome is unknown: UNKNOWN, to be resolved by a lookup.
 
         :param operation: the write, e.g. ``create``, ``publish``, ``newversion``.
+        :param message: why; by default the intent's ``<operation> sent; outcome not yet seen``
+            (recorded just before the write is sent).
         """
         return self._guarded(collection, key, owner, actor, self._unknown(operation, message),
                              seen=seen)
 
-    def _unknown(self, operation: str, message: str) -> _Change:
-        """The change that records a write in doubt (UNKNOWN with the operation)."""
+    def _unknown(self, operation: str, message: str | None = None) -> _Change:
+        """The change that records a write in doubt (UNKNOWN with the operation); without a
+        message, the intent recorded before it is sent."""
         return self._error_change(State.UNKNOWN, {
             "last_error_kind": f"{_UNKNOWN_KIND}{operation}"[:50], "last_error_status": None,
-            "last_error_message": clip(message), "last_error_at": self._clock()})
+            "last_error_message": clip(message or f"{operation} sent; outcome not yet seen"),
+            "last_error_at": self._clock()})
 
     @staticmethod
     def pending_operation(row: SpecimenRow) -> str | None:

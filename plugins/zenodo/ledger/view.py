@@ -88,7 +88,7 @@ class LedgerView:
         """Record that a non-idempotent write is about to be sent (UNKNOWN until answered)."""
         return self._keep(self.ledger.record_unknown(
             self.collection, key, owner=self.owner, actor=self.actor, operation=operation,
-            message=f"{operation} sent; outcome not yet seen", seen=self._seen.get(key)))
+            seen=self._seen.get(key)))
 
     def record_draft(self, key: str, *, deposition_id: int | str,
                      bucket_url: str) -> SpecimenRow:
