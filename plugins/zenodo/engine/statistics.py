@@ -199,7 +199,7 @@ def paused_spans(rows: Iterable[Mapping[str, Any]]) -> list[tuple[float, float]]
     start = min(r["started_at"] for r in rows)
     spans = sorted((offset + s, offset + e) for r in rows
                    for offset in [(r["started_at"] - start).total_seconds()]
-                   for s, e in r["pauses"] or ())
+                   for s, e in r.get("pauses") or ())
     merged: list[tuple[float, float]] = []
     for s, e in spans:
         if merged and s <= merged[-1][1]:
@@ -209,12 +209,18 @@ def paused_spans(rows: Iterable[Mapping[str, Any]]) -> list[tuple[float, float]]
     return merged
 
 
+def paused_seconds(spans: Iterable[tuple[float, float]]) -> float:
+    """Return the time covered by ``spans`` (from :func:`paused_spans`)."""
+    return sum(end - start for start, end in spans)
+
+
 #: The 2019 report's Table 4 columns, plus records/min, MB/s, requests and breaker pauses.
 T4_COLUMNS = ("batch", "n", "c", "t (s)", "t/n", "errors", "unsuccess", "records/min", "MB/s",
               "requests", "paused (s)")
 #: Transport failures without a status, listed in Table 5 beside the statuses.
 TRANSPORT_KINDS = ("timeout", "reset")
-#: How a run's batches sum into its total line (per column of ``batch_stats``).
+#: How a run's batches sum into its total line (per column of ``batch_stats``; the paused time
+#: is then replaced by the run's, see :func:`table4_total`).
 _RUN_TOTAL = {"started_at": "min", "ended_at": "max", "specimens": "sum", "concurrency": "max",
               "errors": "sum", "failed": "sum", "published": "sum", "bytes_sent": "sum",
               "requests": "sum", "paused_seconds": "sum"}
@@ -273,8 +279,9 @@ def table4_total(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     A retried batch counts once in ``n``, ``unsuccess`` and ``published``, by its last try (its
     specimens are the same each try, the last one counts those an earlier try published as
     published, and what a try left undone the next one did); what every try sent and met is
-    summed.
+    summed. The paused time is the run's (:func:`paused_spans`), not the sum of the batches'.
     """
+    rows = list(rows)
     frame = _batch_frame(rows)
     if len(frame) < 2:
         return _table4_lines(frame.iloc[:0])
@@ -282,6 +289,7 @@ def table4_total(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     last = frame.drop_duplicates("batch_id", keep="last")
     for column in ("specimens", "failed", "published"):
         total[column] = last[column].sum()
+    total["paused_seconds"] = round(paused_seconds(paused_spans(rows)), 3)
     return _table4_lines(total.rename_axis("batch_id").reset_index())
 
 

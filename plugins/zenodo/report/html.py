@@ -16,6 +16,7 @@ import pandas as pd
 from zenodo.engine.statistics import (
     T4_COLUMNS,
     lookup_totals,
+    paused_seconds,
     paused_spans,
     table4,
     table4_total,
@@ -123,7 +124,7 @@ def render_html(report: RunReport, batches: Sequence[Mapping[str, Any]],
         t5=_cells(t5), lookups=lookup_totals(batches), limit=limit, timeline=timeline,
         short=bool(batches) and plots.too_short(timeline), pauses=timeline["pauses"],
         images=[(title, plots.svg_uri(fig)) for title, fig in figures],
-        outages=outages, paused=sum(end - start for start, end in outages),
+        outages=outages, paused=paused_seconds(outages),
     )
 
 

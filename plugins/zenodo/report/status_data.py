@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from zenodo.engine.statistics import paused_spans
+from zenodo.engine.statistics import paused_seconds, paused_spans
 from zenodo.ledger.states import State
 from zenodo.store.tables import BatchStat, Specimen
 from zenodo.summary.key import SUMMARY_KEY
@@ -100,5 +100,5 @@ def last_runs(engine: sa.Engine, collection: str, limit: int = 5) -> list[RunSum
         pauses = conn.execute(sa.select(_S.c.run_id, _S.c.started_at, _S.c.pauses).where(
             _S.c.collection == collection, _S.c.run_id.in_([r[0] for r in runs]),
             _S.c.paused_seconds > 0)).mappings().all()
-    return [RunSummary(*row, paused_seconds=sum(end - start for start, end in paused_spans(
+    return [RunSummary(*row, paused_seconds=paused_seconds(paused_spans(
         p for p in pauses if p["run_id"] == row[0]))) for row in runs]

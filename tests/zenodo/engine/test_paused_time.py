@@ -8,7 +8,15 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from zenodo.engine.outcomes import OutcomeKind
-from zenodo.engine.statistics import BatchStats, load_batches, paused_spans, save_batch
+from zenodo.engine.statistics import (
+    BatchStats,
+    load_batches,
+    paused_seconds,
+    paused_spans,
+    save_batch,
+    table4,
+    table4_total,
+)
 from zenodo.ledger.ledger import Ledger
 from zenodo.report.html import render_html
 from zenodo.report.run_report import build_report
@@ -27,6 +35,7 @@ def test_overlapping_pauses_of_batches_merge_on_the_runs_clock() -> None:
             _row(3, [[37, 41]])]  # starts as the first outage ends: the same outage
     assert paused_spans(rows) == [(10, 44), (105, 115)]
     assert paused_spans([]) == []
+    assert paused_seconds(paused_spans(rows)) == 44 and paused_seconds([]) == 0
 
 
 def _batch(ledger: Ledger, batch: str, started: float, pauses: list[tuple[float, float]]) -> None:
@@ -52,6 +61,10 @@ def test_the_status_page_and_the_report_give_the_time_the_workers_waited(
 
     (run,) = last_runs(ledger.engine, C)
     assert run.paused_seconds == 40
+    # Table 4: each batch its own pauses, the total line the run's
+    assert table4(batches)["paused (s)"].tolist() == [40, 30, 29]
+    (total,) = table4_total(batches).to_dict("records")
+    assert total["paused (s)"] == 40
     html = render_html(build_report(ledger, C, run_id="run-1"), batches,
                        counts_by_collection(ledger.engine))
     assert ("the workers paused\nfor 40 s of the run's time (2 time(s); the batches\nrunning "
