@@ -3,6 +3,8 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# Test processes: most tests wait on servers (sandbox latency, Airflow start-up), not the CPU.
+TEST_WORKERS ?= 2
 
 .PHONY: install test lint demo airflow sandbox bench clean
 
@@ -19,8 +21,9 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 ## make test: lint, then the whole test suite (sandbox as a real process, SQLite and PostgreSQL)
+## in TEST_WORKERS processes, a test file each at a time (TEST_WORKERS=0: in this one)
 test: lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## make demo: the main job end to end on the embedded defaults (SQLite + local sandbox)
 demo: $(STAMP)

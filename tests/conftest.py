@@ -11,7 +11,13 @@ from collections.abc import Iterator
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 # Airflow reads its configuration at import time: set it before anything imports airflow.
-os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="airflow-home-"))
+# Each pytest-xdist worker gets its own home (and metadata database): the workers inherit the
+# controller's environment, and one worker's reset of the database would break the other's runs.
+if "PYTEST_XDIST_WORKER" in os.environ:
+    os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(
+        prefix=f"airflow-home-{os.environ['PYTEST_XDIST_WORKER']}-")
+else:
+    os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="airflow-home-"))
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
 os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(ROOT / "plugins")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
