@@ -171,6 +171,12 @@ def wait_until(condition: Callable[[], Any], timeout: float, what: str,
         time.sleep(interval)
 
 
+#: Seconds to wait for one answer of the api-server: on SQLite it may wait for the scheduler's
+#: write lock, long on a loaded two-core machine (30 s was once too short with the suite in two
+#: processes).
+API_TIMEOUT_S = 90
+
+
 class AirflowApi:
     """A small client of the api-server's REST API v2, authenticated with a JWT.
 
@@ -191,22 +197,22 @@ class AirflowApi:
 
     def login(self, username: str, password: str) -> None:
         """Get a JWT from ``POST /auth/token`` and send it with every later request."""
-        response = self.session.post(f"{self.base_url}/auth/token", timeout=30,
+        response = self.session.post(f"{self.base_url}/auth/token", timeout=API_TIMEOUT_S,
                                      json={"username": username, "password": password})
         response.raise_for_status()
         self.session.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
         """Send one request to ``/api/v2{path}``; return the JSON answer or raise with it."""
-        response = self.session.request(method, f"{self.base_url}/api/v2{path}", timeout=30,
-                                        **kwargs)
+        response = self.session.request(method, f"{self.base_url}/api/v2{path}",
+                                        timeout=API_TIMEOUT_S, **kwargs)
         if not response.ok:
             raise RuntimeError(f"{method} {path}: {response.status_code} {response.text[:500]}")
         return response.json() if response.content else None
 
     def dag_loaded(self, dag_id: str) -> bool:
         """Tell whether the dag-processor has stored ``dag_id``."""
-        response = self.session.get(f"{self.base_url}/api/v2/dags/{dag_id}", timeout=30)
+        response = self.session.get(f"{self.base_url}/api/v2/dags/{dag_id}", timeout=API_TIMEOUT_S)
         return response.status_code == 200
 
     def set_pool(self, name: str, slots: int) -> None:
