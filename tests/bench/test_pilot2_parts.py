@@ -35,7 +35,7 @@ from bench.pilot2.measure import (
     peak_rss_by_task,
     stage_spans,
 )
-from bench.pilot2.rows import harvest_row
+from bench.pilot2.rows import harvest_row, waiting_row
 from bench.pilot2.table4 import table_2019
 from zenodo.config.collection_file import load_collections
 from zenodo.ledger.ledger import Ledger
@@ -214,3 +214,19 @@ def test_the_harvest_row_allows_the_pages_its_reconcile_task_says_it_asked_again
     facts.harvest_summary = {}  # an older XCom: the answered errors are counted instead
     facts.harvest_log = {"requests": [ok, ok, ok, {"kind": "oai", "status": 503}]}
     assert harvest_row(facts).passed
+
+
+def test_the_waiting_row_is_the_share_of_the_batches_worker_time_spent_on_answers() -> None:
+    plan = Pilot2Plan.for_size(100, 30.0)
+    facts = Pilot2Facts(plan, FaultPlan(100, 0.0, {}, (), 0.05, 1), "celery", 0.1)
+    start = datetime(2026, 12, 7, tzinfo=UTC)
+    facts.batches = [  # 8 threads x 100 s and 4 threads x 50 s: 1,000 worker-seconds
+        {"concurrency": 8, "started_at": start, "ended_at": start + timedelta(seconds=100),
+         "requests": 4000, "zenodo_seconds": 500.0},
+        {"concurrency": 4, "started_at": start, "ended_at": start + timedelta(seconds=50),
+         "requests": 1000, "zenodo_seconds": 100.0},
+    ]
+    facts.latency = 0.09
+    row = waiting_row(facts)
+    assert (row.measured, row.bound, row.scored) == (60.0, 100.0, False)
+    assert "120.0 ms a request as the workers waited for it, 90.0 ms as the sandbox" in row.note

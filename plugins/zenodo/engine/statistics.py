@@ -51,8 +51,9 @@ class BatchStats:
     The hook reports every request (sent, answered with a status, or failed in transport);
     the engine reports lookups of unknown outcomes, breaker pauses and each specimen's
     outcome. Errors (every status of 400 or more, every transport failure) are counted by
-    status and by kind (see :func:`error_kind`); the timeline keeps, per ``bin_seconds`` since
-    the start, the requests sent, the errors and the specimens finished.
+    status and by kind (see :func:`error_kind`); ``zenodo_seconds`` adds up how long the
+    workers waited for answers; the timeline keeps, per ``bin_seconds`` since the start, the
+    requests sent, the errors and the specimens finished.
 
     :param collection: the ledger namespace.
     :param batch_id: the batch's id.
@@ -72,6 +73,7 @@ class BatchStats:
     ended: float | None = None
     requests: int = 0
     bytes_sent: int = 0
+    zenodo_seconds: float = 0.0
     errors_by_status: Counter[str] = field(default_factory=Counter)
     errors_by_kind: Counter[str] = field(default_factory=Counter)
     outcomes: Counter[str] = field(default_factory=Counter)
@@ -91,12 +93,15 @@ class BatchStats:
             self.bytes_sent += nbytes
             self._tick("requests")
 
-    def request_done(self, status: int | None, transport: str | None = None) -> None:
-        """Count how one request ended: a status, or a transport failure kind."""
+    def request_done(self, status: int | None, transport: str | None = None,
+                     seconds: float = 0.0) -> None:
+        """Count how one request ended (a status, or a transport failure kind) and the
+        ``seconds`` its worker waited for it."""
         kind = error_kind(status, transport)
-        if kind is None:
-            return
         with self._lock:
+            self.zenodo_seconds += seconds
+            if kind is None:
+                return
             self.errors_by_kind[kind] += 1
             if status is not None and not transport:
                 self.errors_by_status[str(status)] += 1
@@ -150,6 +155,7 @@ class BatchStats:
             "ended_at": datetime.fromtimestamp(ended, UTC),
             "specimens": self.specimens, "concurrency": self.concurrency,
             "requests": self.requests, "bytes_sent": self.bytes_sent, "errors": self.errors,
+            "zenodo_seconds": round(self.zenodo_seconds, 3),
             "errors_by_status": dict(self.errors_by_status),
             "errors_by_kind": dict(self.errors_by_kind),
             "published": ok, "failed": sum(self.outcomes.values()) - ok - quarantined,
@@ -214,28 +220,38 @@ def paused_seconds(spans: Iterable[tuple[float, float]]) -> float:
     return sum(end - start for start, end in spans)
 
 
-#: The 2019 report's Table 4 columns, plus records/min, MB/s, requests and breaker pauses.
+#: The 2019 report's Table 4 columns, plus records/min, MB/s, requests, breaker pauses and the
+#: share of the workers' time spent waiting for Zenodo's answers.
 T4_COLUMNS = ("batch", "n", "c", "t (s)", "t/n", "errors", "unsuccess", "records/min", "MB/s",
-              "requests", "paused (s)")
+              "requests", "paused (s)", "on Zenodo (%)")
 #: Transport failures without a status, listed in Table 5 beside the statuses.
 TRANSPORT_KINDS = ("timeout", "reset")
 #: How a run's batches sum into its total line (per column of ``batch_stats``; the paused time
 #: is then replaced by the run's, see :func:`table4_total`).
 _RUN_TOTAL = {"started_at": "min", "ended_at": "max", "specimens": "sum", "concurrency": "max",
               "errors": "sum", "failed": "sum", "published": "sum", "bytes_sent": "sum",
-              "requests": "sum", "paused_seconds": "sum"}
+              "requests": "sum", "paused_seconds": "sum", "zenodo_seconds": "sum",
+              "thread_seconds": "sum"}
 _NUMBERS = {"specimens": "int64", "concurrency": "int64", "errors": "int64", "failed": "int64",
             "published": "int64", "bytes_sent": "int64", "requests": "int64",
-            "paused_seconds": "float64"}
+            "paused_seconds": "float64", "zenodo_seconds": "float64"}
 
 
 def _batch_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
-    """Return the columns of ``rows`` (``batch_stats`` rows) that Table 4 reads, a line each."""
-    columns = ["batch_id", *_RUN_TOTAL]
-    frame = pd.DataFrame([[row[c] for c in columns] for row in rows], columns=columns)
+    """Return the columns of ``rows`` (``batch_stats`` rows) that Table 4 reads, a line each,
+    and each batch's ``thread_seconds`` (its workers' time: concurrency x wall time). A row
+    written before ``zenodo_seconds`` was kept has NaN there."""
+    columns = ["batch_id", *_NUMBERS, "started_at", "ended_at"]
+    frame = pd.DataFrame([[row.get(c) for c in columns] for row in rows], columns=columns)
     for column in ("started_at", "ended_at"):
         frame[column] = pd.to_datetime(frame[column], utc=True)
-    return frame.astype(_NUMBERS)
+    frame = frame.astype(_NUMBERS)
+    frame["thread_seconds"] = _seconds(frame) * frame["concurrency"]
+    return frame
+
+
+def _seconds(frame: pd.DataFrame) -> pd.Series:
+    return (frame["ended_at"] - frame["started_at"]).dt.total_seconds().clip(lower=1e-9)
 
 
 def _labels(frame: pd.DataFrame) -> pd.Series:
@@ -247,7 +263,7 @@ def _labels(frame: pd.DataFrame) -> pd.Series:
 
 def _table4_lines(frame: pd.DataFrame, labels: pd.Series | None = None) -> pd.DataFrame:
     """Lay out a :func:`_batch_frame` (or its summed lines) as Table 4."""
-    seconds = (frame["ended_at"] - frame["started_at"]).dt.total_seconds().clip(lower=1e-9)
+    seconds = _seconds(frame)
     n = frame["specimens"]
     table = pd.DataFrame({
         "batch": frame["batch_id"] if labels is None else labels, "n": n, "c": frame["concurrency"],
@@ -256,6 +272,8 @@ def _table4_lines(frame: pd.DataFrame, labels: pd.Series | None = None) -> pd.Da
         "records/min": (frame["published"] / seconds * 60).round(2),
         "MB/s": (frame["bytes_sent"] / seconds / 1e6).round(3),
         "requests": frame["requests"], "paused (s)": frame["paused_seconds"].round(1),
+        "on Zenodo (%)": (100 * frame["zenodo_seconds"]
+                          / frame["thread_seconds"].clip(lower=1e-9)).round(1),
     })
     return table.reset_index(drop=True)
 
@@ -265,8 +283,10 @@ def table4(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
 
     ``n`` specimens, ``c`` concurrency, ``t (s)`` wall time, ``t/n`` seconds per specimen
     (NaN for an empty batch), ``errors`` error responses, ``unsuccess`` specimens not done
-    (failed, stuck, lost), ``paused (s)`` time waited on the circuit breaker. A retried batch
-    has a line per try, ``<batch> (try <n>)``.
+    (failed, stuck, lost), ``paused (s)`` time waited on the circuit breaker, ``on Zenodo (%)``
+    the share of the workers' time (``c`` x ``t``) spent waiting for Zenodo's answers (the rest
+    went on the ledger, on the CPU, or idle at the batch's end). A retried batch has a line per
+    try, ``<batch> (try <n>)``.
     """
     frame = _batch_frame(rows)
     return _table4_lines(frame, _labels(frame))
@@ -279,7 +299,8 @@ def table4_total(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     A retried batch counts once in ``n``, ``unsuccess`` and ``published``, by its last try (its
     specimens are the same each try, the last one counts those an earlier try published as
     published, and what a try left undone the next one did); what every try sent and met is
-    summed. The paused time is the run's (:func:`paused_spans`), not the sum of the batches'.
+    summed, and the share on Zenodo is that of all the batches' worker time. The paused time
+    is the run's (:func:`paused_spans`), not the sum of the batches'.
     """
     rows = list(rows)
     frame = _batch_frame(rows)

@@ -26,8 +26,10 @@ class RequestObserver(Protocol):
     def request_sent(self, method: str, operation: str, nbytes: int) -> None:
         """One request is about to be sent with ``nbytes`` of body."""
 
-    def request_done(self, status: int | None, transport: str | None = None) -> None:
-        """It ended with ``status``, or with a transport failure (``timeout``, ``reset`` …)."""
+    def request_done(self, status: int | None, transport: str | None = None,
+                     seconds: float = 0.0) -> None:
+        """It ended with ``status``, or with a transport failure (``timeout``, ``reset`` …),
+        ``seconds`` after it was sent (the wait for the answer, as this side saw it)."""
 
     def paused(self, started: float, ended: float) -> None:
         """A worker waited on the open breaker from ``started`` to ``ended`` (epoch s)."""
@@ -88,11 +90,13 @@ class RequestWatch:
         for observer in self._each():
             observer.request_sent(method, operation, nbytes)
 
-    def done(self, status: int | None = None, exc: BaseException | None = None) -> bool:
-        """Report how a request ended; return whether Zenodo answered (no 5xx, no transport)."""
+    def done(self, status: int | None = None, exc: BaseException | None = None,
+             seconds: float = 0.0) -> bool:
+        """Report how a request ended, ``seconds`` after it was sent; return whether Zenodo
+        answered (no 5xx, no transport failure)."""
         transport = transport_kind(exc) if exc is not None else None
         for observer in self._each():
-            observer.request_done(status, transport)
+            observer.request_done(status, transport, seconds)
         answered = transport is None and status is not None and status < 500
         if self.breaker is not None:
             self.breaker.record(answered)

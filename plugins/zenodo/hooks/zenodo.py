@@ -202,16 +202,12 @@ class ZenodoHook(HttpHook):
             try:
                 response = self.session().request(method, url, timeout=timeout, **kwargs)
             except _TRANSPORT_ERRORS as exc:
-                self.watch.done(exc=exc)
+                self.watch.done(exc=exc, seconds=time.monotonic() - started)
                 self._raise_transport_error(exc, operation=operation, write=write)
-            self.watch.done(response.status_code)
-            self.log.debug(
-                "%s %s -> %s in %.3fs",
-                method,
-                operation,
-                response.status_code,
-                time.monotonic() - started,
-            )
+            seconds = time.monotonic() - started
+            self.watch.done(response.status_code, seconds=seconds)
+            self.log.debug("%s %s -> %s in %.3fs", method, operation, response.status_code,
+                           seconds)
             pacer.observe(response.headers, response.status_code)
             if response.status_code in ok_statuses:
                 return response
@@ -240,12 +236,13 @@ class ZenodoHook(HttpHook):
         self._pacer("api").acquire()
         kwargs: dict[str, Any] = {"params": {"size": 1}}
         self.watch.sent("GET", "probe", kwargs)
+        started = time.monotonic()
         try:
             response = self.session().request("GET", self.url(PROBE_ENDPOINT),
                                               timeout=self._timeout(), **kwargs)
         except _TRANSPORT_ERRORS as exc:
-            return self.watch.done(exc=exc)
-        return self.watch.done(response.status_code)
+            return self.watch.done(exc=exc, seconds=time.monotonic() - started)
+        return self.watch.done(response.status_code, seconds=time.monotonic() - started)
 
     @staticmethod
     def _raise_transport_error(exc: Exception, *, operation: str, write: bool) -> None:

@@ -198,6 +198,8 @@ class BatchStat(Base):
     paused_seconds: Mapped[float] = mapped_column(sa.Double)
     pauses: Mapped[list[list[float]]] = mapped_column(sa.JSON)
     timeline: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    #: thread-seconds the workers waited for answers (None: recorded before it was kept)
+    zenodo_seconds: Mapped[float | None] = mapped_column(sa.Double)
 
 
 class Payload(Base):

@@ -56,6 +56,11 @@ def test_the_batch_row_equals_the_sandbox_request_log_with_faults_on(
     assert sum(row["timeline"]["requests"]) == row["requests"]
     assert sum(row["timeline"]["errors"]) == row["errors"]
     assert row["ended_at"] > row["started_at"]
+    # The workers' wait for answers: at least what the sandbox spent on them, at most the
+    # batch's worker time.
+    served = sum(e["latency_ms"] for e in entries) / 1000
+    batch_seconds = (row["ended_at"] - row["started_at"]).total_seconds()
+    assert served <= row["zenodo_seconds"] <= 4 * batch_seconds
 
 
 def test_tables_4_and_5_of_a_real_run_of_two_batches(
@@ -85,6 +90,12 @@ def test_tables_4_and_5_of_a_real_run_of_two_batches(
     assert total["errors"] == sum(statuses[s] for s in statuses if s >= 400) > 0
     assert total["requests"] == sum(statuses.values())
     assert total["records/min"] == round(sum(r["published"] for r in rows) / span * 60, 2)
+    for line, row in zip(t4.to_dict("records"), rows, strict=True):
+        seconds = (row["ended_at"] - row["started_at"]).total_seconds()
+        assert 0 < line["on Zenodo (%)"] == round(100 * row["zenodo_seconds"] / (3 * seconds), 1)
+    worker_time = sum(3 * (r["ended_at"] - r["started_at"]).total_seconds() for r in rows)
+    assert total["on Zenodo (%)"] == round(
+        100 * sum(r["zenodo_seconds"] for r in rows) / worker_time, 1)
     assert table4_total(rows[:1]).empty
 
     t5 = table5(rows)
@@ -113,6 +124,7 @@ def test_table4_and_table5_of_the_2019_pilot_batch() -> None:
     assert table5(rows).to_dict("records") == [{"status": "404", "n": 5000, "%": 86},
                                                {"status": "504", "n": 800, "%": 14},
                                                {"status": "500", "n": 4, "%": 0}]
+    assert math.isnan(t4["on Zenodo (%)"]), "not kept for a batch recorded before it was"
     empty = {**rows[0], "specimens": 0, "published": 0}
     assert math.isnan(table4([empty])["t/n"][0]), "no seconds per specimen without specimens"
     assert table4([]).empty and table5([]).empty and lookup_totals([]) == {}
