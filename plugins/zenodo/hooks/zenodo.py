@@ -197,8 +197,8 @@ class ZenodoHook(HttpHook):
         for _ in range(self.max_rate_limit_waits):
             self.watch.gate(self._probe)
             pacer.acquire()
-            started = time.monotonic()
             self.watch.sent(method, operation, kwargs)
+            started = time.monotonic()
             try:
                 response = self.session().request(method, url, timeout=timeout, **kwargs)
             except _TRANSPORT_ERRORS as exc:
