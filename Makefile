@@ -21,9 +21,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 ## make test: lint, then the whole test suite (sandbox as a real process, SQLite and PostgreSQL)
-## in TEST_WORKERS processes, a test file each at a time (TEST_WORKERS=0: in this one)
+## in TEST_WORKERS processes (TEST_WORKERS=0: in this one); the tests that start an Airflow
+## deployment share one process (xdist_group "airflow-deployment")
 test: lint
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 ## make demo: the main job end to end on the embedded defaults (SQLite + local sandbox)
 demo: $(STAMP)

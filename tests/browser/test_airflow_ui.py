@@ -22,7 +22,10 @@ from zenodo_demo.local_airflow import ADMIN_USER
 if TYPE_CHECKING:
     from tests.browser.conftest import Standalone
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+# With the suite in two processes, one deployment of Airflow at a time (the other test
+# that starts one is in the same group): two on two cores left this run unfinished at 180 s.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300),
+              pytest.mark.xdist_group("airflow-deployment")]
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"

@@ -36,7 +36,9 @@ from zenodo_demo.sample import SampleInfo, generate_sample
 from zenodo_demo.sample_dwca import sample_archive
 from zenodo_sandbox.testing import SandboxProcess
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(420)]
+# One deployment of Airflow at a time (see tests/browser/test_airflow_ui.py).
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(420),
+              pytest.mark.xdist_group("airflow-deployment")]
 
 DAG_ID = "herbarium_sample"
 #: The token's limit, in the sandbox and in the connection (so in the shared pacer): a minute's
