@@ -55,6 +55,9 @@ class LeaseMixin:
                         actor: Actor = None) -> tuple[SpecimenRow | None, bool]:
         """Lease one specimen like :meth:`claim`; a NEW one also gets its create intent.
 
+        Unlike :meth:`claim`, a row another transaction is writing is waited for, not skipped:
+        a worker claims again the specimens it deferred, whose leases its keeper renews.
+
         Returns the row as claimed (None: not free) and whether the intent was written (the
         row is then UNKNOWN with ``create`` pending, as :meth:`record_unknown` leaves it): the
         caller sends the create next. On PostgreSQL that is two writes of one round trip
@@ -63,7 +66,7 @@ class LeaseMixin:
         if self._db.engine.dialect.name != "postgresql":
             return self._claim_to_create_at_once(collection, key, owner, ttl_s, actor)
         with self._db.single_write() as conn:
-            taken = self._take(conn, collection, [key], owner, ttl_s, sql.TAKE_ROWS)
+            taken = self._take(conn, collection, [key], owner, ttl_s, sql.TAKE_ROW)
             row = taken.mappings().first()
         claimed = SpecimenRow.from_mapping(row) if row is not None else None
         if claimed is None or claimed.state != State.NEW:
@@ -75,7 +78,7 @@ class LeaseMixin:
                                  actor: Actor) -> tuple[SpecimenRow | None, bool]:
         """:meth:`claim_to_create` in one transaction."""
         with self._db.write() as conn:
-            taken = self._take(conn, collection, [key], owner, ttl_s, sql.TAKE_ROWS)
+            taken = self._take(conn, collection, [key], owner, ttl_s, sql.TAKE_ROW)
             row = taken.mappings().first()
             if row is None or row["state"] != State.NEW.value:
                 return (SpecimenRow.from_mapping(row) if row is not None else None), False
@@ -87,9 +90,10 @@ class LeaseMixin:
     def _take(self, conn: sa.Connection, collection: str, keys: list[str], owner: str,
               ttl_s: float, statement: sa.Update) -> sa.CursorResult[Any]:
         """Lease those of ``keys`` no other live lease holds with ``statement`` (one of
-        :data:`~zenodo.ledger.statements.TAKE_KEYS`/``TAKE_ROWS``); return its result.
+        :data:`~zenodo.ledger.statements.TAKE_KEYS`/``TAKE_ROW``); return its result.
 
-        On PostgreSQL rows another transaction is claiming right now are skipped, not waited for.
+        With ``TAKE_KEYS`` on PostgreSQL, rows another transaction is writing right now are
+        skipped, not waited for.
         """
         now = self._clock()
         return conn.execute(statement, sql.lease_params(collection, keys, owner, now,

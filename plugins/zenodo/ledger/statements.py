@@ -86,7 +86,9 @@ _TAKE = sa.update(_T).where(_IN_COLLECTION, _T.c.key.in_(sa.bindparam("p_keys", 
                             _T.c.key.in_(_LOCK_FREE_KEYS))
 #: Lease the free ones of ``p_keys`` in one statement; return their keys, or their whole rows.
 TAKE_KEYS = _TAKE.returning(_T.c.key)
-TAKE_ROWS = _TAKE.returning(*_T.c)
+#: Lease ``p_keys`` (one specimen) if free and return its row. A write in progress on the row
+#: (its holder's lease being renewed) is waited for, then the row is checked again as it is.
+TAKE_ROW = sa.update(_T).where(_FREE).returning(*_T.c)
 
 
 def row_params(collection: str, key: str, **values: Any) -> dict[str, Any]:

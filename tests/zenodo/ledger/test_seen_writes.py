@@ -7,6 +7,8 @@ last one returned; these tests pin what that may and may not skip.
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 import sqlalchemy as sa
 
@@ -103,3 +105,32 @@ def test_a_refusal_of_the_row_as_seen_is_checked_on_the_row_as_it_is(ledger: Led
     ledger.record_draft(C, "k1", owner="w1", deposition_id=7, bucket_url="http://b/7")
     row = view.record_uploaded("k1", files=[("a.jpg", 10, MD5)])
     assert row.state == State.UPLOADED and row == ledger.get(C, "k1")
+
+
+def test_a_worker_claims_again_a_specimen_it_holds_while_its_lease_is_being_renewed(
+        ledger: Ledger) -> None:
+    """A deferred specimen is claimed again by the worker that holds it. If the worker's lease
+    keeper is renewing that lease at the same moment, the claim waits for the renewal; it used
+    to skip the locked row and call the specimen busy ("another worker holds this specimen's
+    lease"), which failed the batch's task (a 12,000-specimen bench run, one task in four)."""
+    register(ledger)
+    view = LedgerView(ledger, C, owner="w1", actor={"task": "upload"})
+    first, intended = view.claim_to_create("k1", ttl_s=60)
+    assert intended and first is not None
+    claims: list[tuple[object, bool]] = []
+    with ledger.engine.connect() as keeper:  # the renewal, not committed yet
+        keeper.execute(sa.text("UPDATE specimens SET lease_expires = lease_expires "
+                               "WHERE collection = :c AND key = :k"), {"c": C, "k": "k1"})
+        claiming = threading.Thread(target=lambda: claims.append(
+            view.claim_to_create("k1", ttl_s=60)))
+        claiming.start()
+        claiming.join(1.0)
+        assert claiming.is_alive(), "the claim waits for the row, it does not skip it"
+        keeper.commit()
+    claiming.join(30)
+    ((row, intended_again),) = claims
+    assert row is not None and not intended_again
+    assert (row.state, row.lease_owner) == (State.UNKNOWN, "w1")
+    # another worker still finds it held, after waiting the same way
+    other = LedgerView(ledger, C, owner="w2", actor={"task": "upload"})
+    assert other.claim_to_create("k1", ttl_s=60) == (None, False)
