@@ -20,6 +20,7 @@ from bench.pilot2.measure import cpu_by_task, failed_tasks, peak_rss_by_task, st
 from bench.pilot2.pages import PAGE_BOUND_S
 from bench.pilot2.table4 import table_2019, total_line
 from zenodo.dag_factory import TASK_IDS
+from zenodo.engine.statistics import zenodo_wait
 
 if TYPE_CHECKING:
     from bench.pilot2.facts import Pilot2Facts
@@ -73,11 +74,8 @@ def upload_row(facts: Pilot2Facts) -> Row:
 def waiting_row(facts: Pilot2Facts) -> Row:
     """The share of run 1's upload worker time spent waiting for Zenodo's answers (what
     Table 4's ``on Zenodo (%)`` totals): the rest is what held the uploads below the bound."""
-    batches = facts.batches
-    waited = sum(b.get("zenodo_seconds") or 0.0 for b in batches)
-    worker_time = sum(b["concurrency"] * (b["ended_at"] - b["started_at"]).total_seconds()
-                      for b in batches)
-    requests = sum(b["requests"] for b in batches)
+    waited, worker_time = zenodo_wait(facts.batches)
+    requests = sum(b["requests"] for b in facts.batches)
     note = (f"{waited:,.0f} of {worker_time:,.0f} worker-seconds of run 1's batches; "
             f"{1000 * waited / max(requests, 1):.1f} ms a request as the workers waited for it, "
             f"{1000 * facts.latency:.1f} ms as the sandbox measured it")

@@ -38,6 +38,7 @@ from bench.pilot2.measure import (
 from bench.pilot2.rows import harvest_row, waiting_row
 from bench.pilot2.table4 import table_2019
 from zenodo.config.collection_file import load_collections
+from zenodo.engine.statistics import table4_total
 from zenodo.ledger.ledger import Ledger
 from zenodo.ledger.payloads import PayloadStore
 from zenodo.ledger.prepare import prepare_collection
@@ -216,17 +217,26 @@ def test_the_harvest_row_allows_the_pages_its_reconcile_task_says_it_asked_again
     assert harvest_row(facts).passed
 
 
+def _batch_row(batch_id: str, threads: int, seconds: float, requests: int,
+               waited: float | None) -> dict[str, object]:
+    """A ``batch_stats`` row as the bench reads it back."""
+    start = datetime(2026, 12, 7, tzinfo=UTC)
+    return {"batch_id": batch_id, "specimens": 100, "concurrency": threads, "errors": 0,
+            "failed": 0, "published": 100, "bytes_sent": 0, "requests": requests,
+            "paused_seconds": 0.0, "zenodo_seconds": waited, "started_at": start,
+            "ended_at": start + timedelta(seconds=seconds)}
+
+
 def test_the_waiting_row_is_the_share_of_the_batches_worker_time_spent_on_answers() -> None:
     plan = Pilot2Plan.for_size(100, 30.0)
     facts = Pilot2Facts(plan, FaultPlan(100, 0.0, {}, (), 0.05, 1), "celery", 0.1)
-    start = datetime(2026, 12, 7, tzinfo=UTC)
-    facts.batches = [  # 8 threads x 100 s and 4 threads x 50 s: 1,000 worker-seconds
-        {"concurrency": 8, "started_at": start, "ended_at": start + timedelta(seconds=100),
-         "requests": 4000, "zenodo_seconds": 500.0},
-        {"concurrency": 4, "started_at": start, "ended_at": start + timedelta(seconds=50),
-         "requests": 1000, "zenodo_seconds": 100.0},
-    ]
+    # 8 threads x 100 s, 4 threads x 50 s and 2 x 100 s: 1,200 worker-seconds; the last batch
+    # was recorded before the wait was kept
+    facts.batches = [_batch_row("b1", 8, 100, 4000, 500.0), _batch_row("b2", 4, 50, 1000, 100.0),
+                     _batch_row("b3", 2, 100, 0, None)]
     facts.latency = 0.09
     row = waiting_row(facts)
-    assert (row.measured, row.bound, row.scored) == (60.0, 100.0, False)
+    assert (row.measured, row.bound, row.scored) == (50.0, 100.0, False)
     assert "120.0 ms a request as the workers waited for it, 90.0 ms as the sandbox" in row.note
+    # the same share as Table 4's total line
+    assert table4_total(facts.batches)["on Zenodo (%)"].iloc[0] == 50.0

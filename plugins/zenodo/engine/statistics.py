@@ -278,6 +278,14 @@ def _table4_lines(frame: pd.DataFrame, labels: pd.Series | None = None) -> pd.Da
     return table.reset_index(drop=True)
 
 
+def zenodo_wait(rows: Iterable[Mapping[str, Any]]) -> tuple[float, float]:
+    """Return how long ``rows``' (``batch_stats`` rows) workers waited for Zenodo's answers and
+    their whole time (concurrency x wall time), in seconds: Table 4's ``on Zenodo (%)`` is the
+    one over the other. A row recorded before the wait was kept adds nothing to the wait."""
+    frame = _batch_frame(rows)
+    return float(frame["zenodo_seconds"].fillna(0.0).sum()), float(frame["thread_seconds"].sum())
+
+
 def table4(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """Return the 2019 report's Table 4, a line per batch row, plus records/min and MB/s.
 

@@ -7,6 +7,8 @@ import pathlib
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from tests.zenodo.engine_helpers import run_batch
 from tests.zenodo.payload_factory import COLLECTION, register_specimens
 from zenodo.engine.statistics import (
@@ -17,6 +19,7 @@ from zenodo.engine.statistics import (
     table4,
     table4_total,
     table5,
+    zenodo_wait,
 )
 from zenodo.hooks.zenodo import ZenodoHook
 from zenodo.ledger.ledger import Ledger
@@ -96,6 +99,9 @@ def test_tables_4_and_5_of_a_real_run_of_two_batches(
     worker_time = sum(3 * (r["ended_at"] - r["started_at"]).total_seconds() for r in rows)
     assert total["on Zenodo (%)"] == round(
         100 * sum(r["zenodo_seconds"] for r in rows) / worker_time, 1)
+    waited, workers = zenodo_wait(rows)
+    assert workers == pytest.approx(worker_time)
+    assert waited == pytest.approx(sum(r["zenodo_seconds"] for r in rows))
     assert table4_total(rows[:1]).empty
 
     t5 = table5(rows)
