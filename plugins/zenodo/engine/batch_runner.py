@@ -206,7 +206,7 @@ def publish_specimens(
         view = LedgerView(ledger, collection, owner or default_owner(), actor or {})
         final = _drive_all(view, keys, remote=remote, payload_for=payload_for,
                            thread_setup=hook.leave_retries_to_caller, settings=settings,
-                           deadline=started + settings.busy_seconds, progress=progress)
+                           progress=progress)
         for key in keys:
             outcome = final[key]
             result.outcomes[outcome.kind.value] += 1
@@ -229,9 +229,11 @@ def publish_specimens(
 def _drive_all(
     ledger: LedgerView, keys: list[str], *, remote: Remote,
     payload_for: Callable[[str], SpecimenPayload], thread_setup: Callable[[], None],
-    settings: EngineSettings, deadline: float, progress: Progress,
+    settings: EngineSettings, progress: Progress,
 ) -> dict[str, Outcome]:
-    """Drive ``keys`` on a thread pool, again while some are held by another worker.
+    """Drive ``keys`` on a thread pool, then again those another worker held, for up to
+    ``settings.busy_seconds`` after the first pass (a long batch still waits for the leases
+    of a killed try to expire).
 
     ``thread_setup`` runs on each pool thread first: the hook leaves retries to the engine,
     which defers a specimen after a transient failure instead of sleeping on the thread.
@@ -240,12 +242,15 @@ def _drive_all(
         steps = SpecimenSteps(ledger, remote, settings, keeper=keeper, stats=progress.stats)
         final: dict[str, Outcome] = {}
         pending = keys
+        deadline: float | None = None
         with _quick_thread_switches(), ThreadPoolExecutor(
                 settings.workers, thread_name_prefix="zenodo", initializer=thread_setup) as pool:
             while pending:
                 final.update(_run_pass(pool, steps, pending, payload_for, progress,
                                        settings.workers))
                 pending = [k for k in pending if final[k].kind is OutcomeKind.BUSY]
+                if deadline is None:
+                    deadline = time.monotonic() + settings.busy_seconds
                 if not pending or time.monotonic() >= deadline:
                     break
                 log.info("%d specimens held by another worker; waiting", len(pending))

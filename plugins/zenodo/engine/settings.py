@@ -12,8 +12,9 @@ class EngineSettings:
     :param concurrency: worker threads sharing the hook and its pacer (at least one runs).
     :param publish: ``False`` stops at UPLOADED: drafts are left for review.
     :param lease_seconds: how long a claim holds unless renewed (a live run renews it).
-    :param busy_wait: how long to keep retrying specimens whose lease another worker holds
-        (a killed worker's leases expire after ``lease_seconds``); default twice the lease.
+    :param busy_wait: how long, after the batch's first pass, to keep retrying specimens
+        whose lease another worker holds (a killed worker's leases expire after
+        ``lease_seconds``); default twice the lease.
     :param lookup_waits: after an unknown-outcome create, the waits before each deposit
         search (Zenodo's search index lags its database): one search per wait.
     :param retry_waits: after a 5xx or a dropped connection on an idempotent request, the

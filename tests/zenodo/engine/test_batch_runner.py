@@ -168,6 +168,21 @@ def test_a_killed_worker_leaves_nothing_lost_or_duplicated(
     assert_server_and_ledger_agree(sandbox, ledger, keys)
 
 
+def test_a_batch_waits_for_a_killed_tries_lease_after_its_first_pass(
+    sandbox: SandboxProcess, zenodo_hook: ZenodoHook, ledger: Ledger, tmp_path: pathlib.Path
+) -> None:
+    """The busy wait counts from the end of the first pass: a batch longer than the wait
+    still waits for the leases a killed try left (it used to count from the batch's start,
+    so a long batch gave such specimens up at once and its task failed)."""
+    sandbox.admin.set_faults({"seed": 3, "kinds": {"*": {"latency": 0.3}}})
+    keys = register_specimens(ledger, tmp_path, 4)
+    assert ledger.claim(COLLECTION, keys[:1], owner="killed-try", ttl_s=2.0) == keys[:1]
+    # one thread: the three free specimens take at least 3 x 3 x 0.3 s, past the wait of 1 s
+    result = run_batch(ledger, zenodo_hook, keys, concurrency=1, busy_wait=1.0)
+    assert result.outcomes == {"published": 4}
+    assert_server_and_ledger_agree(sandbox, ledger, keys)
+
+
 def test_a_1gb_file_uploads_in_constant_memory(
     sandbox: SandboxProcess, tmp_path: pathlib.Path
 ) -> None:
