@@ -84,7 +84,7 @@ _LOCK_FREE_KEYS = sa.select(_T.c.key).where(_FREE).with_for_update(skip_locked=T
 # nested loop over the whole collection on both sides.
 _TAKE = sa.update(_T).where(_IN_COLLECTION, _T.c.key.in_(sa.bindparam("p_keys", expanding=True)),
                             _T.c.key.in_(_LOCK_FREE_KEYS))
-#: Lease the free ones of ``p_keys`` in one statement; return their keys, or their whole rows.
+#: Lease the free ones of ``p_keys`` in one statement; return their keys.
 TAKE_KEYS = _TAKE.returning(_T.c.key)
 #: Lease ``p_keys`` (one specimen) if free and return its row. A write in progress on the row
 #: (its holder's lease being renewed) is waited for, then the row is checked again as it is.
