@@ -207,14 +207,11 @@ class SpecimenSteps(LookupSteps):
         return self._send_create(self.ledger.record_intent(row.key, "create"), payload)
 
     def _send_create(self, intent: SpecimenRow, payload: SpecimenPayload) -> Step:
-        """Send the create whose ``intent`` is recorded; then fill the new draft."""
-        return self._send(intent, "create", lambda: self.remote.create(payload.metadata),
-                          lambda draft: self._fill_new_draft(intent.key, draft, payload))
+        """Send the create whose ``intent`` is recorded."""
+        return self._send(intent, "create", lambda: self.remote.create(payload.metadata))
 
-    def _send(self, intent: SpecimenRow, operation: str, send: Callable[[], RemoteDraft],
-              then: Callable[[RemoteDraft], Step] | None = None) -> Step:
-        """Send one non-idempotent write whose ``intent`` is recorded; record what it answered
-        (a publish), or go on with ``then`` (a create: the draft it made).
+    def _send(self, intent: SpecimenRow, operation: str, send: Callable[[], RemoteDraft]) -> Step:
+        """Send one non-idempotent write whose ``intent`` is recorded; record what it answered.
 
         A lost answer leaves the specimen UNKNOWN (the next step looks it up); a refusal
         (400) fails it for good: sending the same request again would be refused again.
@@ -233,31 +230,10 @@ class SpecimenSteps(LookupSteps):
         except ValidationFailed as exc:
             self._fail(key, exc, retryable=False)
             return Outcome(OutcomeKind.FAILED, str(exc))
-        if then is not None:
-            return then(draft)
-        return self._record_published(key, draft)
-
-    def _fill_new_draft(self, key: str, draft: RemoteDraft, payload: SpecimenPayload) -> Step:
-        """Send the files to the draft a create just made, then record its ids, the files,
-        UPLOADED and the publish intent in one write, and publish.
-
-        Until that write the ledger holds the create's intent, which the next run looks up, as
-        after a crash right after the create. A failed upload records the draft and the files
-        confirmed before it, so the next try sends only the others, to that draft.
-        """
-        fresh = self._fresh[key] = {}
-        confirmed: list[tuple[str, int, str]] = []
-        try:
-            for spec in payload.files:
-                size, md5 = self.remote.upload(draft.id, spec, target=draft.upload_target)
-                confirmed.append((spec.name, size, md5))
-        except Exception:
-            self._record_draft(key, draft)
-            for name, size, md5 in confirmed:
-                self.ledger.record_file(key, name=name, size=size, md5=md5)
-                fresh[name] = md5
-            raise
-        return self._uploaded(key, confirmed, draft=(draft.id, draft.upload_target))
+        if operation == "publish":
+            return self._record_published(key, draft)
+        self._fresh[key] = {}
+        return self._record_draft(key, draft)
 
     def _refresh(self, row: SpecimenRow, payload: SpecimenPayload) -> Step:
         return backfill.refresh(self.ledger, self.remote, row, payload)
@@ -296,14 +272,8 @@ class SpecimenSteps(LookupSteps):
                 self.ledger.record_file(row.key, name=spec.name, size=size, md5=md5)
                 if fresh is not None:  # a failure later repeats the step without this file
                     fresh[spec.name] = md5
-        return self._uploaded(row.key, last)
-
-    def _uploaded(self, key: str, files: list[tuple[str, int, str]], *,
-                  draft: tuple[int | str, str | None] | None = None) -> Step:
-        """Record UPLOADED with the last ``files`` (and ``draft``'s ids, if new) and, when
-        publishing, the publish intent; then send the publish."""
         publish = self.settings.publish
-        uploaded = self.ledger.record_uploaded(key, files=files, draft=draft,
+        uploaded = self.ledger.record_uploaded(row.key, files=last,
                                                intent="publish" if publish else None)
         if not publish:
             return uploaded

@@ -89,18 +89,10 @@ class StepWriteMixin:
                      bucket_url: str, actor: Actor = None,
                      seen: SpecimenRow | None = None) -> SpecimenRow:
         """Persist a new (or newly found) draft deposition (its id stored as text): DRAFTED."""
-        return self._guarded(collection, key, owner, actor,
-                             self._drafted(collection, key, deposition_id, bucket_url),
-                             to=State.DRAFTED, seen=seen)
-
-    @staticmethod
-    def _drafted(collection: str, key: str, deposition_id: int | str, bucket_url: str | None,
-                 ) -> _Change:
-        """The change that records a draft's id (as text) and upload target: DRAFTED."""
         dep = as_id(collection, key, "deposition_id", deposition_id)
-        return lambda _row, _state: (State.DRAFTED, {"deposition_id": dep,
-                                                     "bucket_url": bucket_url},
-                                     {"deposition_id": dep})
+        return self.transition(collection, key, State.DRAFTED, owner=owner, actor=actor,
+                               detail={"deposition_id": dep}, deposition_id=dep,
+                               bucket_url=bucket_url, seen=seen)
 
     def record_file(self, collection: str, key: str, *, owner: str, name: str, size: int,
                     md5: str, actor: Actor = None, seen: SpecimenRow | None = None,
@@ -128,15 +120,11 @@ class StepWriteMixin:
     def record_uploaded(self, collection: str, key: str, *, owner: str, actor: Actor = None,
                         files: Iterable[tuple[str, int, str]] = (),
                         intent: str | None = None,
-                        draft: tuple[int | str, str | None] | None = None,
                         seen: SpecimenRow | None = None) -> SpecimenRow:
         """Move to UPLOADED; every file must have been confirmed with :meth:`record_file`.
 
         In the same transaction (one event per state change, as if written one by one):
 
-        :param draft: ``(deposition id, upload target)`` of the draft the files went to, when
-            the ledger does not hold it yet (a create just answered): recorded first, as
-            :meth:`record_draft` would.
         :param files: ``(name, size, md5)`` of files the server just confirmed, marked first.
         :param intent: the next write (``publish``), recorded as UNKNOWN right after UPLOADED
             (see :meth:`record_unknown`); send it only after this returns.
@@ -146,14 +134,13 @@ class StepWriteMixin:
             if missing:
                 raise ValueError(f"specimen {collection}/{key}: files not uploaded: {missing}")
             return State.UPLOADED, {}, {}
-        changes = [self._drafted(collection, key, *draft)] if draft is not None else []
-        changes += [self._file_confirmed(collection, key, *f) for f in files]
+        changes = [self._file_confirmed(collection, key, *f) for f in files]
         changes.append(uploaded)
         if intent is not None:
             changes.append(self._unknown(intent))
         return self._guarded(collection, key, owner, actor, *changes,
-                             expect=(State.DRAFTED, State.UPLOADED) if files and not draft
-                             else None, seen=seen)
+                             expect=(State.DRAFTED, State.UPLOADED) if files else None,
+                             seen=seen)
 
     def record_published(self, collection: str, key: str, *, owner: str, record_id: int | str,
                          doi: str, concept_doi: str | None = None,

@@ -104,13 +104,11 @@ class LedgerView:
             md5=md5, seen=self._seen.get(key)))
 
     def record_uploaded(self, key: str, *, files: Iterable[tuple[str, int, str]] = (),
-                        intent: str | None = None,
-                        draft: tuple[int | str, str | None] | None = None) -> SpecimenRow:
-        """Move to UPLOADED (a new draft's ids, the last files and the next write's intent in
-        one transaction)."""
+                        intent: str | None = None) -> SpecimenRow:
+        """Move to UPLOADED (the last files and the next write's intent in one transaction)."""
         return self._keep(self.ledger.record_uploaded(
             self.collection, key, owner=self.owner, actor=self.actor, files=files,
-            intent=intent, draft=draft, seen=self._seen.get(key)))
+            intent=intent, seen=self._seen.get(key)))
 
     def record_published(self, key: str, *, record_id: int | str, doi: str,
                          concept_doi: str | None = None, concept_recid: int | str | None = None,

@@ -44,7 +44,7 @@ def test_publishes_each_specimen_once_with_three_requests(
     assert log["total"] == 60, "create + one file PUT + publish per specimen"
 
 
-def test_a_one_file_specimen_costs_three_ledger_writes(
+def test_a_one_file_specimen_costs_four_ledger_writes(
     sandbox: SandboxProcess, zenodo_hook: ZenodoHook, sqlite_ledger: Ledger, tmp_path: pathlib.Path
 ) -> None:
     keys = register_specimens(sqlite_ledger, tmp_path, 5)
@@ -58,9 +58,8 @@ def test_a_one_file_specimen_costs_three_ledger_writes(
     result = run_batch(sqlite_ledger, zenodo_hook, keys, concurrency=1, record_stats=False)
     assert result.outcomes == {"published": 5}
     assert_server_and_ledger_agree(sandbox, sqlite_ledger, keys)
-    assert len(commits) == 3 * 5, (
-        "claim + create intent, the new draft + its file + UPLOADED + publish intent, "
-        "published + release"
+    assert len(commits) == 4 * 5, (
+        "claim + create intent, draft, last file + UPLOADED + publish intent, published + release"
     )
 
 

@@ -66,26 +66,6 @@ def test_on_postgresql_a_specimens_way_is_one_statement_a_write(ledger: Ledger) 
     assert events[3].detail is None  # as the locked write leaves an empty detail
 
 
-def test_a_new_draft_is_written_with_its_files_and_the_publish_intent(ledger: Ledger) -> None:
-    # The engine sends a new draft's files before writing the draft: one statement then
-    # records the draft, the files, UPLOADED and the publish intent, with an event for each.
-    register(ledger)
-    view = LedgerView(ledger, C, owner="w1", actor={"task": "upload"})
-    view.claim_to_create("k1", ttl_s=60)
-    sent = watch(ledger)
-    row = view.record_uploaded("k1", files=[("a.jpg", 10, MD5)], intent="publish",
-                               draft=(7, "http://b/7"))
-    assert sent == [("WITH", True)]
-    assert row == ledger.get(C, "k1")
-    assert (row.state, row.deposition_id, row.bucket_url) == (State.UNKNOWN, "7", "http://b/7")
-    assert row.all_files_uploaded and view.pending_operation(row) == "publish"
-    events = ledger.events(C, "k1")
-    assert [(e.from_state, e.to_state) for e in events[2:]] == [
-        (State.UNKNOWN, State.DRAFTED), (State.DRAFTED, State.UPLOADED),
-        (State.UPLOADED, State.UNKNOWN)]
-    assert events[2].detail == {"deposition_id": "7"}
-
-
 def test_a_row_changed_since_it_was_seen_is_written_as_it_is_and_logged_once(
     ledger: Ledger,
 ) -> None:
