@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -133,15 +133,22 @@ class CircuitBreaker:
             on_pause(started, self._clock())
 
     def record(self, ok: bool) -> None:
-        """Count one request's outcome: ``ok`` False for a 5xx, timeout or dropped connection."""
+        """Count one request's outcome: ``ok`` False for a 5xx, timeout or dropped connection.
+
+        Either way the write's result becomes this process's view, so the next request does not
+        read the row again; a success the view already agrees with writes nothing.
+        """
         if ok:
             view = self._view
             if view is not None and view.failures == 0 and not view.is_open:
                 return
             self._db.write_retrying(self._succeeded)
+            view = replace(view or BreakerState(0, None, 0.0, None, 0), failures=0,
+                           opened_at=None)
         else:
-            self._db.write_retrying(self._failed)
-        self._forget()
+            view = self._db.write_retrying(self._failed)
+        with self._lock:
+            self._view, self._view_at = view, time.monotonic()
 
     def state(self) -> BreakerState:
         """Return the shared state as it is now (for reports and tests)."""
@@ -191,7 +198,7 @@ class CircuitBreaker:
             values.update(opened_at=None, failures=0)
         conn.execute(sa.update(_C).where(_C.c.name == self.name).values(values))
 
-    def _failed(self, conn: sa.Connection) -> None:
+    def _failed(self, conn: sa.Connection) -> BreakerState:
         row = self._lock_row(conn)
         now = self._clock()
         values: dict[str, Any] = {"failures": row["failures"] + 1, "updated_at": now}
@@ -201,12 +208,14 @@ class CircuitBreaker:
             values.update(opened_at=now, probe_at=now + self.probe_interval,
                           outages=row["outages"] + 1)
         conn.execute(sa.update(_C).where(_C.c.name == self.name).values(values))
+        return self._snapshot({**row, **values})
 
     def _succeeded(self, conn: sa.Connection) -> None:
-        row = self._lock_row(conn)
-        if row["failures"] or row["opened_at"] is not None:
-            conn.execute(sa.update(_C).where(_C.c.name == self.name).values(
-                failures=0, opened_at=None, updated_at=self._clock()))
+        """Close the breaker and clear the count, in one statement that leaves a row already
+        so untouched (every worker's first success after a failure runs it)."""
+        conn.execute(sa.update(_C).where(
+            _C.c.name == self.name, sa.or_(_C.c.failures != 0, _C.c.opened_at.is_not(None)),
+        ).values(failures=0, opened_at=None, updated_at=self._clock()))
 
     def _lock_row(self, conn: sa.Connection) -> Mapping[str, Any]:
         query = sa.select(_C).where(_C.c.name == self.name).with_for_update()

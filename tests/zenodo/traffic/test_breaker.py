@@ -13,6 +13,7 @@ import threading
 import time
 
 import pytest
+import sqlalchemy as sa
 
 from tests.zenodo.engine_helpers import assert_server_and_ledger_agree, run_batch
 from tests.zenodo.payload_factory import COLLECTION, register_specimens
@@ -56,6 +57,26 @@ def test_a_run_of_failures_opens_and_a_success_resets(ledger: Ledger) -> None:
         breaker.record(False)
     state = breaker.state()
     assert state.is_open and state.opened_at == clock.now and state.outages == 1
+
+
+def test_a_request_after_a_failure_costs_one_statement(ledger: Ledger) -> None:
+    """Every worker's first success after a failure resets the count; that is one UPDATE, and
+    the next request trusts the view it left (no read of the row before it)."""
+    breaker = CircuitBreaker(ledger.engine, "zenodo", threshold=5)
+    statements: list[str] = []
+    listen = ("before_cursor_execute",
+              lambda *args: statements.append(str(args[2]).split()[0].upper()))
+    breaker.record(False)
+    sa.event.listen(ledger.engine, *listen)
+    try:
+        breaker.wait_until_closed(lambda: pytest.fail("closed: no probe"))
+        breaker.record(True)
+        breaker.wait_until_closed(lambda: pytest.fail("closed: no probe"))
+        breaker.record(True)
+    finally:
+        sa.event.remove(ledger.engine, *listen)
+    assert [s for s in statements if s != "BEGIN"] == ["UPDATE"]  # BEGIN: SQLite's write lock
+    assert breaker.state().failures == 0
 
 
 def test_one_worker_probes_and_all_resume(ledger: Ledger) -> None:
