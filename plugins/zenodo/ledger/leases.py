@@ -31,9 +31,9 @@ class LeaseMixin:
     _db: EngineHolder
     _clock: Callable[[], datetime]
     # The steps that record the create intent after a claim.
-    record_unknown: Callable[..., SpecimenRow]
     _unknown: Callable[..., Callable[..., tuple[State, dict[str, Any], dict]]]
     _apply: Callable[..., dict[str, Any]]
+    _moved: Callable[..., dict[str, Any]]
 
     # -- leases --
 
@@ -60,19 +60,27 @@ class LeaseMixin:
 
         Returns the row as claimed (None: not free) and whether the intent was written (the
         row is then UNKNOWN with ``create`` pending, as :meth:`record_unknown` leaves it): the
-        caller sends the create next. On PostgreSQL that is two writes of one round trip
-        each; on SQLite, whose writers take turns, one transaction.
+        caller sends the create next. On PostgreSQL that is one statement
+        (:func:`~zenodo.ledger.statements.take_row_to_create`); on SQLite, whose writers take
+        turns, one transaction.
         """
         if self._db.engine.dialect.name != "postgresql":
             return self._claim_to_create_at_once(collection, key, owner, ttl_s, actor)
+        now = self._clock()
+        events: list[dict[str, Any]] = []
+        target, values, detail = self._unknown("create")({"attempts": 0}, State.NEW)
+        values = self._moved({"collection": collection, "key": key, "state": State.NEW.value,
+                              "prior_state": None}, target, values, now, actor, detail, events)
+        del values["attempts"]  # the statement adds one to the row's own
+        params = sql.lease_params(collection, [key], owner, now, now + timedelta(seconds=ttl_s))
+        params.update(values, updated_at=now)
+        params.update({f"e_{name}": value for name, value in events[0].items()})
         with self._db.single_write() as conn:
-            taken = self._take(conn, collection, [key], owner, ttl_s, sql.TAKE_ROW)
-            row = taken.mappings().first()
-        claimed = SpecimenRow.from_mapping(row) if row is not None else None
-        if claimed is None or claimed.state != State.NEW:
-            return claimed, False
-        return self.record_unknown(collection, key, owner=owner, actor=actor, operation="create",
-                                   seen=claimed), True
+            row = conn.execute(sql.take_row_to_create([*values, "updated_at"]),
+                               params).mappings().first()
+        if row is None:
+            return None, False
+        return SpecimenRow.from_mapping(row), row["claimed_from"] == State.NEW.value
 
     def _claim_to_create_at_once(self, collection: str, key: str, owner: str, ttl_s: float,
                                  actor: Actor) -> tuple[SpecimenRow | None, bool]:

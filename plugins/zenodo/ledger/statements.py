@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from zenodo.ledger.states import State
 from zenodo.store.tables import Event, Specimen
 
 _T = Specimen.__table__
@@ -89,6 +90,37 @@ TAKE_KEYS = _TAKE.returning(_T.c.key)
 #: Lease ``p_keys`` (one specimen) if free and return its row. A write in progress on the row
 #: (its holder's lease being renewed) is waited for, then the row is checked again as it is.
 TAKE_ROW = sa.update(_T).where(_FREE).returning(*_T.c)
+
+
+def take_row_to_create(columns: Iterable[str]) -> sa.Select[Any]:
+    """PostgreSQL: :data:`TAKE_ROW` that also records a NEW row's create intent, one statement.
+
+    The free row of ``p_keys`` (one key) is locked as it is now (a write in progress on it is
+    waited for), leased, and, if it was NEW, given ``columns`` (their parameters by name) and
+    ``attempts`` + 1, and one event (its columns as ``e_``-named parameters). Returns the row
+    as written with ``claimed_from``, its state before; no row: not free.
+    """
+    return _take_row_to_create(tuple(sorted(set(columns))))
+
+
+@cache
+def _take_row_to_create(columns: tuple[str, ...]) -> sa.Select[Any]:
+    old = (sa.select(_T.c.collection, _T.c.key, _T.c.state.label("claimed_from")).where(_FREE)
+           .with_for_update().cte("old"))
+    was_new = old.c.claimed_from == State.NEW.value
+    intent = {name: sa.case((was_new, sa.bindparam(name, type_=_T.c[name].type)),
+                            else_=_T.c[name]) for name in columns}
+    intent["attempts"] = sa.case((was_new, _T.c.attempts + 1), else_=_T.c.attempts)
+    moved = (sa.update(_T)
+             .where(_T.c.collection == old.c.collection, _T.c.key == old.c.key)
+             .values(lease_owner=sa.bindparam("lease_owner"),
+                     lease_expires=sa.bindparam("lease_expires"), **intent)
+             .returning(*_T.c, old.c.claimed_from).cte("moved"))
+    event = sa.select(*(sa.bindparam(f"e_{name}", type_=_E.c[name].type)
+                        for name in EVENT_COLUMNS)).select_from(moved).where(
+        moved.c.claimed_from == State.NEW.value)
+    logged = sa.insert(_E).from_select(list(EVENT_COLUMNS), event).cte("logged")
+    return sa.select(moved).add_cte(logged)
 
 
 def row_params(collection: str, key: str, **values: Any) -> dict[str, Any]:

@@ -49,8 +49,9 @@ def test_on_postgresql_a_specimens_way_is_one_statement_a_write(ledger: Ledger) 
     view.record_draft("k1", deposition_id=7, bucket_url="http://b/7")
     view.record_uploaded("k1", files=[("a.jpg", 10, MD5)], intent="publish")
     done = view.record_published("k1", record_id=7, doi="10.5072/zenodo.7", release=True)
-    # claim, intent, draft, uploaded + publish intent, published: no lock, BEGIN or COMMIT
-    assert sent == [("UPDATE", True)] + [("WITH", True)] * 4
+    # claim + create intent, draft, uploaded + publish intent, published: no lock, BEGIN or
+    # COMMIT
+    assert sent == [("WITH", True)] * 4
     stored = ledger.get(C, "k1")
     assert done == stored
     assert (stored.state, stored.record_id, stored.lease_owner) == (State.PUBLISHED, "7", None)

@@ -119,9 +119,8 @@ def test_on_postgresql_a_step_write_without_the_row_seen_locks_it_and_updates_wi
                         mapping_version="1", source_modified=None, actor="test")
         sent.clear()
         ledger.claim_to_create(C, "k1", owner="w1", ttl_s=60)
-        # the lease taken (rows being claimed skipped), then the intent with its event, on
-        # the claimed row: each its own transaction, no BEGIN or COMMIT sent
-        assert sent == [("UPDATE", True), ("WITH", True)]
+        # the lease taken and the intent with its event in one autocommitted statement
+        assert sent == [("WITH", True)]
         ledger.record_draft(C, "k1", owner="w1", deposition_id=7, bucket_url="http://b/7")
         sent.clear()
         ledger.record_uploaded(C, "k1", owner="w1", intent="publish",
