@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from zenodo.engine.outcomes import Outcome, OutcomeKind
+from zenodo.engine.published_writer import PublishedWriter
 from zenodo.engine.settings import EngineSettings
 from zenodo.engine.specimen_steps import SpecimenSteps
 from zenodo.engine.statistics import BatchStats, save_batch
@@ -238,8 +239,10 @@ def _drive_all(
     ``thread_setup`` runs on each pool thread first: the hook leaves retries to the engine,
     which defers a specimen after a transient failure instead of sleeping on the thread.
     """
-    with LeaseKeeper(ledger, settings.lease_seconds) as keeper:
-        steps = SpecimenSteps(ledger, remote, settings, keeper=keeper, stats=progress.stats)
+    with LeaseKeeper(ledger, settings.lease_seconds) as keeper, \
+            PublishedWriter(ledger) as published:
+        steps = SpecimenSteps(ledger, remote, settings, keeper=keeper, stats=progress.stats,
+                              published=published)
         final: dict[str, Outcome] = {}
         pending = keys
         deadline: float | None = None

@@ -15,6 +15,7 @@ from zenodo.ledger.rows import record_order
 from zenodo.ledger.states import State
 
 if TYPE_CHECKING:
+    from zenodo.engine.published_writer import PublishedWriter
     from zenodo.engine.settings import EngineSettings
     from zenodo.engine.statistics import BatchStats
     from zenodo.ledger.payloads import SpecimenPayload
@@ -33,6 +34,7 @@ class LookupSteps:
     remote: Remote
     settings: EngineSettings
     stats: BatchStats | None
+    published: PublishedWriter | None
     _waits: dict[str, list[float]]
     _retries: dict[str, int]
 
@@ -46,10 +48,18 @@ class LookupSteps:
                                         bucket_url=draft.upload_target)
 
     def _record_published(self, key: str, draft: RemoteDraft) -> SpecimenRow:
-        """Write the published record's ids and give the lease up, in one transaction."""
-        return self.ledger.record_published(
-            key, record_id=draft.record_id or draft.id, doi=draft.doi,
-            concept_doi=draft.concept_doi, concept_recid=draft.concept_recid, release=True)
+        """Write the published record's ids and give the lease up, in one transaction: by the
+        batch's :class:`PublishedWriter` when it has one (the row returned is the row as it
+        will be), else at once."""
+        ids = {"record_id": draft.record_id or draft.id, "doi": draft.doi,
+               "concept_doi": draft.concept_doi, "concept_recid": draft.concept_recid}
+        writer = self.published
+        later = self.ledger.published_move(key, **ids) if writer is not None else None
+        if writer is None or later is None:
+            return self.ledger.record_published(key, release=True, **ids)
+        move, row = later
+        writer.put(move)
+        return row
 
     def _resolve(self, row: SpecimenRow, payload: SpecimenPayload) -> Step:
         operation = self.ledger.pending_operation(row)

@@ -32,6 +32,7 @@ from zenodo.source.hashing_reader import UnsafeFile
 from zenodo.traffic.breaker import ZenodoUnavailable
 
 if TYPE_CHECKING:
+    from zenodo.engine.published_writer import PublishedWriter
     from zenodo.engine.settings import EngineSettings
     from zenodo.engine.statistics import BatchStats
     from zenodo.ledger.rows import SpecimenRow
@@ -69,6 +70,8 @@ class SpecimenSteps(LookupSteps):
     :param keeper: renews the leases of the specimens being driven; without one, each step
         renews its specimen's lease itself.
     :param stats: counts the unknown-outcome lookups and what they found, if given.
+    :param published: writes the published records in the background, many at a time;
+        without one, each is written at once.
     """
 
     ledger: LedgerView
@@ -76,6 +79,7 @@ class SpecimenSteps(LookupSteps):
     settings: EngineSettings
     keeper: LeaseKeeperLike | None = None
     stats: BatchStats | None = None
+    published: PublishedWriter | None = None
     #: Specimens whose draft this run created: the files confirmed on it (name → md5).
     _fresh: dict[str, dict[str, str]] = field(default_factory=dict)
     _waits: dict[str, list[float]] = field(default_factory=dict)

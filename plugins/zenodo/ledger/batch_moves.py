@@ -1,4 +1,5 @@
-"""Many leased specimens moved in one transaction: reconciliation's verifications and adoptions.
+"""Many leased specimens moved in one transaction: reconciliation's verifications and adoptions,
+the upload engine's published records.
 
 One transaction locks a page of rows with one query, checks each one's lease and state, appends
 one event per move (its reason, whether or not the state changes) and updates the rows
@@ -29,6 +30,7 @@ class Move:
     """One specimen's move: to ``to`` from one of ``expect``, setting ``fields``.
 
     :param detail: the event's detail (why it moved).
+    :param release: give the lease up in the same write (the specimen needs no more).
     """
 
     key: str
@@ -36,6 +38,7 @@ class Move:
     expect: tuple[State, ...]
     detail: dict[str, Any]
     fields: dict[str, Any] = field(default_factory=dict)
+    release: bool = False
 
 
 class BatchMoveMixin:
@@ -80,6 +83,8 @@ class BatchMoveMixin:
                                         state=move.to.value,
                                         prior_state=self._prior(row, state, move.to),
                                         updated_at=now)
+                if move.release:
+                    params.update(lease_owner=None, lease_expires=None)
                 updates.setdefault(tuple(sorted(params)), []).append(params)
             if events:
                 conn.execute(sql.INSERT_EVENT, events)

@@ -53,6 +53,25 @@ def writable(collection: str, key: str, fields: Mapping[str, Any]) -> dict[str, 
                          for name in ID_FIELDS if name in fields}}
 
 
+def published_ids(collection: str, key: str, *, record_id: int | str, doi: str,
+                  concept_doi: str | None = None,
+                  concept_recid: int | str | None = None) -> dict[str, Any]:
+    """The columns of a published record's ids, as the ledger stores them (ids as text)."""
+    return {"record_id": as_id(collection, key, "record_id", record_id), "doi": doi,
+            "concept_doi": concept_doi,
+            "concept_recid": as_id(collection, key, "concept_recid", concept_recid)}
+
+
+def published_detail(row: Mapping[str, Any], ids: Mapping[str, Any]) -> dict[str, Any]:
+    """The event detail of a move to PUBLISHED: the ids, and the error it settles (the row
+    forgets its last error, the event keeps it)."""
+    detail: dict[str, Any] = {"record_id": ids["record_id"], "doi": ids["doi"]}
+    if row.get("last_error_kind") or row.get("last_error_message"):
+        detail["settled_error"] = {"kind": row.get("last_error_kind"),
+                                   "message": row.get("last_error_message")}
+    return detail
+
+
 class StepWriteMixin:
     """The lease holder's writes of :class:`~zenodo.ledger.ledger.Ledger`, one per engine step.
 
@@ -155,21 +174,13 @@ class StepWriteMixin:
         :param release: also give up ``owner``'s lease, in the same transaction (the specimen
             needs no more writes).
         """
-        ids = {
-            "record_id": as_id(collection, key, "record_id", record_id), "doi": doi,
-            "concept_doi": concept_doi,
-            "concept_recid": as_id(collection, key, "concept_recid", concept_recid),
-        }
+        ids = published_ids(collection, key, record_id=record_id, doi=doi,
+                            concept_doi=concept_doi, concept_recid=concept_recid)
         to = State.VERIFIED if verified else State.PUBLISHED
 
         def published(row: Mapping[str, Any], _state: State) -> tuple[State, dict[str, Any],
                                                                       dict]:
-            detail: dict[str, Any] = {"record_id": ids["record_id"], "doi": doi}
-            if row.get("last_error_kind") or row.get("last_error_message"):
-                # The error is settled: the row forgets it, the event keeps it.
-                detail["settled_error"] = {"kind": row.get("last_error_kind"),
-                                           "message": row.get("last_error_message")}
-            return to, {**ids, **CLEARED_ERROR, "retry_after": None}, detail
+            return to, {**ids, **CLEARED_ERROR, "retry_after": None}, published_detail(row, ids)
         return self._guarded(collection, key, owner, actor, published, release=release,
                              seen=seen)
 

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from zenodo.ledger.actor import Actor
+from zenodo.ledger.batch_moves import Move
+from zenodo.ledger.states import State
+from zenodo.ledger.step_writes import CLEARED_ERROR, published_detail, published_ids
 
 if TYPE_CHECKING:
-    from zenodo.ledger.batch_moves import Move, MoveError
+    from zenodo.ledger.batch_moves import MoveError
     from zenodo.ledger.ledger import Ledger
     from zenodo.ledger.rows import SpecimenRow
-    from zenodo.ledger.states import State
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,23 @@ class LedgerView:
             self._seen.pop(key, None)
             return row
         return self._keep(row)
+
+    def published_move(self, key: str, *, record_id: int | str, doi: str,
+                       concept_doi: str | None = None, concept_recid: int | str | None = None,
+                       ) -> tuple[Move, SpecimenRow] | None:
+        """The write :meth:`record_published` (``release=True``) would make, as a
+        :class:`Move` for a writer that sends many in one transaction, and the row as it will be
+        after it; None when this view has not seen the row (then write it at once)."""
+        seen = self._seen.pop(key, None)
+        if seen is None:
+            return None
+        ids = published_ids(self.collection, key, record_id=record_id, doi=doi,
+                            concept_doi=concept_doi, concept_recid=concept_recid)
+        fields = {**ids, **CLEARED_ERROR, "retry_after": None}
+        move = Move(key, State.PUBLISHED, (seen.state,),
+                    published_detail(seen.as_mapping(), ids), fields, release=True)
+        return move, replace(seen, state=State.PUBLISHED, lease_owner=None, lease_expires=None,
+                             **fields)
 
     def record_failure(self, key: str, *, kind: str, message: str, status: int | None = None,
                        retry_after: datetime | timedelta | float | None = None) -> SpecimenRow:
