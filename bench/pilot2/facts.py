@@ -10,7 +10,7 @@ from typing import Any
 from bench.census import Census
 from bench.common import REQUESTS_PER_RECORD
 from bench.pilot2.faults import LATENCY_S, FaultPlan
-from bench.pilot2.measure import TaskTry, stage_spans
+from bench.pilot2.measure import SteadyUploads, TaskTry, stage_spans
 from bench.pilot2.services import CeleryLayout
 
 
@@ -74,6 +74,7 @@ class Pilot2Facts:
     published_run1: int = 0
     outage_at: float | None = None
     latency: float = 0.0
+    steady: SteadyUploads | None = None
     injected: dict[str, int] = field(default_factory=dict)
     rss: dict[str, int] = field(default_factory=dict)
     cpu: dict[str, float] = field(default_factory=dict)

@@ -244,3 +244,32 @@ def ledger_tables(url: str) -> tuple[int, dict[str, int]]:
     finally:
         engine.dispose()
     return int(size or 0), rows
+
+
+@dataclass(frozen=True)
+class SteadyUploads:
+    """Run 1's uploads in a window free of the stage's ramp-up, outage and batch tails."""
+
+    seconds: float
+    rate: float  # publishes answered a second
+    latency: float  # the mean server-side latency of the upload requests in the window (s)
+
+
+def steady_uploads(entries: Sequence[dict[str, Any]], outage_at: float | None,
+                   kinds: Sequence[str], *, skip: float = 0.1) -> SteadyUploads | None:
+    """The uploads from the first ``skip`` of run 1's publishes to the outage (without one, to
+    the 45th percent), read off the sandbox's request log: ``kinds`` are the upload requests,
+    the publishes among them counted when answered without an injected fault."""
+    published = sorted(e["time"] for e in entries if e.get("kind") == "publish"
+                       and e.get("fault") is None and e.get("status", 500) < 400)
+    if len(published) < 20:
+        return None
+    start = published[int(len(published) * skip)]
+    end = published[int(len(published) * 0.45)] if outage_at is None else outage_at
+    if end <= start:
+        return None
+    window = [float(e["latency_ms"]) for e in entries if e.get("kind") in kinds
+              and e.get("fault") is None and start <= e["time"] <= end]
+    count = sum(1 for moment in published if start <= moment <= end)
+    return SteadyUploads(end - start, count / (end - start),
+                         sum(window) / len(window) / 1000 if window else 0.0)

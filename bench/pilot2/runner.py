@@ -33,6 +33,7 @@ from bench.pilot2.measure import (
     RssSampler,
     folder_bytes,
     ledger_tables,
+    steady_uploads,
 )
 from bench.pilot2.pages import SCREENSHOTS, open_pages
 from bench.pilot2.rows import pilot2_rows
@@ -161,7 +162,9 @@ def first_run(plan: Pilot2Plan, deployment: CeleryDeployment, sandbox: SandboxPr
     facts.run_seconds["run 1"] = airflow_db.run_seconds(run_id)
     facts.published_run1 = published(ledger)
     facts.injected = dict(admin.faults()["injected"])
-    facts.latency = upload_latency(admin.requests()["requests"], facts)
+    entries = admin.requests()["requests"]
+    facts.latency = upload_latency(entries, facts)
+    facts.steady = steady_uploads(entries, facts.outage_at, UPLOAD_KINDS)
     log(f"run 1: {state} in {facts.run_seconds['run 1']:.0f} s; "
         f"{facts.published_run1:,} published")
 

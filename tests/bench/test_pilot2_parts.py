@@ -34,8 +34,9 @@ from bench.pilot2.measure import (
     failed_tasks,
     peak_rss_by_task,
     stage_spans,
+    steady_uploads,
 )
-from bench.pilot2.rows import harvest_row, waiting_row
+from bench.pilot2.rows import harvest_row, steady_row, waiting_row
 from bench.pilot2.table4 import table_2019
 from zenodo.config.collection_file import load_collections
 from zenodo.engine.statistics import table4_total
@@ -240,3 +241,30 @@ def test_the_waiting_row_is_the_share_of_the_batches_worker_time_spent_on_answer
     assert "120.0 ms a request as the workers waited for it, 90.0 ms as the sandbox" in row.note
     # the same share as Table 4's total line
     assert table4_total(facts.batches)["on Zenodo (%)"].iloc[0] == 50.0
+
+
+def test_the_steady_row_counts_publishes_from_the_first_tenth_to_the_outage() -> None:
+    kinds = ("create", "file_put", "publish")
+    # 100 publishes, one a second from t=0, each after a create and a PUT; the creates 60 ms,
+    # the PUTs 80 ms, the publishes 100 ms; one publish answered with an injected 504
+    entries = []
+    for t in range(100):
+        entries += [{"kind": "create", "time": t - 0.5, "latency_ms": 60.0, "fault": None},
+                    {"kind": "file_put", "time": t - 0.3, "latency_ms": 80.0, "fault": None},
+                    {"kind": "publish", "time": float(t), "latency_ms": 100.0, "status": 202,
+                     "fault": None}]
+    entries.append({"kind": "publish", "time": 15.5, "latency_ms": 5.0, "status": 504,
+                    "fault": "error_504"})
+    steady = steady_uploads(entries, 50.0, kinds)
+    assert steady is not None
+    assert (steady.seconds, round(steady.rate, 3)) == (40.0, round(41 / 40, 3))  # 10 to 50
+    assert steady.latency == pytest.approx(0.080, abs=0.001)  # the 504 left out
+    assert steady_uploads(entries, None, kinds).seconds == 35.0  # no outage: to the 45th
+    plan = Pilot2Plan.for_size(100, 30.0, 8)
+    facts = Pilot2Facts(plan, FaultPlan(100, 0.0, {}, (), 0.05, 1), "celery", 0.1,
+                        steady=steady)
+    (row,) = steady_row(facts)
+    assert row.bound == pytest.approx(plan.threads_total / (3 * 0.080), rel=0.02)
+    assert not row.scored
+    facts.steady = None
+    assert steady_row(facts) == []
