@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+import sqlalchemy as sa
 
 from tests.zenodo.payload_factory import COLLECTION, published_by_key
 from zenodo.engine.batch_runner import BatchResult, publish_specimens
@@ -11,6 +16,7 @@ from zenodo.hooks.zenodo import ZenodoHook
 from zenodo.ledger.ledger import Ledger
 from zenodo.ledger.payloads import BatchPayloads, PayloadStore
 from zenodo.ledger.states import State
+from zenodo.store import database as ledger_db
 from zenodo_sandbox.testing import SandboxProcess
 
 
@@ -28,6 +34,22 @@ def run_batch(ledger: Ledger, hook: ZenodoHook, keys: list[str], *, batch_id: st
         batch_id=batch_id,
         actor=actor,
     )
+
+
+@contextmanager
+def ledger_writes(ledger: Ledger) -> Iterator[list[str]]:
+    """Collect the name of the thread of every ledger write committed meanwhile."""
+    threads: list[str] = []
+
+    def count(conn: sa.Connection) -> None:
+        if conn.get_execution_options().get(ledger_db.WRITE_OPTION):
+            threads.append(threading.current_thread().name)
+
+    sa.event.listen(ledger.engine, "commit", count)
+    try:
+        yield threads
+    finally:
+        sa.event.remove(ledger.engine, "commit", count)
 
 
 def assert_server_and_ledger_agree(

@@ -18,14 +18,16 @@ import time
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
-from tests.zenodo.engine_helpers import assert_server_and_ledger_agree, run_batch
+from tests.zenodo.engine_helpers import (
+    assert_server_and_ledger_agree,
+    ledger_writes,
+    run_batch,
+)
 from tests.zenodo.payload_factory import COLLECTION, register_specimens
 from zenodo.hooks.zenodo import ZenodoHook
 from zenodo.ledger.ledger import Ledger
 from zenodo.ledger.states import State
-from zenodo.store import database as ledger_db
 from zenodo_sandbox.testing import SandboxProcess, fault_mix
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
@@ -48,14 +50,8 @@ def test_a_one_file_specimen_costs_its_thread_three_ledger_writes(
     sandbox: SandboxProcess, zenodo_hook: ZenodoHook, sqlite_ledger: Ledger, tmp_path: pathlib.Path
 ) -> None:
     keys = register_specimens(sqlite_ledger, tmp_path, 5)
-    commits: list[str] = []
-
-    def count_writes(conn: sa.Connection) -> None:
-        if conn.get_execution_options().get(ledger_db.WRITE_OPTION):
-            commits.append(threading.current_thread().name)
-
-    sa.event.listen(sqlite_ledger.engine, "commit", count_writes)
-    result = run_batch(sqlite_ledger, zenodo_hook, keys, concurrency=1, record_stats=False)
+    with ledger_writes(sqlite_ledger) as commits:
+        result = run_batch(sqlite_ledger, zenodo_hook, keys, concurrency=1, record_stats=False)
     assert result.outcomes == {"published": 5}
     assert_server_and_ledger_agree(sandbox, sqlite_ledger, keys)
     on_workers = [name for name in commits if name.startswith("zenodo")]

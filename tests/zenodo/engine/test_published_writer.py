@@ -4,18 +4,20 @@ record the ledger never heard of is found by the next run, not published again."
 from __future__ import annotations
 
 import pathlib
-import threading
 
 import pytest
 import sqlalchemy as sa
 
-from tests.zenodo.engine_helpers import assert_server_and_ledger_agree, run_batch
+from tests.zenodo.engine_helpers import (
+    assert_server_and_ledger_agree,
+    ledger_writes,
+    run_batch,
+)
 from tests.zenodo.payload_factory import COLLECTION, register_specimens
 from zenodo.hooks.zenodo import ZenodoHook
 from zenodo.ledger.ledger import Ledger
 from zenodo.ledger.states import State
 from zenodo.ledger.view import LedgerView
-from zenodo.store import database as ledger_db
 from zenodo_sandbox.testing import SandboxProcess
 
 
@@ -23,18 +25,9 @@ def test_the_published_records_of_many_threads_share_transactions(
     sandbox: SandboxProcess, zenodo_hook: ZenodoHook, ledger: Ledger, tmp_path: pathlib.Path
 ) -> None:
     keys = register_specimens(ledger, tmp_path, 40)
-    off_workers: list[str] = []
-
-    def count_writes(conn: sa.Connection) -> None:
-        name = threading.current_thread().name
-        if conn.get_execution_options().get(ledger_db.WRITE_OPTION) and name[:6] != "zenodo":
-            off_workers.append(name)
-
-    sa.event.listen(ledger.engine, "commit", count_writes)
-    try:
+    with ledger_writes(ledger) as threads:
         result = run_batch(ledger, zenodo_hook, keys, record_stats=False)
-    finally:
-        sa.event.remove(ledger.engine, "commit", count_writes)
+    off_workers = [name for name in threads if not name.startswith("zenodo")]
     assert result.outcomes == {"published": 40}
     assert_server_and_ledger_agree(sandbox, ledger, keys)
     assert 1 <= len(off_workers) < 40, "a transaction holds the records of an interval"
