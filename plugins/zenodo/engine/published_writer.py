@@ -38,7 +38,6 @@ class PublishedWriter:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="published-writer", daemon=True)
-        self.written = 0
 
     def put(self, move: Move) -> None:
         """Queue one specimen's move to PUBLISHED (its lease is given up with it)."""
@@ -57,7 +56,6 @@ class PublishedWriter:
             with self._lock:
                 self._queue[:0] = moves
             raise
-        self.written += len(moves) - len(refused)
         for key, error in refused.items():
             log.warning("specimen %s: published, but the ledger refused the record (%s); the "
                         "next run finds it by a lookup", key, error)

@@ -53,13 +53,15 @@ def writable(collection: str, key: str, fields: Mapping[str, Any]) -> dict[str, 
                          for name in ID_FIELDS if name in fields}}
 
 
-def published_ids(collection: str, key: str, *, record_id: int | str, doi: str,
-                  concept_doi: str | None = None,
-                  concept_recid: int | str | None = None) -> dict[str, Any]:
-    """The columns of a published record's ids, as the ledger stores them (ids as text)."""
+def published_values(collection: str, key: str, *, record_id: int | str, doi: str,
+                     concept_doi: str | None = None,
+                     concept_recid: int | str | None = None) -> dict[str, Any]:
+    """The columns a move to PUBLISHED sets: the record's ids as the ledger stores them (ids
+    as text), the last error cleared (a published specimen has no reason), no retry time."""
     return {"record_id": as_id(collection, key, "record_id", record_id), "doi": doi,
             "concept_doi": concept_doi,
-            "concept_recid": as_id(collection, key, "concept_recid", concept_recid)}
+            "concept_recid": as_id(collection, key, "concept_recid", concept_recid),
+            **CLEARED_ERROR, "retry_after": None}
 
 
 def published_detail(row: Mapping[str, Any], ids: Mapping[str, Any]) -> dict[str, Any]:
@@ -174,13 +176,13 @@ class StepWriteMixin:
         :param release: also give up ``owner``'s lease, in the same transaction (the specimen
             needs no more writes).
         """
-        ids = published_ids(collection, key, record_id=record_id, doi=doi,
-                            concept_doi=concept_doi, concept_recid=concept_recid)
+        values = published_values(collection, key, record_id=record_id, doi=doi,
+                                  concept_doi=concept_doi, concept_recid=concept_recid)
         to = State.VERIFIED if verified else State.PUBLISHED
 
         def published(row: Mapping[str, Any], _state: State) -> tuple[State, dict[str, Any],
                                                                       dict]:
-            return to, {**ids, **CLEARED_ERROR, "retry_after": None}, published_detail(row, ids)
+            return to, values, published_detail(row, values)
         return self._guarded(collection, key, owner, actor, published, release=release,
                              seen=seen)
 

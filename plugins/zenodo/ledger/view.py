@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from zenodo.ledger.actor import Actor
 from zenodo.ledger.batch_moves import Move
 from zenodo.ledger.states import State
-from zenodo.ledger.step_writes import CLEARED_ERROR, published_detail, published_ids
+from zenodo.ledger.step_writes import published_detail, published_values
 
 if TYPE_CHECKING:
     from zenodo.ledger.batch_moves import MoveError
@@ -134,11 +134,10 @@ class LedgerView:
         seen = self._seen.pop(key, None)
         if seen is None:
             return None
-        ids = published_ids(self.collection, key, record_id=record_id, doi=doi,
-                            concept_doi=concept_doi, concept_recid=concept_recid)
-        fields = {**ids, **CLEARED_ERROR, "retry_after": None}
+        fields = published_values(self.collection, key, record_id=record_id, doi=doi,
+                                  concept_doi=concept_doi, concept_recid=concept_recid)
         move = Move(key, State.PUBLISHED, (seen.state,),
-                    published_detail(seen.as_mapping(), ids), fields, release=True)
+                    published_detail(seen.as_mapping(), fields), fields, release=True)
         return move, replace(seen, state=State.PUBLISHED, lease_owner=None, lease_expires=None,
                              **fields)
 

@@ -143,8 +143,7 @@ class CircuitBreaker:
             if view is not None and view.failures == 0 and not view.is_open:
                 return
             self._db.write_retrying(self._succeeded)
-            view = replace(view or BreakerState(0, None, 0.0, None, 0), failures=0,
-                           opened_at=None)
+            view = replace(view or self._snapshot(None), failures=0, opened_at=None)
         else:
             view = self._db.write_retrying(self._failed)
         with self._lock:
