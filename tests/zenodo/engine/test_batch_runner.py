@@ -257,3 +257,28 @@ def test_batches_shorten_the_thread_switch_interval_until_the_last_one_ends() ->
         "a batch still runs after the first one ends"
     )
     assert sys.getswitchinterval() == pytest.approx(original)
+
+
+def test_the_pass_takes_every_finished_specimen_at_once_and_waits_no_longer_than_asked() -> None:
+    import queue
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from zenodo.engine import batch_runner as upload
+
+    finished: queue.SimpleQueue[Future[Any]] = queue.SimpleQueue()
+    started = time.monotonic()
+    assert upload._finished(finished, 0.2) == []
+    assert 0.2 <= time.monotonic() - started < 2.0
+
+    release = threading.Event()
+    with ThreadPoolExecutor(3) as pool:
+        quick = [pool.submit(lambda n=n: n) for n in range(2)]
+        slow = pool.submit(release.wait, 10)
+        for future in (*quick, slow):
+            future.add_done_callback(finished.put)
+        for future in quick:
+            future.result(5)
+        assert set(upload._finished(finished, None)) == set(quick)
+        assert upload._finished(finished, 0.05) == [], "the running specimen is not finished"
+        release.set()
+        assert upload._finished(finished, 5) == [slow]
