@@ -14,6 +14,8 @@ import logging
 import threading
 from typing import TYPE_CHECKING
 
+from zenodo.engine.periodic import PeriodicThread
+
 if TYPE_CHECKING:
     from zenodo.ledger.batch_moves import Move
     from zenodo.ledger.view import LedgerView
@@ -24,20 +26,20 @@ log = logging.getLogger(__name__)
 INTERVAL_S = 0.25
 
 
-class PublishedWriter:
+class PublishedWriter(PeriodicThread):
     """Queue published records' moves; write them every ``interval`` and when the batch ends.
 
     :param ledger: the batch's view of the ledger (its lease owner writes the moves).
     :param interval: seconds between two writes.
     """
 
+    failure = "could not write the published records yet; trying again"
+
     def __init__(self, ledger: LedgerView, interval: float = INTERVAL_S) -> None:
+        super().__init__(interval, "published-writer")
         self._ledger = ledger
-        self._interval = interval
         self._queue: list[Move] = []
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="published-writer", daemon=True)
 
     def put(self, move: Move) -> None:
         """Queue one specimen's move to PUBLISHED (its lease is given up with it)."""
@@ -60,20 +62,12 @@ class PublishedWriter:
             log.warning("specimen %s: published, but the ledger refused the record (%s); the "
                         "next run finds it by a lookup", key, error)
 
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval):
-            try:
-                self.flush()
-            except Exception:
-                log.exception("could not write the published records yet; trying again")
-
-    def __enter__(self) -> PublishedWriter:
-        self._thread.start()
-        return self
+    def tick(self) -> None:
+        """Write what the interval queued."""
+        self.flush()
 
     def __exit__(self, *exc: object) -> None:
         """Stop the thread and write what is left; a failure then is raised (the batch fails,
         and its retry looks the specimens up)."""
-        self._stop.set()
-        self._thread.join()
+        super().__exit__(*exc)
         self.flush()
