@@ -95,3 +95,28 @@ def test_counts_group_deleted_records_apart_and_read_no_deposition_row(sandbox, 
     plan = sqlite3.connect(tmp_path / "store.sqlite3").execute(
         "EXPLAIN QUERY PLAN " + STATE_COUNTS).fetchall()
     assert [step[-1] for step in plan] == ["SCAN depositions USING COVERING INDEX dep_counts"]
+
+
+def test_a_store_keeps_one_owner_index_and_loses_the_older_one_on_opening(tmp_path):
+    # Every deposition saved on the upload path updates each index of the table; the counts
+    # index begins with the owner, so it serves an owner's listing and the owner-only index
+    # an older store holds is dropped when the store is opened.
+    import sqlite3
+
+    from zenodo_sandbox.storage import Storage
+
+    path = tmp_path / "store.sqlite3"
+    Storage(path).close()
+    older = sqlite3.connect(path)
+    older.execute("CREATE INDEX dep_owner ON depositions(owner)")
+    older.commit()
+    older.close()
+    Storage(path).close()
+    db = sqlite3.connect(path)
+    indexes = {name for (name,) in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'depositions' "
+        "AND sql IS NOT NULL")}
+    assert indexes == {"dep_concept", "dep_counts"}
+    plan = db.execute("EXPLAIN QUERY PLAN SELECT id FROM depositions WHERE owner = ? "
+                      "ORDER BY id", ("bob",)).fetchall()
+    assert "dep_counts" in " ".join(step[-1] for step in plan)
