@@ -25,8 +25,12 @@ GET      /admin/requests                 request log and counts (``?kind=&method
                                          {by_kind, by_status, by_token, by_fault},
                                          ``requests`` [{time, method, path, status, kind,
                                          token (user name), latency_ms, fault}]; status 599
-                                         = connection dropped by a fault
-DELETE   /admin/requests                 clear the request log
+                                         = connection dropped by a fault; ``dropped``:
+                                         requests the bounded log no longer holds
+GET      /admin/requests/tally           every request since the last clear, by second,
+                                         kind, fault and status: ``rows`` [{second, kind,
+                                         fault, status, count, latency_ms (their sum)}]
+DELETE   /admin/requests                 clear the request log and its tally
 GET/PUT  /admin/faults                   read / replace the fault config (see
                                          :mod:`zenodo_sandbox.faults`; PUT reseeds, zeroes counts);
                                          GET adds ``active`` and ``injected`` counts
@@ -115,13 +119,21 @@ def delete_record(request: Request, recid: str) -> Response:
 def requests_log(request: Request) -> Response:
     """Return the request log with counts."""
     _admin(request)
-    entries = request.app.state.request_log.entries()
-    return reply(admin.request_report(entries, query_params(request)))
+    log = request.app.state.request_log
+    return reply({**admin.request_report(log.entries(), query_params(request)),
+                  "dropped": log.dropped})
+
+
+@router.get("/requests/tally")
+def requests_tally(request: Request) -> Response:
+    """Return every request since the last clear, counted by second, kind, fault, status."""
+    _admin(request)
+    return reply({"rows": request.app.state.request_log.tally()})
 
 
 @router.delete("/requests")
 def clear_requests(request: Request) -> Response:
-    """Clear the request log."""
+    """Clear the request log and its tally."""
     _admin(request)
     request.app.state.request_log.clear()
     return Response(status_code=204)

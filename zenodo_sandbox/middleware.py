@@ -103,27 +103,52 @@ def safe_target(scope: Scope) -> str:
 
 
 class RequestLog:
-    """A bounded in-memory log of API requests (admin calls excluded)."""
+    """A bounded in-memory log of API requests (admin calls excluded), and an unbounded tally
+    of them by second, kind, fault and status.
+
+    The log keeps the last ``size`` requests (``dropped`` says how many went before); the
+    tally keeps every request's count and latency since the last clear, so a figure over a
+    long run (half a million requests and more) is read off all of it, not its last part.
+    """
 
     def __init__(self, size: int = 200_000) -> None:
         """Keep at most ``size`` entries."""
         self._entries: deque[dict[str, Any]] = deque(maxlen=size)
+        self._tally: dict[tuple[int, str | None, str | None, int], list[float]] = {}
+        self.dropped = 0
         self._lock = threading.Lock()
 
     def add(self, entry: dict[str, Any]) -> None:
-        """Append one entry."""
+        """Append one entry and count it."""
+        key = (int(entry["time"]), entry["kind"], entry["fault"], entry["status"])
         with self._lock:
+            if len(self._entries) == self._entries.maxlen:
+                self.dropped += 1
             self._entries.append(entry)
+            counted = self._tally.setdefault(key, [0, 0.0])
+            counted[0] += 1
+            counted[1] += entry["latency_ms"]
 
     def entries(self) -> list[dict[str, Any]]:
         """Return a copy of all entries, oldest first."""
         with self._lock:
             return list(self._entries)
 
+    def tally(self) -> list[dict[str, Any]]:
+        """Every request since the last clear, counted by (whole) second, kind, fault and
+        status, with the sum of their latencies (ms), oldest second first."""
+        with self._lock:
+            counted = sorted(self._tally.items(), key=lambda item: item[0][0])
+        return [{"second": second, "kind": kind, "fault": fault, "status": status,
+                 "count": int(count), "latency_ms": round(total, 1)}
+                for (second, kind, fault, status), (count, total) in counted]
+
     def clear(self) -> None:
-        """Forget every entry."""
+        """Forget every entry and count."""
         with self._lock:
             self._entries.clear()
+            self._tally.clear()
+            self.dropped = 0
 
 
 class SandboxMiddleware:

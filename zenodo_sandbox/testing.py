@@ -117,8 +117,13 @@ class SandboxAdmin:
         """Return the request log (filters: kind, method, status, token, path, since)."""
         return self._call("GET", "/requests", params=filters)
 
+    def request_tally(self) -> list[dict[str, Any]]:
+        """Return every request since the last clear, counted by second, kind, fault and
+        status (``count``, ``latency_ms`` summed): unlike the log, it holds a whole run."""
+        return self._call("GET", "/requests/tally")["rows"]
+
     def clear_requests(self) -> None:
-        """Clear the request log."""
+        """Clear the request log and its tally."""
         self._call("DELETE", "/requests")
 
     def faults(self) -> dict[str, Any]:

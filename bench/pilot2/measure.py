@@ -255,21 +255,36 @@ class SteadyUploads:
     latency: float  # the mean server-side latency of the upload requests in the window (s)
 
 
-def steady_uploads(entries: Sequence[dict[str, Any]], outage_at: float | None,
+def steady_uploads(tally: Sequence[dict[str, Any]], outage_at: float | None,
                    kinds: Sequence[str], *, skip: float = 0.1) -> SteadyUploads | None:
     """The uploads from the first ``skip`` of run 1's publishes to the outage (without one, to
-    the 45th percent), read off the sandbox's request log: ``kinds`` are the upload requests,
-    the publishes among them counted when answered without an injected fault."""
-    published = sorted(e["time"] for e in entries if e.get("kind") == "publish"
-                       and e.get("fault") is None and e.get("status", 500) < 400)
-    if len(published) < 20:
+    the 45th percent), read off the sandbox's request tally (a row per second, kind, fault and
+    status, :meth:`~zenodo_sandbox.testing.SandboxAdmin.request_tally`): ``kinds`` are the
+    upload requests, the publishes among them counted when answered without an injected
+    fault. A second's requests count from its start."""
+    published: list[tuple[int, int]] = sorted(
+        (row["second"], row["count"]) for row in tally if row["kind"] == "publish"
+        and row["fault"] is None and row["status"] < 400)
+    total = sum(count for _second, count in published)
+    if total < 20:
         return None
-    start = published[int(len(published) * skip)]
-    end = published[int(len(published) * 0.45)] if outage_at is None else outage_at
+    start = _second_holding(published, int(total * skip))
+    end = _second_holding(published, int(total * 0.45)) if outage_at is None else outage_at
     if end <= start:
         return None
-    window = [float(e["latency_ms"]) for e in entries if e.get("kind") in kinds
-              and e.get("fault") is None and start <= e["time"] <= end]
-    count = sum(1 for moment in published if start <= moment <= end)
-    return SteadyUploads(end - start, count / (end - start),
-                         sum(window) / len(window) / 1000 if window else 0.0)
+    window = [row for row in tally if row["kind"] in kinds and row["fault"] is None
+              and start <= row["second"] < end]
+    count = sum(n for second, n in published if start <= second < end)
+    requests = sum(row["count"] for row in window)
+    latency = sum(row["latency_ms"] for row in window) / requests / 1000 if requests else 0.0
+    return SteadyUploads(end - start, count / (end - start), latency)
+
+
+def _second_holding(counts: Sequence[tuple[int, int]], index: int) -> float:
+    """The second of the ``index``-th (from 0) of the events counted by ``(second, count)``."""
+    running = 0
+    for second, count in counts:
+        running += count
+        if running > index:
+            return float(second)
+    return float(counts[-1][0])

@@ -244,22 +244,31 @@ def test_the_waiting_row_is_the_share_of_the_batches_worker_time_spent_on_answer
 
 
 def test_the_steady_row_counts_publishes_from_the_first_tenth_to_the_outage() -> None:
+    from zenodo_sandbox.middleware import RequestLog
+
     kinds = ("create", "file_put", "publish")
     # 100 publishes, one a second from t=0, each after a create and a PUT; the creates 60 ms,
-    # the PUTs 80 ms, the publishes 100 ms; one publish answered with an injected 504
-    entries = []
+    # the PUTs 80 ms, the publishes 100 ms; one publish answered with an injected 504. The
+    # sandbox's log keeps the last 10 requests of these 301, its tally counts them all (at
+    # full size the log held the last quarter of run 1, and the latency of that quarter
+    # stood for the whole stage's).
+    log = RequestLog(size=10)
     for t in range(100):
-        entries += [{"kind": "create", "time": t - 0.5, "latency_ms": 60.0, "fault": None},
-                    {"kind": "file_put", "time": t - 0.3, "latency_ms": 80.0, "fault": None},
-                    {"kind": "publish", "time": float(t), "latency_ms": 100.0, "status": 202,
-                     "fault": None}]
-    entries.append({"kind": "publish", "time": 15.5, "latency_ms": 5.0, "status": 504,
-                    "fault": "error_504"})
-    steady = steady_uploads(entries, 50.0, kinds)
+        for entry in ({"kind": "create", "time": t - 0.5, "latency_ms": 60.0, "status": 201},
+                      {"kind": "file_put", "time": t - 0.3, "latency_ms": 80.0, "status": 200},
+                      {"kind": "publish", "time": float(t), "latency_ms": 100.0,
+                       "status": 202}):
+            log.add({**entry, "fault": None})
+    log.add({"kind": "publish", "time": 15.5, "latency_ms": 5.0, "status": 504,
+             "fault": "error_504"})
+    assert (len(log.entries()), log.dropped) == (10, 291)
+    tally = log.tally()
+    assert sum(row["count"] for row in tally) == 301
+    steady = steady_uploads(tally, 50.0, kinds)
     assert steady is not None
-    assert (steady.seconds, round(steady.rate, 3)) == (40.0, round(41 / 40, 3))  # 10 to 50
+    assert (steady.seconds, steady.rate) == (40.0, 1.0)  # the seconds 10 to 49
     assert steady.latency == pytest.approx(0.080, abs=0.001)  # the 504 left out
-    assert steady_uploads(entries, None, kinds).seconds == 35.0  # no outage: to the 45th
+    assert steady_uploads(tally, None, kinds).seconds == 35.0  # no outage: to the 45th
     plan = Pilot2Plan.for_size(100, 30.0, 8)
     facts = Pilot2Facts(plan, FaultPlan(100, 0.0, {}, (), 0.05, 1), "celery", 0.1,
                         steady=steady)
@@ -268,3 +277,19 @@ def test_the_steady_row_counts_publishes_from_the_first_tenth_to_the_outage() ->
     assert not row.scored
     facts.steady = None
     assert steady_row(facts) == []
+
+
+def test_the_upload_latency_is_the_whole_stage_s_read_off_the_tally() -> None:
+    from bench.pilot2.runner import upload_latency
+    from zenodo_sandbox.middleware import RequestLog
+
+    log = RequestLog(size=3)
+    for t, latency in enumerate([60.0] * 50 + [90.0] * 50):  # the store grows, answers slow
+        log.add({"kind": "create", "time": float(t), "latency_ms": latency, "status": 201,
+                 "fault": None})
+    log.add({"kind": "publish", "time": 70.0, "latency_ms": 1.0, "status": 503,
+             "fault": "outage"})
+    log.add({"kind": "oai", "time": 71.0, "latency_ms": 500.0, "status": 200, "fault": None})
+    facts = Pilot2Facts(Pilot2Plan.for_size(100, 30.0, 8), FaultPlan(100, 0.0, {}, (), 0.05, 1),
+                        "celery", 0.1)
+    assert upload_latency(log.tally(), facts) == pytest.approx(0.075)

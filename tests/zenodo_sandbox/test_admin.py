@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import requests
 
 
@@ -32,8 +33,19 @@ def test_request_log_records_kinds_statuses_and_user_names(sandbox, api, deposit
     assert log["counts"]["by_status"]["404"] == 1
     assert {e["token"] for e in log["requests"]} == {"alice"}
     assert sandbox.admin.requests(kind="publish")["total"] == 1
+    assert log["dropped"] == 0
+    # The tally counts the same requests by second, kind, fault and status, latencies summed.
+    tally = sandbox.admin.request_tally()
+    counted = {(row["kind"], row["status"]): 0 for row in tally}
+    for row in tally:
+        counted[row["kind"], row["status"]] += row["count"]
+    assert counted == {("create", 201): 1, ("file_put", 201): 1, ("publish", 202): 1,
+                       ("get", 404): 1}
+    assert sum(row["latency_ms"] for row in tally) == pytest.approx(
+        sum(e["latency_ms"] for e in log["requests"]), abs=0.5)
     sandbox.admin.clear_requests()
     assert sandbox.admin.requests()["total"] == 0
+    assert sandbox.admin.request_tally() == []
 
 
 def test_seed_and_reset(sandbox):
