@@ -183,6 +183,16 @@ def quiet_logs() -> None:
     logging.getLogger("zenodo").setLevel(logging.CRITICAL)
 
 
+def mean_tally_latency_s(rows: Iterable[Mapping[str, Any]]) -> float:
+    """The mean server-side latency of the requests counted in the sandbox's request tally
+    rows (``count`` requests, ``latency_ms`` their sum), in seconds."""
+    requests = latency_ms = 0.0
+    for row in rows:
+        requests += row["count"]
+        latency_ms += row["latency_ms"]
+    return latency_ms / requests / 1000 if requests else 0.0
+
+
 def mean_latency_s(entries: Iterable[Mapping[str, Any]]) -> float:
     """The mean server-side latency of logged requests, in seconds."""
     values = [float(e["latency_ms"]) for e in entries if e.get("latency_ms") is not None]

@@ -31,8 +31,9 @@ def _values(doc: Any) -> Iterator[str]:
         yield str(doc)
 
 
-def _dump(doc: dict | None) -> str | None:
-    return None if doc is None else json.dumps(doc, separators=(",", ":"))
+def column_json(value: Any) -> str | None:
+    """A JSON column's text, compact (None stays NULL): the store's and the index's."""
+    return None if value is None else json.dumps(value, separators=(",", ":"))
 
 
 class SearchIndexes:
@@ -67,7 +68,7 @@ class SearchIndexes:
                 "INSERT INTO search_index (kind, recid, owner, visible_at, updated, sets, doc) "
                 "VALUES (?,?,?,?,?,?,?)",
                 (kind, recid, owner, visible_at, updated, "".join(f"|{s}|" for s in sets),
-                 _dump(doc)),
+                 column_json(doc)),
             ).lastrowid
             if doc is not None and kind in WORD_KINDS:
                 self._run("INSERT INTO search_words (rowid, words) VALUES (?, ?)",

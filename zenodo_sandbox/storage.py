@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from zenodo_sandbox.search_index import SearchIndexes
+from zenodo_sandbox.search_index import SearchIndexes, column_json
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE NOT NULL);
@@ -100,10 +100,6 @@ def _dep_from_row(row: tuple) -> Deposition:
         published=row[11], updated=row[12], revision=row[13], deleted=bool(row[14]),
     )
 
-
-
-def _dump(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, separators=(",", ":"))
 
 
 class Storage(SearchIndexes):
@@ -196,9 +192,10 @@ class Storage(SearchIndexes):
         self._run(
             f"INSERT OR REPLACE INTO depositions ({_DEP_COLUMNS}) "  # noqa: S608
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (dep.id, dep.conceptrecid, dep.owner, dep.state, int(dep.submitted), _dump(dep.draft),
-             _dump(dep.record), dep.bucket, _dump(dep.communities), dep.created, dep.modified,
-             dep.published, dep.updated, dep.revision, int(dep.deleted)),
+            (dep.id, dep.conceptrecid, dep.owner, dep.state, int(dep.submitted),
+             column_json(dep.draft), column_json(dep.record), dep.bucket,
+             column_json(dep.communities), dep.created, dep.modified, dep.published,
+             dep.updated, dep.revision, int(dep.deleted)),
         )
 
     def delete(self, depid: int) -> None:
@@ -224,7 +221,7 @@ class Storage(SearchIndexes):
     def put_rdm_state(self, depid: int, state: dict[str, Any]) -> None:
         """Insert or replace the InvenioRDM-side state of ``depid``."""
         self._run("INSERT OR REPLACE INTO rdm_state (id, doc) VALUES (?, ?)",
-                  (depid, _dump(state)))
+                  (depid, column_json(state)))
 
     # files ---------------------------------------------------------------------------------
     def files(self, depid: int) -> list[StoredFile]:

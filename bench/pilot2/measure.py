@@ -22,6 +22,7 @@ from typing import Any
 import psutil
 import sqlalchemy as sa
 
+from bench.common import mean_tally_latency_s
 from zenodo_sandbox.testing import SandboxAdmin
 
 _TASK_TITLE = re.compile(r"airflow worker -- ([0-9a-f-]{36})")
@@ -275,9 +276,7 @@ def steady_uploads(tally: Sequence[dict[str, Any]], outage_at: float | None,
     window = [row for row in tally if row["kind"] in kinds and row["fault"] is None
               and start <= row["second"] < end]
     count = sum(n for second, n in published if start <= second < end)
-    requests = sum(row["count"] for row in window)
-    latency = sum(row["latency_ms"] for row in window) / requests / 1000 if requests else 0.0
-    return SteadyUploads(end - start, count / (end - start), latency)
+    return SteadyUploads(end - start, count / (end - start), mean_tally_latency_s(window))
 
 
 def _second_holding(counts: Sequence[tuple[int, int]], index: int) -> float:

@@ -23,7 +23,7 @@ from typing import Any
 
 from bench.census import take_census
 from bench.chaos import OUTAGE, Chaos
-from bench.common import Row, Sizes, start_sandbox
+from bench.common import Row, Sizes, mean_tally_latency_s, start_sandbox
 from bench.pilot2 import collection as coll
 from bench.pilot2.facts import Pilot2Facts, Pilot2Plan
 from bench.pilot2.faults import plan_faults
@@ -85,8 +85,7 @@ def upload_latency(tally: list[dict[str, Any]], facts: Pilot2Facts) -> float:
     kept = [row for row in tally if row["kind"] in UPLOAD_KINDS and row["fault"] != OUTAGE
             and (span is None or int(span[0].timestamp()) <= row["second"]
                  <= span[1].timestamp())]
-    requests = sum(row["count"] for row in kept)
-    return sum(row["latency_ms"] for row in kept) / requests / 1000 if requests else 0.0
+    return mean_tally_latency_s(kept)
 
 
 def published(ledger: Ledger) -> int:
