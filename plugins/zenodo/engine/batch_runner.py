@@ -1,41 +1,39 @@
 """Run one batch: drive every specimen from its ledger state to PUBLISHED on a thread pool.
 
 ``publish_specimens`` is plain Python (no Airflow). The steps of one specimen are in
-:mod:`zenodo.engine.specimen_steps`; this module claims, renews and releases leases, runs the
-specimens concurrently (a deferred one is driven again when its wait is over) and reports
-progress and statistics.
+:mod:`zenodo.engine.specimen_steps`, the pass that hands them to the threads in
+:mod:`zenodo.engine.dispatch`; this module renews and releases leases, runs the passes and
+reports progress and statistics.
 """
 
 from __future__ import annotations
 
-import heapq
 import logging
 import os
-import queue
 import socket
 import sys
 import threading
 import time
 import uuid
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from zenodo.engine.dispatch import HandOver, run_pass
 from zenodo.engine.outcomes import Outcome, OutcomeKind
 from zenodo.engine.periodic import PeriodicThread
+from zenodo.engine.progress import Progress
 from zenodo.engine.published_writer import PublishedWriter
 from zenodo.engine.settings import EngineSettings
 from zenodo.engine.specimen_steps import SpecimenSteps
 from zenodo.engine.statistics import BatchStats, save_batch
-from zenodo.errors import AuthFailed
 from zenodo.ledger.payloads import SpecimenPayload
 from zenodo.ledger.view import LedgerView
 from zenodo.repository.choose import remote_for
 from zenodo.repository.remote import Remote
-from zenodo.traffic.breaker import ZenodoUnavailable
 
 if TYPE_CHECKING:
     from zenodo.hooks.zenodo import ZenodoHook
@@ -75,45 +73,6 @@ class BatchResult:
             "failures": [{"key": k, "reason": r} for k, r in self.failures],
             "seconds": round(self.seconds, 3),
         }
-
-
-class Progress:
-    """Log done/total, rate, ETA and errors every ``every`` specimens or ``seconds``."""
-
-    def __init__(self, total: int, *, every: int = 50, seconds: float = 30.0,
-                 stats: BatchStats | None = None) -> None:
-        self.total = total
-        self.stats = stats
-        self.every = every
-        self.seconds = seconds
-        self.done = 0
-        self.errors = 0
-        self.started = time.monotonic()
-        self._last_log = self.started
-        self._lock = threading.Lock()
-
-    def step(self, outcome: OutcomeKind) -> None:
-        """Count one finished specimen (its ``outcome`` in the stats) and log when it is time to."""
-        if self.stats is not None:
-            self.stats.finished(outcome.value)
-        with self._lock:
-            self.done += 1
-            self.errors += 0 if outcome.ok else 1
-            now = time.monotonic()
-            due = self.done % self.every == 0 or now - self._last_log >= self.seconds
-            if due or self.done == self.total:
-                self._last_log = now
-                elapsed = max(now - self.started, 1e-9)
-                rate = self.done / elapsed
-                eta = (self.total - self.done) / rate if rate else float("inf")
-                log.info(
-                    "progress %d/%d specimens, %.1f/min, ETA %.0fs, errors %d",
-                    self.done,
-                    self.total,
-                    rate * 60,
-                    eta,
-                    self.errors,
-                )
 
 
 class LeaseKeeper(PeriodicThread):
@@ -169,6 +128,7 @@ def publish_specimens(
     batch_id: str = "batch",
     owner: str | None = None,
     actor: Actor = None,
+    hand_over: HandOver | None = None,
 ) -> BatchResult:
     """Drive every specimen in ``keys`` to PUBLISHED (or to an uploaded draft) exactly once.
 
@@ -181,6 +141,8 @@ def publish_specimens(
     :param batch_id: echoed in the result.
     :param owner: lease owner (default: host, pid and a random part).
     :param actor: who acts, written with every ledger event (dag run, task, map index).
+    :param hand_over: moves the specimens the batch would end waiting for (lookups, retry
+        waits) to a batch of the run not taken up yet (see :mod:`zenodo.engine.dispatch`).
     :raises AuthFailed: the token is wrong: nothing in the batch can succeed.
     :raises ZenodoUnavailable: the hook's circuit breaker stayed open past its limit; every
         specimen keeps its ledger state, so a retry continues where this one stopped.
@@ -199,11 +161,11 @@ def publish_specimens(
         view = LedgerView(ledger, collection, owner or default_owner(), actor or {})
         final = _drive_all(view, keys, remote=remote, payload_for=payload_for,
                            thread_setup=hook.leave_retries_to_caller, settings=settings,
-                           progress=progress)
+                           progress=progress, hand_over=hand_over)
         for key in keys:
             outcome = final[key]
             result.outcomes[outcome.kind.value] += 1
-            if not outcome.ok:
+            if outcome.kind.unsuccessful:
                 result.failures.append((key, outcome.reason))
                 log.warning("specimen %s: %s: %s", key, outcome.kind.value, outcome.reason)
         stats.outcomes = Counter(result.outcomes)
@@ -222,7 +184,7 @@ def publish_specimens(
 def _drive_all(
     ledger: LedgerView, keys: list[str], *, remote: Remote,
     payload_for: Callable[[str], SpecimenPayload], thread_setup: Callable[[], None],
-    settings: EngineSettings, progress: Progress,
+    settings: EngineSettings, progress: Progress, hand_over: HandOver | None = None,
 ) -> dict[str, Outcome]:
     """Drive ``keys`` on a thread pool, then again those another worker held, for up to
     ``settings.busy_seconds`` after the first pass (a long batch still waits for the leases
@@ -232,17 +194,18 @@ def _drive_all(
     which defers a specimen after a transient failure instead of sleeping on the thread.
     """
     with LeaseKeeper(ledger, settings.lease_seconds) as keeper, \
-            PublishedWriter(ledger) as published:
+            PublishedWriter(ledger) as published, \
+            ThreadPoolExecutor(settings.workers, thread_name_prefix="zenodo-ledger") as aside:
         steps = SpecimenSteps(ledger, remote, settings, keeper=keeper, stats=progress.stats,
-                              published=published)
+                              published=published, aside=aside)
         final: dict[str, Outcome] = {}
         pending = keys
         deadline: float | None = None
         with _quick_thread_switches(), ThreadPoolExecutor(
                 settings.workers, thread_name_prefix="zenodo", initializer=thread_setup) as pool:
             while pending:
-                final.update(_run_pass(pool, steps, pending, payload_for, progress,
-                                       settings.workers))
+                final.update(run_pass(pool, steps, pending, payload_for, progress,
+                                      settings.workers, hand_over))
                 pending = [k for k in pending if final[k].kind is OutcomeKind.BUSY]
                 if deadline is None:
                     deadline = time.monotonic() + settings.busy_seconds
@@ -251,77 +214,6 @@ def _drive_all(
                 log.info("%d specimens held by another worker; waiting", len(pending))
                 time.sleep(1.0)
     return final
-
-
-def _run_pass(
-    pool: ThreadPoolExecutor,
-    steps: SpecimenSteps,
-    keys: list[str],
-    payload_for: Callable[[str], SpecimenPayload],
-    progress: Progress,
-    workers: int,
-) -> dict[str, Outcome]:
-    """Drive ``keys`` once on the pool; an auth failure or a long outage stops the batch.
-
-    At most ``workers`` specimens are in the pool at once, so a deferred specimen (its
-    lookup waits for the search index) is driven again as soon as its wait is over, ahead of
-    the specimens not started yet; meanwhile its thread serves them.
-    """
-    waiting = deque(keys)
-    later: list[tuple[float, str]] = []  # (when due, key), a heap
-    running: dict[Future[Outcome], str] = {}
-    finished: queue.SimpleQueue[Future[Outcome]] = queue.SimpleQueue()
-    outcomes: dict[str, Outcome] = {}
-    try:
-        while waiting or later or running:
-            now = time.monotonic()
-            while len(running) < workers and (waiting or (later and later[0][0] <= now)):
-                key = heapq.heappop(later)[1] if later and later[0][0] <= now else waiting.popleft()
-                future = pool.submit(steps.drive, key, payload_for)
-                running[future] = key
-                future.add_done_callback(finished.put)
-            # With every worker busy only a finished specimen frees a place: a due deferred
-            # specimen must wait for it too (a zero timeout here would spin on the GIL).
-            full = len(running) >= workers
-            pause = max(0.0, later[0][0] - now) if later and not full else None
-            if not running:
-                time.sleep(pause or 0.0)
-                continue
-            for future in _finished(finished, pause):
-                key = running.pop(future)
-                outcome = future.result()
-                if outcome.kind is OutcomeKind.DEFERRED:
-                    heapq.heappush(later, (time.monotonic() + outcome.after, key))
-                    continue
-                outcomes[key] = outcome
-                if outcome.kind is not OutcomeKind.BUSY:
-                    progress.step(outcome.kind)
-    except (AuthFailed, ZenodoUnavailable):
-        for future in running:
-            future.cancel()
-        for _due, key in later:
-            steps.let_go(key)
-        raise
-    return outcomes
-
-
-def _finished(finished: queue.SimpleQueue[Future[Outcome]],
-              timeout: float | None) -> list[Future[Outcome]]:
-    """The specimens' futures done so far, after waiting up to ``timeout`` for the first.
-
-    A queue their callbacks feed costs the same whatever the pool's size; waiting on the
-    running futures themselves registers a waiter on each of them every time (measured: 5 %
-    of an upload task's CPU at 8 threads).
-    """
-    try:
-        done = [finished.get(timeout=timeout)]
-    except queue.Empty:
-        return []
-    while True:
-        try:
-            done.append(finished.get_nowait())
-        except queue.Empty:
-            return done
 
 
 @contextmanager

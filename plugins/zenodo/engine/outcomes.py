@@ -31,6 +31,9 @@ class OutcomeKind(StrEnum):
     BUSY = "busy"
     #: Waiting (for the search index, or before a retry): driven again after ``Outcome.after``.
     DEFERRED = "deferred"
+    #: Waiting when the batch had nothing else to do: moved to a batch of the run not taken
+    #: up yet, which drives it.
+    HANDED_OVER = "handed_over"
 
     @property
     def ok(self) -> bool:
@@ -39,12 +42,19 @@ class OutcomeKind(StrEnum):
 
     @property
     def settled(self) -> bool:
-        """Whether nothing is left for a retry of the batch to do (done, or bad input)."""
+        """Whether nothing is left for a retry of the batch to do (done, bad input, or
+        another batch's now)."""
         return self in _SETTLED
+
+    @property
+    def unsuccessful(self) -> bool:
+        """Whether the batch reports the specimen as not done (a handed-over one is
+        another batch's to report)."""
+        return self not in _OK and self is not OutcomeKind.HANDED_OVER
 
 
 _OK = frozenset({OutcomeKind.PUBLISHED, OutcomeKind.DRAFTED})
-_SETTLED = _OK | {OutcomeKind.QUARANTINED}
+_SETTLED = _OK | {OutcomeKind.QUARANTINED, OutcomeKind.HANDED_OVER}
 
 
 @dataclass(frozen=True)

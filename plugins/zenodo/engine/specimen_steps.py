@@ -10,6 +10,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -45,6 +46,9 @@ log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 15 * 60
 #: Steps one specimen may take in one run before we call it stuck.
 MAX_STEPS = 12
+#: A claim: the leased row (None: another worker holds it) and whether its create intent
+#: was recorded with the lease.
+Claim = tuple["SpecimenRow | None", bool]
 
 
 class LeaseKeeperLike(Protocol):
@@ -72,6 +76,8 @@ class SpecimenSteps(LookupSteps):
     :param stats: counts the unknown-outcome lookups and what they found, if given.
     :param published: writes the published records in the background, many at a time;
         without one, each is written at once.
+    :param aside: runs a new draft's ledger write while its first file is sent; without one,
+        the draft is written before.
     """
 
     ledger: LedgerView
@@ -80,6 +86,7 @@ class SpecimenSteps(LookupSteps):
     keeper: LeaseKeeperLike | None = None
     stats: BatchStats | None = None
     published: PublishedWriter | None = None
+    aside: Executor | None = None
     #: Specimens whose draft this run created: the files confirmed on it (name → md5).
     _fresh: dict[str, dict[str, str]] = field(default_factory=dict)
     _waits: dict[str, list[float]] = field(default_factory=dict)
@@ -88,14 +95,31 @@ class SpecimenSteps(LookupSteps):
 
     # -- the loop ----------------------------------------------------------------------------
 
-    def drive(self, key: str, payload_for: Callable[[str], SpecimenPayload]) -> Outcome:
-        """Claim ``key`` and step it until it is done, failed, deferred or held by another.
+    def claim(self, key: str) -> Claim:
+        """Lease ``key``; a NEW specimen's create intent is recorded in the same transaction.
+        The row is None when another worker holds it; the flag says an intent was recorded."""
+        return self.ledger.claim_to_create(key, ttl_s=self.settings.lease_seconds)
 
-        Claiming a NEW specimen records its create intent in the same transaction.
+    def unclaim(self, key: str, claimed: Claim) -> None:
+        """Give back a claim never driven: its create intent (not sent) is undone, the lease
+        released."""
+        row, intended = claimed
+        if row is None:
+            return
+        if intended:
+            self.ledger.transition(key, State.NEW,
+                                   detail={"reason": "the batch stopped before its create"})
+        self.let_go(key)
+
+    def drive(self, key: str, payload_for: Callable[[str], SpecimenPayload],
+              claimed: Future[Claim] | None = None) -> Outcome:
+        """Claim ``key`` (or take its ``claimed`` lease) and step it until it is done, failed,
+        deferred or held by another.
+
         A ``deferred`` specimen keeps its lease (the keeper renews it) until it is driven
         again, or given up with :meth:`let_go`.
         """
-        row, intended = self.ledger.claim_to_create(key, ttl_s=self.settings.lease_seconds)
+        row, intended = claimed.result() if claimed is not None else self.claim(key)
         if row is None:
             return Outcome(OutcomeKind.BUSY, "another worker holds this specimen's lease")
         if self.keeper is not None:
@@ -212,10 +236,13 @@ class SpecimenSteps(LookupSteps):
 
     def _send_create(self, intent: SpecimenRow, payload: SpecimenPayload) -> Step:
         """Send the create whose ``intent`` is recorded."""
-        return self._send(intent, "create", lambda: self.remote.create(payload.metadata))
+        return self._send(intent, "create", lambda: self.remote.create(payload.metadata),
+                          payload)
 
-    def _send(self, intent: SpecimenRow, operation: str, send: Callable[[], RemoteDraft]) -> Step:
-        """Send one non-idempotent write whose ``intent`` is recorded; record what it answered.
+    def _send(self, intent: SpecimenRow, operation: str, send: Callable[[], RemoteDraft],
+              payload: SpecimenPayload | None = None) -> Step:
+        """Send one non-idempotent write whose ``intent`` is recorded; record what it answered
+        (a new draft's files follow at once, given its ``payload``).
 
         A lost answer leaves the specimen UNKNOWN (the next step looks it up); a refusal
         (400) fails it for good: sending the same request again would be refused again.
@@ -237,7 +264,11 @@ class SpecimenSteps(LookupSteps):
         if operation == "publish":
             return self._record_published(key, draft)
         self._fresh[key] = {}
-        return self._record_draft(key, draft)
+        if self.aside is None or payload is None:
+            return self._record_draft(key, draft)
+        drafting = self.aside.submit(self._record_draft, key, draft)
+        return self._send_files(key, draft.id, draft.upload_target, payload, {}, self._fresh[key],
+                                drafting=drafting)
 
     def _refresh(self, row: SpecimenRow, payload: SpecimenPayload) -> Step:
         return backfill.refresh(self.ledger, self.remote, row, payload)
@@ -264,20 +295,37 @@ class SpecimenSteps(LookupSteps):
             for name in draft.files:
                 if name not in wanted:
                     self.remote.delete_file(draft, name)
+        return self._send_files(row.key, row.deposition_id, target, payload, on_server, fresh)
+
+    def _send_files(
+        self, key: str, deposition_id: str | None, target: str | None,
+        payload: SpecimenPayload, on_server: dict[str, str | None],
+        fresh: dict[str, str] | None, drafting: Future[SpecimenRow] | None = None,
+    ) -> Step:
+        """Send the files the draft lacks, record UPLOADED (with the publish intent) and
+        publish. ``drafting``: the new draft's ledger write, made aside while the first file
+        goes out; every ledger write here waits for it (docs/exactly-once.md, rule 3)."""
         last: list[tuple[str, int, str]] = []  # recorded with UPLOADED, in one transaction
-        for index, spec in enumerate(payload.files):
-            if spec.md5 and on_server.get(spec.name) == spec.md5:
-                size, md5 = spec.size or 0, spec.md5
-            else:
-                size, md5 = self.remote.upload(row.deposition_id, spec, target=target)
-            if index == len(payload.files) - 1:
-                last.append((spec.name, size, md5))
-            else:
-                self.ledger.record_file(row.key, name=spec.name, size=size, md5=md5)
-                if fresh is not None:  # a failure later repeats the step without this file
-                    fresh[spec.name] = md5
+        try:
+            for index, spec in enumerate(payload.files):
+                if spec.md5 and on_server.get(spec.name) == spec.md5:
+                    size, md5 = spec.size or 0, spec.md5
+                else:
+                    size, md5 = self.remote.upload(deposition_id, spec, target=target)
+                if drafting is not None:
+                    drafting, written = None, drafting
+                    written.result()
+                if index == len(payload.files) - 1:
+                    last.append((spec.name, size, md5))
+                else:
+                    self.ledger.record_file(key, name=spec.name, size=size, md5=md5)
+                    if fresh is not None:  # a failure later repeats the step without this file
+                        fresh[spec.name] = md5
+        finally:
+            if drafting is not None:
+                drafting.result()
         publish = self.settings.publish
-        uploaded = self.ledger.record_uploaded(row.key, files=last,
+        uploaded = self.ledger.record_uploaded(key, files=last,
                                                intent="publish" if publish else None)
         if not publish:
             return uploaded

@@ -148,17 +148,18 @@ class BatchStats:
         ended = self.ended if self.ended is not None else time.time()
         ok = sum(n for name, n in self.outcomes.items() if OutcomeKind(name).ok)
         quarantined = self.outcomes.get(OutcomeKind.QUARANTINED, 0)
+        handed = self.outcomes.get(OutcomeKind.HANDED_OVER, 0)  # counted by their new batch
         width = self.bins_used()
         return {
             "collection": self.collection, "run_id": self.run_id, "batch_id": self.batch_id,
             "started_at": datetime.fromtimestamp(self.started, UTC),
             "ended_at": datetime.fromtimestamp(ended, UTC),
-            "specimens": self.specimens, "concurrency": self.concurrency,
+            "specimens": self.specimens - handed, "concurrency": self.concurrency,
             "requests": self.requests, "bytes_sent": self.bytes_sent, "errors": self.errors,
             "zenodo_seconds": round(self.zenodo_seconds, 3),
             "errors_by_status": dict(self.errors_by_status),
             "errors_by_kind": dict(self.errors_by_kind),
-            "published": ok, "failed": sum(self.outcomes.values()) - ok - quarantined,
+            "published": ok, "failed": sum(self.outcomes.values()) - ok - quarantined - handed,
             "quarantined": quarantined, "outcomes": dict(self.outcomes),
             "lookups": sum(self.lookup_results.values()),
             "lookup_results": dict(self.lookup_results),

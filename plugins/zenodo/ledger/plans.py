@@ -60,6 +60,42 @@ class PlanMixin:
             return None
         return [key for keys in found for key in keys]
 
+    def start_batch(self, collection: str, run_id: str, batch: str) -> list[str] | None:
+        """Mark one planned batch as taken up (from now on it is handed nothing) and return
+        its keys; ``None`` when ``run_id`` has no such batch (a newer run planned since)."""
+        where = (_P.c.collection == collection, _P.c.run_id == run_id, _P.c.batch_id == batch)
+        with self._db.write() as conn:
+            conn.execute(sa.update(_P).where(*where, _P.c.started_at.is_(None))
+                         .values(started_at=self._clock()))
+            return conn.execute(sa.select(_P.c["keys"]).where(*where)).scalar()
+
+    def hand_over(self, collection: str, run_id: str, batch: str,
+                  keys: Sequence[str]) -> str | None:
+        """Move ``keys`` from ``batch`` to the front of the run's first batch not taken up
+        yet; return that batch's id, or ``None`` when every batch has been taken up."""
+        run = (_P.c.collection == collection, _P.c.run_id == run_id)
+        moving = set(keys)
+        with self._db.write() as conn:
+            free = (sa.select(_P.c.batch_id, _P.c["keys"])
+                    .where(*run, _P.c.started_at.is_(None), _P.c.batch_id != batch)
+                    .order_by(_P.c.batch_id).limit(1))
+            if conn.dialect.name == "postgresql":  # a batch being taken up is passed over
+                free = free.with_for_update(skip_locked=True)
+            found = conn.execute(free).first()
+            if found is None:
+                return None
+            taker, theirs = found
+            moved = conn.execute(
+                sa.update(_P).where(*run, _P.c.batch_id == taker, _P.c.started_at.is_(None))
+                .values(keys=[*keys, *(k for k in theirs if k not in moving)]))
+            if moved.rowcount != 1:
+                return None
+            mine = conn.execute(sa.select(_P.c["keys"]).where(*run, _P.c.batch_id == batch)
+                                ).scalar() or []
+            conn.execute(sa.update(_P).where(*run, _P.c.batch_id == batch)
+                         .values(keys=[k for k in mine if k not in moving]))
+        return taker
+
     def plan_time(self, collection: str, run_id: str) -> datetime | None:
         """Return when ``run_id``'s plan was saved (``None``: no plan, or a newer one)."""
         query = sa.select(sa.func.min(_P.c.planned_at)).where(_P.c.collection == collection,

@@ -34,7 +34,9 @@ class ZenodoUploadBatchOperator(ZenodoCollectionOperator):
     specimens keep their ledger state (see :mod:`zenodo.traffic.breaker`).
 
     :param batch: a batch summary from the plan step (``batch_id``, ``size``, ``first``,
-        ``last``); its keys are read from the ledger's plan of this run.
+        ``last``); its keys are read from the ledger's plan of this run. Specimens the batch
+        would end waiting for (a lookup, a retry wait) go to a batch of the run not started
+        yet, which takes them first; the last batches wait for theirs.
     :param lookup_waits: after a lost create answer, the waits before each deposit search.
     """
 
@@ -62,7 +64,8 @@ class ZenodoUploadBatchOperator(ZenodoCollectionOperator):
         ledger = runtime.open_ledger()
         hook = runtime.make_hook(config.zenodo_conn_id, ledger)
         hook.watch.breaker = breaker_from_env(ledger.engine, config.zenodo_conn_id)
-        keys = ledger.planned_keys(config.id, str(context["run_id"]), str(batch.get("batch_id")))
+        run_id, batch_id = str(context["run_id"]), str(batch.get("batch_id"))
+        keys = ledger.start_batch(config.id, run_id, batch_id)
         if keys is None:
             raise AirflowSkipException(
                 f"batch {batch.get('batch_id')}: run {context['run_id']} has no plan any more "
@@ -76,8 +79,8 @@ class ZenodoUploadBatchOperator(ZenodoCollectionOperator):
         result = publish_specimens(
             config.id, keys, hook=hook, ledger=ledger,
             payload_for=BatchPayloads(PayloadStore(ledger), config.id, keys), settings=settings,
-            batch_id=str(batch.get("batch_id", "batch")), owner=runtime.lease_owner(context),
-            actor=runtime.actor(context),
+            batch_id=batch_id, owner=runtime.lease_owner(context), actor=runtime.actor(context),
+            hand_over=lambda waiting: ledger.hand_over(config.id, run_id, batch_id, waiting),
         )
         summary = result.as_dict()
         self.log.info("batch %s: %s in %.1fs", result.batch_id, summary["outcomes"],

@@ -138,6 +138,8 @@ class PlannedBatch(Base):
     batch_id: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
     keys: Mapped[list[str]] = mapped_column(sa.JSON)
     planned_at: Mapped[datetime]
+    #: When an upload task took the batch up (None: not yet, it may still be handed keys).
+    started_at: Mapped[datetime | None]
 
 
 class PacerBucket(Base):

@@ -21,7 +21,6 @@ import pytest
 
 from tests.zenodo.engine_helpers import (
     assert_server_and_ledger_agree,
-    ledger_writes,
     run_batch,
 )
 from tests.zenodo.payload_factory import COLLECTION, register_specimens
@@ -44,21 +43,6 @@ def test_publishes_each_specimen_once_with_three_requests(
     assert_server_and_ledger_agree(sandbox, sqlite_ledger, keys)
     log = sandbox.admin.requests()
     assert log["total"] == 60, "create + one file PUT + publish per specimen"
-
-
-def test_a_one_file_specimen_costs_its_thread_three_ledger_writes(
-    sandbox: SandboxProcess, zenodo_hook: ZenodoHook, sqlite_ledger: Ledger, tmp_path: pathlib.Path
-) -> None:
-    keys = register_specimens(sqlite_ledger, tmp_path, 5)
-    with ledger_writes(sqlite_ledger) as commits:
-        result = run_batch(sqlite_ledger, zenodo_hook, keys, concurrency=1, record_stats=False)
-    assert result.outcomes == {"published": 5}
-    assert_server_and_ledger_agree(sandbox, sqlite_ledger, keys)
-    on_workers = [name for name in commits if name.startswith("zenodo")]
-    assert len(on_workers) == 3 * 5, (
-        "claim + create intent, draft, last file + UPLOADED + publish intent"
-    )
-    assert 1 <= len(commits) - len(on_workers) <= 5, "the published records, off the thread"
 
 
 def test_a_lost_create_is_searched_for_only_after_the_first_lookup_wait(
@@ -257,28 +241,3 @@ def test_batches_shorten_the_thread_switch_interval_until_the_last_one_ends() ->
         "a batch still runs after the first one ends"
     )
     assert sys.getswitchinterval() == pytest.approx(original)
-
-
-def test_the_pass_takes_every_finished_specimen_at_once_and_waits_no_longer_than_asked() -> None:
-    import queue
-    from concurrent.futures import Future, ThreadPoolExecutor
-
-    from zenodo.engine import batch_runner as upload
-
-    finished: queue.SimpleQueue[Future[Any]] = queue.SimpleQueue()
-    started = time.monotonic()
-    assert upload._finished(finished, 0.2) == []
-    assert 0.2 <= time.monotonic() - started < 2.0
-
-    release = threading.Event()
-    with ThreadPoolExecutor(3) as pool:
-        quick = [pool.submit(lambda n=n: n) for n in range(2)]
-        slow = pool.submit(release.wait, 10)
-        for future in (*quick, slow):
-            future.add_done_callback(finished.put)
-        for future in quick:
-            future.result(5)
-        assert set(upload._finished(finished, None)) == set(quick)
-        assert upload._finished(finished, 0.05) == [], "the running specimen is not finished"
-        release.set()
-        assert upload._finished(finished, 5) == [slow]

@@ -2,7 +2,8 @@
 totals: Table 4's total line and the status page's "last runs" take its last try's specimens,
 published and failures, and sum what every try sent and met. At pilot 2's size five retried
 batches made the run look like 306,372 specimens in 62 batches, for 281,372 in 57; then one
-retried batch, whose retry counts the specimens its first try published, 286,371 published."""
+retried batch, whose retry counts the specimens its first try published, 286,371 published.
+Specimens a batch handed to another batch count in the batch that took them."""
 
 from __future__ import annotations
 
@@ -14,8 +15,11 @@ from zenodo.report.status_data import last_runs
 C = "meise"
 
 
-def _try(ledger: Ledger, batch: str, *, published: int, failed: int, errors: int) -> None:
-    stats = BatchStats(C, batch, specimens=10, concurrency=2, run_id="run-1")
+def _try(ledger: Ledger, batch: str, *, published: int, failed: int, errors: int,
+         specimens: int = 10, handed: int = 0) -> None:
+    stats = BatchStats(C, batch, specimens=specimens, concurrency=2, run_id="run-1")
+    for _ in range(handed):
+        stats.finished(OutcomeKind.HANDED_OVER.value)
     for _ in range(published):
         stats.finished(OutcomeKind.PUBLISHED.value)
     for _ in range(failed):
@@ -41,3 +45,14 @@ def test_a_retried_batch_counts_once_by_its_last_try(ledger: Ledger) -> None:
     (run,) = last_runs(ledger.engine, C)
     assert (run.batches, run.specimens, run.published, run.failed, run.errors) == (
         2, 20, 20, 0, 7)
+
+
+def test_specimens_handed_over_count_in_the_batch_that_took_them(ledger: Ledger) -> None:
+    _try(ledger, "b1", published=7, failed=0, errors=3, handed=3)
+    _try(ledger, "b2", published=13, failed=0, errors=0, specimens=13)  # 10 + the 3 handed
+    rows = load_batches(ledger, C, "run-1")
+    assert table4(rows)["n"].tolist() == [7, 13]
+    (total,) = table4_total(rows).to_dict("records")
+    assert (total["n"], total["unsuccess"]) == (20, 0)
+    (run,) = last_runs(ledger.engine, C)
+    assert (run.specimens, run.published, run.failed) == (20, 20, 0)
