@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -99,5 +100,5 @@ class RequestWatch:
             observer.request_done(status, transport, seconds)
         answered = transport is None and status is not None and status < 500
         if self.breaker is not None:
-            self.breaker.record(answered)
+            self.breaker.record(answered, sent_at=time.time() - seconds)
         return answered

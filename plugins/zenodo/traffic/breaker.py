@@ -132,8 +132,12 @@ class CircuitBreaker:
         if on_pause is not None:
             on_pause(started, self._clock())
 
-    def record(self, ok: bool) -> None:
+    def record(self, ok: bool, sent_at: float | None = None) -> None:
         """Count one request's outcome: ``ok`` False for a 5xx, timeout or dropped connection.
+
+        ``sent_at`` (epoch seconds; default now): a success closes an open breaker only when
+        its request left after the breaker opened. An answer to a request sent before the
+        outage, counted after it opened, is no news that Zenodo is back.
 
         Either way the write's result becomes this process's view, so the next request does not
         read the row again; a success the view already agrees with writes nothing.
@@ -142,7 +146,9 @@ class CircuitBreaker:
             view = self._view
             if view is not None and view.failures == 0 and not view.is_open:
                 return
-            self._db.write_retrying(self._succeeded)
+            if not self._db.write_retrying(lambda conn: self._succeeded(conn, sent_at)):
+                self._forget()  # already closed, or still open: the next request reads the row
+                return
             view = replace(view or self._snapshot(None), failures=0, opened_at=None)
         else:
             view = self._db.write_retrying(self._failed)
@@ -157,7 +163,7 @@ class CircuitBreaker:
 
     def reset(self) -> None:
         """Close the breaker and clear its failure count (an operator's manual reset)."""
-        self._db.write_retrying(self._succeeded)
+        self._db.write_retrying(lambda conn: self._succeeded(conn, None))
         self._forget()
 
     # -- the local view --
@@ -209,12 +215,18 @@ class CircuitBreaker:
         conn.execute(sa.update(_C).where(_C.c.name == self.name).values(values))
         return self._snapshot({**row, **values})
 
-    def _succeeded(self, conn: sa.Connection) -> None:
-        """Close the breaker and clear the count, in one statement that leaves a row already
-        so untouched (every worker's first success after a failure runs it)."""
-        conn.execute(sa.update(_C).where(
+    def _succeeded(self, conn: sa.Connection, sent_at: float | None) -> bool:
+        """Close the breaker and clear the count, unless the breaker opened after the
+        successful request left (``sent_at``; None: it is news now); return whether the row
+        changed. One statement, which leaves a row already so untouched (every worker's first
+        success after a failure runs it)."""
+        fresh = (sa.true() if sent_at is None else
+                 sa.or_(_C.c.opened_at.is_(None), _C.c.opened_at <= sent_at))
+        changed = conn.execute(sa.update(_C).where(
             _C.c.name == self.name, sa.or_(_C.c.failures != 0, _C.c.opened_at.is_not(None)),
+            fresh,
         ).values(failures=0, opened_at=None, updated_at=self._clock()))
+        return changed.rowcount == 1
 
     def _lock_row(self, conn: sa.Connection) -> Mapping[str, Any]:
         query = sa.select(_C).where(_C.c.name == self.name).with_for_update()

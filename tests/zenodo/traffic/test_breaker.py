@@ -45,6 +45,26 @@ class FakeClock:
         self.now += seconds
 
 
+def test_an_answer_to_a_request_sent_before_the_breaker_opened_does_not_close_it(
+    ledger: Ledger,
+) -> None:
+    # A request answered just before an outage, counted once the outage's 503s had opened
+    # the breaker, closed it again: every worker resumed into the outage (seen under load).
+    clock = FakeClock()
+    breaker = CircuitBreaker(ledger.engine, "zenodo", threshold=2, clock=clock,
+                             sleep=clock.sleep, check_interval=0)
+    sent_before = clock.now
+    clock.sleep(1.0)
+    breaker.record(False)
+    breaker.record(False)
+    assert breaker.state().is_open
+    breaker.record(True, sent_at=sent_before)
+    assert breaker.state().is_open, "old news"
+    clock.sleep(1.0)
+    breaker.record(True, sent_at=clock.now - 0.5)
+    assert not breaker.state().is_open and breaker.state().failures == 0
+
+
 def test_a_run_of_failures_opens_and_a_success_resets(ledger: Ledger) -> None:
     clock = FakeClock()
     breaker = CircuitBreaker(ledger.engine, "zenodo", threshold=3, clock=clock,
