@@ -68,10 +68,13 @@ def run_pass(
             _claim_ahead(steps, waiting, claims)
             if (hand_over is not None and later and not waiting and not running
                     and later[0][0] - now >= HAND_OVER_AFTER_S):
-                handed = _hand_over(steps, [key for _due, key in later], hand_over)
-                if handed is not None:
-                    for key in handed:
-                        outcomes[key] = Outcome(OutcomeKind.HANDED_OVER, handed[key])
+                left = [key for _due, key in later]
+                taker = _hand_over(steps, left, hand_over)
+                if taker is not None:
+                    moved = Outcome(OutcomeKind.HANDED_OVER,
+                                    f"waiting: handed to batch {taker} of this run")
+                    for key in left:
+                        outcomes[key] = moved
                         progress.step(OutcomeKind.HANDED_OVER)
                     later.clear()
                     continue
@@ -118,9 +121,9 @@ def _claim_ahead(steps: SpecimenSteps, waiting: deque[str],
 
 
 def _hand_over(steps: SpecimenSteps, keys: list[str],
-               hand_over: HandOver) -> dict[str, str] | None:
+               hand_over: HandOver) -> str | None:
     """Move the deferred ``keys`` to a batch not taken up yet and give their leases up;
-    return each key's reason, or None (nothing moved: the batch waits for them itself)."""
+    return that batch's id, or None (nothing moved: the batch waits for them itself)."""
     try:
         taker = hand_over(keys)
     except Exception:
@@ -132,7 +135,7 @@ def _hand_over(steps: SpecimenSteps, keys: list[str],
         steps.let_go(key)
     log.info("%d specimens waiting for a lookup or a retry handed to batch %s: %s",
              len(keys), taker, ", ".join(keys))
-    return {key: f"waiting: handed to batch {taker} of this run" for key in keys}
+    return taker
 
 
 def finished_futures(finished: queue.SimpleQueue[Future[Outcome]],
