@@ -9,6 +9,10 @@ through the real DAG on Celery (PostgreSQL, Redis), under the 2019 error mix and
 then a full reconciliation and a nightly run. It takes hours at full size and needs PostgreSQL on
 127.0.0.1:5432 and Redis on 127.0.0.1:6379; it prints its Table 4 beside 2019's, then the
 table. See docs/bench-pilot2.md.
+
+``python -m bench --only p9`` runs the upload engine alone under P7's faults (6,000 specimens,
+4 processes x 8 threads, the ledger on PostgreSQL; two minutes): what P7's uploads are read
+against.
 """
 
 from __future__ import annotations
@@ -38,10 +42,11 @@ BENCHMARKS = {
     "r2": "bench.r2_kill",
     "r1": "bench.soak",
     "pilot2": "bench.pilot2.runner",
+    "p9": "bench.p9_engine",
 }
-#: What ``python -m bench`` runs without ``--only``: all but P7 (hours at full size) and P8
-#: (minutes: a 2 GB object put into and read from an S3-API server).
-DEFAULT = tuple(name for name in BENCHMARKS if name not in ("pilot2", "p8"))
+#: What ``python -m bench`` runs without ``--only``: all but P7 (hours at full size), P8
+#: (minutes: a 2 GB object put into and read from an S3-API server) and P9 (PostgreSQL).
+DEFAULT = tuple(name for name in BENCHMARKS if name not in ("pilot2", "p8", "p9"))
 
 
 def run_suite(sizes: Sizes, names: Sequence[str] = DEFAULT,

@@ -135,6 +135,9 @@ class Sizes:
     p7_outage: float = 180.0  # seconds of its outage (at most half its expected upload time)
     p7_threads: int = 4  # worker threads per upload task (``--threads``)
     p8_bytes: int = 2 * 1024**3  # the object P8 streams from an S3-API server (``--only p8``)
+    p9_specimens: int = 6000  # the engine alone under P7's faults (``--only p9``)
+    p9_workers: int = 4  # its processes, like P7's upload tasks at once
+    p9_threads: int = 8  # threads per process
 
 
 FULL = Sizes(p1_specimens=2000, p1_limit=2400, p1_workers=4, p1_threads=2,
@@ -143,7 +146,8 @@ FULL = Sizes(p1_specimens=2000, p1_limit=2400, p1_workers=4, p1_threads=2,
 QUICK = Sizes(p1_specimens=200, p1_limit=3000, p1_workers=2, p1_threads=2,
               p2_specimens=150, p3_specimens=60, p4_bytes=200 * 1024**2, p5_records=2000,
               r2_specimens=45, r1_specimens=300, r1_outage=20.0, r1_storm=5.0,
-              p7_specimens=3000, p7_outage=60.0, p8_bytes=64 * 1024**2)
+              p7_specimens=3000, p7_outage=60.0, p8_bytes=64 * 1024**2,
+              p9_specimens=600)
 
 
 def connection_json(sandbox: SandboxProcess, **extra: Any) -> str:

@@ -2,6 +2,7 @@
 
 Workers are started with the ``spawn`` method (a fresh interpreter, like a task process). Each
 builds its ledger, hook and, when a limit is given, the pacer shared through the ledger DB;
+it reads its payloads a page at a time, as an upload task does;
 then it reports ready and waits for the go signal, so the timed window holds only the batch.
 """
 
@@ -20,7 +21,7 @@ from zenodo.engine.batch_runner import publish_specimens
 from zenodo.engine.settings import EngineSettings
 from zenodo.hooks.zenodo import ZenodoHook
 from zenodo.ledger.ledger import Ledger
-from zenodo.ledger.payloads import PayloadStore
+from zenodo.ledger.payloads import BatchPayloads, PayloadStore
 from zenodo.traffic.pacer import Pacer, bucket_for
 
 _SPAWN = multiprocessing.get_context("spawn")
@@ -60,7 +61,7 @@ def run_worker(spec: WorkerSpec, ready: Any, go: Any, results: Any) -> None:
     go.wait()
     result = publish_specimens(
         COLLECTION, spec.keys, hook=hook, ledger=ledger,
-        payload_for=lambda key: store.get(COLLECTION, key),
+        payload_for=BatchPayloads(store, COLLECTION, spec.keys),
         settings=replace(spec.settings, progress_every=10**9),
     )
     results.put((os.getpid(), dict(result.outcomes)))
@@ -103,12 +104,24 @@ class WorkerGroup:
     def join(self, timeout: float = 1800.0) -> dict[str, int]:
         """Wait for every worker; return the summed outcome counts of those that finished.
 
+        A worker that dies before reporting fails the wait at once (not after ``timeout``).
+
         :attr:`finished` is then when the last batch reported done (``time.monotonic``): the
         batch's end, before the interpreters shut down (up to a second for Airflow's imports).
         """
         totals: dict[str, int] = {}
-        for _ in self.processes:
-            _pid, outcomes = self.results.get(timeout=timeout)
+        deadline, waiting = time.monotonic() + timeout, len(self.processes)
+        while waiting:
+            try:
+                _pid, outcomes = self.results.get(timeout=1.0)
+            except queue.Empty:
+                dead = {p.pid: p.exitcode for p in self.processes if p.exitcode not in (None, 0)}
+                gone = all(p.exitcode is not None for p in self.processes)  # results all read
+                if dead or gone or time.monotonic() > deadline:
+                    self.kill()
+                    raise RuntimeError(f"workers did not finish (died: {dead})") from None
+                continue
+            waiting -= 1
             for name, count in outcomes.items():
                 totals[name] = totals.get(name, 0) + count
         self.finished = time.monotonic()
