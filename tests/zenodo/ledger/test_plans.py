@@ -60,16 +60,23 @@ def test_hand_overs_racing_the_starts_of_their_batches_keep_every_key_in_one_bat
     # One worker per batch starts its batch, then hands its keys on, two at a time, while
     # the other workers start theirs: every key ends in exactly one batch, and every key
     # handed to a batch was there when that batch started (else no one would drive it).
+    # The odd batches' workers start once a first hand-over went through, so that there is
+    # always one (all twelve starting at once may leave none free) and their starts race
+    # the hand-overs that follow.
     batches = 12
     keys = plan(ledger, batches, 10)
     started: dict[str, list[str]] = {}
     handed_to: dict[str, list[str]] = {}
     lock = threading.Lock()
-    barrier = threading.Barrier(batches)
+    barrier = threading.Barrier(batches // 2)
+    first_handed = threading.Event()
 
     def work(number: int) -> None:
         batch = f"b{number:04d}"
-        barrier.wait()
+        if number % 2:
+            first_handed.wait(30)
+        else:
+            barrier.wait()
         mine = ledger.start_batch(COLLECTION, RUN, batch) or []
         with lock:
             started[batch] = mine
@@ -79,6 +86,7 @@ def test_hand_overs_racing_the_starts_of_their_batches_keep_every_key_in_one_bat
                 break
             with lock:
                 handed_to.setdefault(taker, []).extend(mine[first:first + 2])
+            first_handed.set()
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(batches)]
     for thread in threads:
