@@ -31,17 +31,14 @@ from bench.common import (
     use_connection,
 )
 from bench.engine_worker import WorkerGroup, WorkerSpec
-from bench.pilot2.faults import plan_faults
-from bench.pilot2.measure import steady_uploads
+from bench.pilot2.faults import SEED, plan_faults
+from bench.pilot2.measure import UPLOAD_KINDS, steady_uploads
 from bench.pilot2.services import fresh_databases
 from zenodo.engine.settings import EngineSettings
 from zenodo.engine.statistics import load_batches, zenodo_wait
 from zenodo.ledger.ledger import Ledger
 
 CONN_ID = "zenodo_bench_p9"
-#: The same faults' seed as P7's (2019-05-16, the day of the pilot's outage).
-SEED = 2019_05_16
-UPLOAD_KINDS = ("create", "file_put", "publish")
 
 
 def run(sizes: Sizes, work: pathlib.Path, facts: dict[str, Any]) -> list[Row]:

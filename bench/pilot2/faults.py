@@ -33,6 +33,8 @@ COMMIT_STATUS = 504
 #: The writes whose 504s commit first (not idempotent: a blind retry would duplicate).
 COMMIT_KINDS = ("create", "publish")
 LATENCY_S = 0.05
+#: The seed of P7's collection and faults (2019-05-16, the day of the pilot's outage).
+SEED = 2019_05_16
 
 
 def error_rate(errors: int = PILOT_ERRORS, records: int = PILOT_RECORDS,

@@ -46,6 +46,8 @@ SELECT CAST(value AS TEXT) AS value FROM xcom
 """
 #: The ledger's tables whose rows P7 reports.
 LEDGER_TABLES = ("specimens", "events", "payloads", "batch_stats")
+#: The requests of an upload (a one-file record): what the upload rates and latencies count.
+UPLOAD_KINDS = ("create", "file_put", "publish")
 _RUN_TIMES = "SELECT start_date, end_date FROM dag_run WHERE dag_id = :dag AND run_id = :run"
 
 

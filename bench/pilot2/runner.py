@@ -26,8 +26,9 @@ from bench.chaos import OUTAGE, Chaos
 from bench.common import Row, Sizes, mean_tally_latency_s, start_sandbox
 from bench.pilot2 import collection as coll
 from bench.pilot2.facts import Pilot2Facts, Pilot2Plan
-from bench.pilot2.faults import plan_faults
+from bench.pilot2.faults import SEED, plan_faults
 from bench.pilot2.measure import (
+    UPLOAD_KINDS,
     AirflowDb,
     PatientAdmin,
     RssSampler,
@@ -44,10 +45,8 @@ from zenodo.ledger.ledger import Ledger
 from zenodo.ledger.states import State
 from zenodo_sandbox.testing import SandboxProcess
 
-SEED = 2019_05_16
 #: The product's harvest overlap (``HarvestOptions.overlap``): a nightly harvest re-reads it.
 HARVEST_OVERLAP_S = 300.0
-UPLOAD_KINDS = ("create", "file_put", "publish")
 
 
 def log(message: str) -> None:
